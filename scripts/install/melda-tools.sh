@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the reference peer libmelda-tools from crates.io (cargo install). Idempotent.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+
+if [ -x "$MELDA_BIN" ] && [ -f "$MELDA_TOOLS_ROOT/melda-crate-version" ]; then
+  log "libmelda-tools $MELDA_TOOLS_VERSION already installed: $MELDA_BIN (melda crate $(cat "$MELDA_TOOLS_ROOT/melda-crate-version"))"
+  exit 0
+fi
+command -v cargo >/dev/null || die "cargo (Rust) is required to install libmelda-tools"
+# melda's default features pull in openssl-sys, so the build needs pkg-config and libssl-dev.
+if ! pkg-config --exists openssl 2>/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    log "installing pkg-config and libssl-dev for the openssl-sys build"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q pkg-config libssl-dev >/dev/null
+  else
+    die "pkg-config and libssl-dev are required (apt-get install pkg-config libssl-dev)"
+  fi
+fi
+log "cargo install libmelda-tools $MELDA_TOOLS_VERSION into $MELDA_TOOLS_ROOT"
+mkdir -p "$MELDA_TOOLS_ROOT"
+cargo install --locked --quiet --version "=$MELDA_TOOLS_VERSION" --root "$MELDA_TOOLS_ROOT" libmelda-tools 2>&1 \
+  || cargo install --quiet --version "=$MELDA_TOOLS_VERSION" --root "$MELDA_TOOLS_ROOT" libmelda-tools
+# Record which melda crate got resolved: 0.4.1 has known panics (melda-format.md §8).
+crate=$(sed -n 's/^"melda \([0-9.]*\) .*/\1/p' "$MELDA_TOOLS_ROOT/.crates.toml" | head -1)
+if [ -z "$crate" ]; then
+  crate=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ 2>/dev/null | sed -n 's/^melda-\([0-9][0-9.]*\)$/\1/p' | sort -V | tail -1)
+fi
+echo "${crate:-unknown}" > "$MELDA_TOOLS_ROOT/melda-crate-version"
+[ -x "$MELDA_BIN" ] || die "cargo install finished but $MELDA_BIN is missing"
+log "installed libmelda-tools $MELDA_TOOLS_VERSION: $MELDA_BIN (melda crate ${crate:-unknown})"

@@ -1,0 +1,28 @@
+# Shared helpers for Meldtown's scripts. Sourced, never executed.
+# Per-user tool location: survives fresh clones so CI and later runs reuse installs.
+MELDTOWN_HOME="${MELDTOWN_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/meldtown}"
+MELDTOWN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export MELDTOWN_HOME MELDTOWN_ROOT
+
+# Pinned versions (see shared/spec/stack-notes.md and dolt-federation.md §C).
+# Dolt candidates, newest first, as "pseudo-version=expected `dolt version`". The Go proxy mirror
+# refuses v2.3.1 (403 "not available", checked 2026-11-22); v1.88.1 is the version Beads pins.
+DOLT_CANDIDATES=(
+  "v0.40.5-0.20260819193234-b15770fe5882=2.3.1"
+  "v0.40.5-0.20260507221239-14b38e279fc6=1.88.1"
+)
+KAFKA_VERSION="4.4.0"
+S3PROXY_VERSION="4.1.0"
+MELDA_TOOLS_VERSION="0.2.0"
+
+DOLT_BIN="$MELDTOWN_HOME/dolt/bin/dolt"
+MELDA_TOOLS_ROOT="$MELDTOWN_HOME/libmelda-tools-$MELDA_TOOLS_VERSION"
+MELDA_BIN="$MELDA_TOOLS_ROOT/bin/melda"
+KAFKA_DIR="$MELDTOWN_HOME/kafka-$KAFKA_VERSION"
+S3PROXY_JAR="$MELDTOWN_HOME/s3proxy-$S3PROXY_VERSION/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
+export DOLT_BIN MELDA_BIN KAFKA_DIR S3PROXY_JAR
+
+log()  { printf '[meldtown] %s\n' "$*" >&2; }
+die()  { printf '[meldtown] error: %s\n' "$*" >&2; exit 1; }
+
+mvnw() { "$MELDTOWN_ROOT/mvnw" -q -B "$@"; }
