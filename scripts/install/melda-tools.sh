@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-if [ -x "$MELDA_BIN" ] && [ -f "$MELDA_TOOLS_ROOT/melda-crate-version" ]; then
+if [ -x "$MELDA_BIN" ] && [ -s "$MELDA_TOOLS_ROOT/melda-crate-version" ]; then
   log "libmelda-tools $MELDA_TOOLS_VERSION already installed: $MELDA_BIN (melda crate $(cat "$MELDA_TOOLS_ROOT/melda-crate-version"))"
   exit 0
 fi
@@ -17,15 +17,16 @@ if ! pkg-config --exists openssl 2>/dev/null; then
     die "pkg-config and libssl-dev are required (apt-get install pkg-config libssl-dev)"
   fi
 fi
-log "cargo install libmelda-tools $MELDA_TOOLS_VERSION into $MELDA_TOOLS_ROOT"
-mkdir -p "$MELDA_TOOLS_ROOT"
-cargo install --locked --quiet --version "=$MELDA_TOOLS_VERSION" --root "$MELDA_TOOLS_ROOT" libmelda-tools 2>&1 \
-  || cargo install --quiet --version "=$MELDA_TOOLS_VERSION" --root "$MELDA_TOOLS_ROOT" libmelda-tools
-# Record which melda crate got resolved: 0.4.1 has known panics (melda-format.md §8).
-crate=$(sed -n 's/^"melda \([0-9.]*\) .*/\1/p' "$MELDA_TOOLS_ROOT/.crates.toml" | head -1)
-if [ -z "$crate" ]; then
-  crate=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/ 2>/dev/null | sed -n 's/^melda-\([0-9][0-9.]*\)$/\1/p' | sort -V | tail -1)
+if [ ! -x "$MELDA_BIN" ]; then
+  log "cargo install libmelda-tools $MELDA_TOOLS_VERSION into $MELDA_TOOLS_ROOT (a few minutes the first time)"
+  mkdir -p "$MELDA_TOOLS_ROOT"
+  cargo install --locked --quiet --version "=$MELDA_TOOLS_VERSION" --root "$MELDA_TOOLS_ROOT" libmelda-tools
 fi
-echo "${crate:-unknown}" > "$MELDA_TOOLS_ROOT/melda-crate-version"
 [ -x "$MELDA_BIN" ] || die "cargo install finished but $MELDA_BIN is missing"
+# Record which melda crate got resolved: 0.4.1 has known panics (melda-format.md §8). --locked builds
+# with the crate's own Cargo.lock, so that file names the exact version.
+lock=$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/libmelda-tools-"$MELDA_TOOLS_VERSION"/Cargo.lock 2>/dev/null | head -1 || true)
+crate=""
+[ -n "$lock" ] && crate=$(grep -A1 '^name = "melda"$' "$lock" | sed -n 's/^version = "\(.*\)"/\1/p')
+echo "${crate:-unknown}" > "$MELDA_TOOLS_ROOT/melda-crate-version"
 log "installed libmelda-tools $MELDA_TOOLS_VERSION: $MELDA_BIN (melda crate ${crate:-unknown})"

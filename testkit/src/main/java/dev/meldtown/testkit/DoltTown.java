@@ -1,0 +1,237 @@
+package dev.meldtown.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One town: a real {@code dolt sql-server} process on loopback with remotesapi enabled, holding the
+ * database {@code beads} with a Beads-like {@code issues} table, an SQL user that may do anything and a
+ * remote user for federation. The server's environment carries {@code DOLT_REMOTE_PASSWORD}, because Dolt
+ * reads the password for {@code --user} transfers from the environment of the process that transfers.
+ */
+public final class DoltTown implements AutoCloseable {
+    public static final String DATABASE = "beads";
+    public static final String SQL_USER = "meldtown";
+    public static final String REMOTE_USER = "fed";
+
+    static final String ISSUES_DDL = "CREATE TABLE issues ("
+            + "id varchar(64) NOT NULL PRIMARY KEY, "
+            + "title varchar(512) NOT NULL, "
+            + "description text, "
+            + "status varchar(32) NOT NULL DEFAULT 'open', "
+            + "priority int NOT NULL DEFAULT 2, "
+            + "assignee varchar(255), "
+            + "created_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, "
+            + "updated_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+
+    private final String name;
+    private final Path dir;
+    private final String sqlPassword;
+    private final String remotePassword;
+    private final int sqlPort;
+    private final int remotesApiPort;
+    private Process process;
+
+    private DoltTown(String name, Path dir, String sqlPassword, String remotePassword) {
+        this.name = name;
+        this.dir = dir;
+        this.sqlPassword = sqlPassword;
+        this.remotePassword = remotePassword;
+        this.sqlPort = Ports.free();
+        this.remotesApiPort = Ports.free();
+    }
+
+    /** Creates a town with a fresh {@code beads} database (one commit holding the issues table) and starts it. */
+    public static DoltTown origin(String name, Path parent, String sqlPassword, String remotePassword) {
+        DoltTown town = new DoltTown(name, parent.resolve(name), sqlPassword, remotePassword);
+        town.configure();
+        Path db = town.dataDir().resolve(DATABASE);
+        town.createDirs(db);
+        town.dolt(db, "init", "--name", "meldtown", "--email", "meldtown@localhost");
+        town.dolt(db, "sql", "-q", ISSUES_DDL);
+        town.dolt(db, "add", ".");
+        town.dolt(db, "commit", "-m", "beads: issues table");
+        town.createUsers();
+        town.start();
+        return town;
+    }
+
+    /** Creates a town whose {@code beads} is a clone of another town's, over its remotesapi, and starts it. */
+    public static DoltTown cloneOf(String name, Path parent, DoltTown origin, String sqlPassword) {
+        DoltTown town = new DoltTown(name, parent.resolve(name), sqlPassword, origin.remotePassword);
+        town.configure();
+        town.createDirs(town.dataDir());
+        town.dolt(town.dataDir(), Map.of("DOLT_REMOTE_PASSWORD", origin.remotePassword),
+                "clone", "--user", REMOTE_USER, origin.remotesApiUrl(), DATABASE);
+        // The clone's "origin" remote points at the other town; federation adds its own named peers.
+        town.dolt(town.dataDir().resolve(DATABASE), "remote", "remove", "origin");
+        town.createUsers();
+        town.start();
+        return town;
+    }
+
+    private void configure() {
+        createDirs(rootDir());
+        dolt(dir, "config", "--global", "--add", "user.name", "meldtown");
+        dolt(dir, "config", "--global", "--add", "user.email", "meldtown@localhost");
+        dolt(dir, "config", "--global", "--add", "metrics.disabled", "true");
+    }
+
+    private void createUsers() {
+        dolt(dataDir(), "sql", "-q", String.join(" ",
+                "CREATE USER '" + SQL_USER + "'@'%' IDENTIFIED BY '" + sqlPassword + "';",
+                "GRANT ALL PRIVILEGES ON *.* TO '" + SQL_USER + "'@'%' WITH GRANT OPTION;",
+                "CREATE USER '" + REMOTE_USER + "'@'%' IDENTIFIED BY '" + remotePassword + "';",
+                "GRANT CLONE_ADMIN ON *.* TO '" + REMOTE_USER + "'@'%';",
+                "GRANT ALL PRIVILEGES ON " + DATABASE + ".* TO '" + REMOTE_USER + "'@'%' WITH GRANT OPTION;"));
+    }
+
+    /** Starts (or restarts) the sql-server on the same ports and data. */
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        try {
+            ProcessBuilder pb = new ProcessBuilder(Tools.dolt().toString(), "sql-server",
+                    "--host", "127.0.0.1", "--port", String.valueOf(sqlPort),
+                    "--remotesapi-port", String.valueOf(remotesApiPort), "--loglevel", "info")
+                    .directory(dataDir().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()));
+            env(pb.environment());
+            pb.environment().put("DOLT_REMOTE_PASSWORD", remotePassword);
+            process = pb.start();
+            Processes.track(process);
+            Ports.awaitListening(sqlPort, Duration.ofSeconds(60), process, "dolt sql-server " + name);
+            Ports.awaitListening(remotesApiPort, Duration.ofSeconds(30), process, "dolt remotesapi " + name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start dolt sql-server for town " + name, e);
+        }
+    }
+
+    /** Stops the server (data is kept), e.g. to make this town unreachable for a peer. */
+    public synchronized void stop() {
+        if (process != null) {
+            Processes.stop(process, Duration.ofSeconds(10));
+            process = null;
+        }
+    }
+
+    public boolean running() {
+        return process != null && process.isAlive();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String sqlHost() {
+        return "127.0.0.1";
+    }
+
+    public int sqlPort() {
+        return sqlPort;
+    }
+
+    public String database() {
+        return DATABASE;
+    }
+
+    public String sqlUser() {
+        return SQL_USER;
+    }
+
+    public String sqlPassword() {
+        return sqlPassword;
+    }
+
+    public String remoteUser() {
+        return REMOTE_USER;
+    }
+
+    public String remotePassword() {
+        return remotePassword;
+    }
+
+    public int remotesApiPort() {
+        return remotesApiPort;
+    }
+
+    public String remotesApiUrl() {
+        return "http://127.0.0.1:" + remotesApiPort + "/" + DATABASE;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:mariadb://127.0.0.1:" + sqlPort + "/" + DATABASE + "?useSsl=false&allowPublicKeyRetrieval=true";
+    }
+
+    /** A new JDBC connection as the town's SQL user; the caller closes it. */
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), SQL_USER, sqlPassword);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    private Path rootDir() {
+        return dir.resolve("doltroot");
+    }
+
+    public String log() {
+        try {
+            Path log = dir.resolve("server.log");
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
+    /** Runs a dolt CLI command in this town's environment (offline: only while the server is stopped). */
+    public String dolt(Path workDir, String... args) {
+        return dolt(workDir, Map.of(), args);
+    }
+
+    private String dolt(Path workDir, Map<String, String> extraEnv, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Tools.dolt().toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+        env(pb.environment());
+        pb.environment().putAll(extraEnv);
+        return Processes.run(pb, Duration.ofMinutes(2), "dolt " + args[0] + " (town " + name + ")");
+    }
+
+    private void env(Map<String, String> env) {
+        // Isolates Dolt's global config (~/.dolt) per town so tests never touch the user's own.
+        env.put("DOLT_ROOT_PATH", rootDir().toString());
+        env.put("DOLT_DISABLE_EVENT_FLUSH", "true");
+        env.remove("DOLT_REMOTE_PASSWORD");
+    }
+
+    private void createDirs(Path path) {
+        try {
+            Files.createDirectories(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}
