@@ -1,0 +1,234 @@
+package dev.meldtown.crdt;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.internal.DoubleFormat;
+import dev.meldtown.crdt.internal.Hashes;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * JSON exactly as serde_json 1.x (default features) reads and writes it. Every Melda hash is taken over these
+ * bytes, so they must match Rust byte for byte: compact, keys sorted by UTF-8 byte order (= code point order,
+ * not Java's UTF-16 order), serde's escapes, u64/i64 integers, ryu float layout.
+ */
+public final class CanonicalJson {
+    /** Sorts strings by code point, which equals UTF-8 byte order. */
+    public static final Comparator<String> KEY_ORDER = CanonicalJson::compareCodePoints;
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final BigInteger U64_MAX = new BigInteger("18446744073709551615");
+    private static final BigInteger I64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION) // serde_json: last duplicate wins
+            .build();
+
+    private CanonicalJson() {
+    }
+
+    public static JsonNodeFactory nodes() {
+        return NODES;
+    }
+
+    /** Parses JSON text (UTF-8) with serde_json's number model; throws {@link CorruptDataException} if invalid. */
+    public static JsonNode parse(byte[] utf8) {
+        try {
+            JsonNode n = MAPPER.readTree(utf8);
+            if (n == null || n.isMissingNode()) {
+                throw new CorruptDataException("empty JSON input");
+            }
+            return normalize(n);
+        } catch (IOException e) {
+            throw new CorruptDataException("invalid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+    }
+
+    public static JsonNode parse(String text) {
+        return parse(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Parses and requires a JSON object. */
+    public static ObjectNode parseObject(byte[] utf8) {
+        JsonNode n = parse(utf8);
+        if (!n.isObject()) {
+            throw new CorruptDataException("expected a JSON object, got " + n.getNodeType());
+        }
+        return (ObjectNode) n;
+    }
+
+    /** Applies serde_json's number model: u64 or i64 integers, anything else as f64. */
+    public static JsonNode normalize(JsonNode n) {
+        if (n.isObject()) {
+            ObjectNode o = (ObjectNode) n;
+            Iterator<Map.Entry<String, JsonNode>> it = o.fields();
+            List<Map.Entry<String, JsonNode>> updates = new ArrayList<>();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode c = normalize(e.getValue());
+                if (c != e.getValue()) {
+                    updates.add(Map.entry(e.getKey(), c));
+                }
+            }
+            for (Map.Entry<String, JsonNode> e : updates) {
+                o.set(e.getKey(), e.getValue());
+            }
+            return o;
+        }
+        if (n.isArray()) {
+            ArrayNode a = (ArrayNode) n;
+            for (int i = 0; i < a.size(); i++) {
+                JsonNode c = normalize(a.get(i));
+                if (c != a.get(i)) {
+                    a.set(i, c);
+                }
+            }
+            return a;
+        }
+        if (n.isIntegralNumber()) {
+            BigInteger b = n.bigIntegerValue();
+            if (b.signum() >= 0 ? b.compareTo(U64_MAX) <= 0 : b.compareTo(I64_MIN) >= 0) {
+                return b.bitLength() < 64 ? NODES.numberNode(b.longValue()) : NODES.numberNode(b);
+            }
+            return finite(b.doubleValue());
+        }
+        if (n.isFloatingPointNumber()) {
+            return n.isDouble() && Double.isFinite(n.doubleValue()) ? n : finite(n.doubleValue());
+        }
+        return n;
+    }
+
+    private static JsonNode finite(double d) {
+        if (!Double.isFinite(d)) {
+            throw new CorruptDataException("number out of range"); // serde_json rejects these too
+        }
+        return NODES.numberNode(d);
+    }
+
+    /** Compact canonical serialization as a Java string. */
+    public static String write(JsonNode n) {
+        StringBuilder sb = new StringBuilder();
+        write(n, sb);
+        return sb.toString();
+    }
+
+    /** Compact canonical serialization as UTF-8 bytes: these are the bytes Melda hashes and stores. */
+    public static byte[] bytes(JsonNode n) {
+        return write(n).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** sha256 hex of the canonical bytes. */
+    public static String sha256(JsonNode n) {
+        return Hashes.sha256Hex(bytes(n));
+    }
+
+    private static void write(JsonNode n, StringBuilder sb) {
+        switch (n.getNodeType()) {
+            case OBJECT -> {
+                List<String> keys = new ArrayList<>();
+                n.fieldNames().forEachRemaining(keys::add);
+                keys.sort(KEY_ORDER);
+                sb.append('{');
+                boolean first = true;
+                for (String k : keys) {
+                    if (!first) {
+                        sb.append(',');
+                    }
+                    first = false;
+                    writeString(k, sb);
+                    sb.append(':');
+                    write(n.get(k), sb);
+                }
+                sb.append('}');
+            }
+            case ARRAY -> {
+                sb.append('[');
+                for (int i = 0; i < n.size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    write(n.get(i), sb);
+                }
+                sb.append(']');
+            }
+            case STRING -> writeString(n.textValue(), sb);
+            case NUMBER -> writeNumber(n, sb);
+            case BOOLEAN -> sb.append(n.booleanValue() ? "true" : "false");
+            case NULL -> sb.append("null");
+            default -> throw new IllegalArgumentException("not JSON data: " + n.getNodeType());
+        }
+    }
+
+    private static void writeNumber(JsonNode n, StringBuilder sb) {
+        if (n.isIntegralNumber()) {
+            BigInteger b = n.bigIntegerValue();
+            if (b.signum() >= 0 ? b.compareTo(U64_MAX) <= 0 : b.compareTo(I64_MIN) >= 0) {
+                sb.append(b.toString());
+            } else {
+                sb.append(DoubleFormat.format(b.doubleValue()));
+            }
+        } else {
+            sb.append(DoubleFormat.format(n.doubleValue()));
+        }
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    static void writeString(String s, StringBuilder sb) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\b' -> sb.append("\\b");
+                case '\f' -> sb.append("\\f");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        sb.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xf]);
+                    } else if (Character.isSurrogate(c)) {
+                        // Rust strings are valid UTF-8: a lone surrogate has no serde_json encoding.
+                        if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                            sb.append(c).append(s.charAt(++i));
+                        } else {
+                            throw new InvalidDocumentException("string contains a lone UTF-16 surrogate at index " + i);
+                        }
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+}

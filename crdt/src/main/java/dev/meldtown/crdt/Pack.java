@@ -1,0 +1,225 @@
+package dev.meldtown.crdt;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.internal.Hashes;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A data pack ({@code <hash>.pack}): {@code [obj1,obj2,...]}, each object the exact canonical bytes whose sha256
+ * is its digest. Objects are found by a JSON-aware scan (Melda's naive brace counter breaks on braces inside
+ * strings, spec §8.4) or through a {@code .index}, which is verified rather than trusted.
+ */
+public final class Pack {
+    /** Melda gen C writes an index when the average object is larger than this many bytes. */
+    public static final int INDEX_THRESHOLD_PER_OBJECT = 800;
+
+    private final String hash;
+    private final byte[] bytes;
+    private final Map<String, long[]> offsets; // digest -> [offset, length], insertion (pack) order
+
+    private Pack(String hash, byte[] bytes, Map<String, long[]> offsets) {
+        this.hash = hash;
+        this.bytes = bytes;
+        this.offsets = offsets;
+    }
+
+    /** Builds a pack from canonical object bytes in the given order (duplicates removed). */
+    public static Pack build(List<byte[]> objects) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Map<String, long[]> offs = new LinkedHashMap<>();
+        out.write('[');
+        for (byte[] o : objects) {
+            String d = Hashes.sha256Hex(o);
+            if (offs.containsKey(d)) {
+                continue;
+            }
+            if (!offs.isEmpty()) {
+                out.write(',');
+            }
+            offs.put(d, new long[] {out.size(), o.length});
+            out.write(o, 0, o.length);
+        }
+        out.write(']');
+        byte[] b = out.toByteArray();
+        return new Pack(Hashes.sha256Hex(b), b, offs);
+    }
+
+    /**
+     * Reads a pack's bytes, locating objects with the index if given (entries whose slice does not hash to their
+     * digest are ignored and the pack is scanned instead).
+     *
+     * @throws CorruptDataException if {@code bytes} do not hash to {@code expectedHash} or are not a pack
+     */
+    public static Pack parse(String expectedHash, byte[] bytes, byte[] indexBytes) {
+        String h = Hashes.sha256Hex(bytes);
+        if (expectedHash != null && !expectedHash.equals(h)) {
+            throw new CorruptDataException("pack " + expectedHash + " hashes to " + h);
+        }
+        if (indexBytes != null) {
+            Map<String, long[]> fromIndex = readIndex(bytes, indexBytes);
+            if (fromIndex != null) {
+                return new Pack(h, bytes, fromIndex);
+            }
+        }
+        return new Pack(h, bytes, scan(bytes));
+    }
+
+    private static Map<String, long[]> readIndex(byte[] pack, byte[] indexBytes) {
+        try {
+            ObjectNode idx = CanonicalJson.parseObject(indexBytes);
+            Map<String, long[]> m = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) idx::fields) {
+                JsonNode v = e.getValue();
+                if (!v.isArray() || v.size() != 2 || !v.get(0).canConvertToLong() || !v.get(1).canConvertToLong()) {
+                    return null;
+                }
+                long off = v.get(0).longValue();
+                long len = v.get(1).longValue();
+                if (off < 0 || len < 0 || off + len > pack.length
+                        || !Hashes.sha256Hex(Arrays.copyOfRange(pack, (int) off, (int) (off + len))).equals(e.getKey())) {
+                    return null;
+                }
+                m.put(e.getKey(), new long[] {off, len});
+            }
+            return m;
+        } catch (MeldaException e) {
+            return null;
+        }
+    }
+
+    /** JSON-aware scan: every top-level object inside the outer array, honouring strings and escapes. */
+    static Map<String, long[]> scan(byte[] b) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        int depth = 0; // nesting including the outer [
+        boolean inString = false;
+        boolean escape = false;
+        int start = -1;
+        for (int i = 0; i < b.length; i++) {
+            byte c = b[i];
+            if (inString) {
+                if (escape) {
+                    escape = false;
+                } else if (c == '\\') {
+                    escape = true;
+                } else if (c == '"') {
+                    inString = false;
+                }
+                continue;
+            }
+            switch (c) {
+                case '"' -> inString = true;
+                case '[', '{' -> {
+                    if (c == '{' && depth == 1) {
+                        start = i;
+                    }
+                    depth++;
+                }
+                case ']', '}' -> {
+                    depth--;
+                    if (depth < 0) {
+                        throw new CorruptDataException("pack is not a JSON array of objects (unbalanced at byte " + i + ")");
+                    }
+                    if (c == '}' && depth == 1 && start >= 0) {
+                        byte[] obj = Arrays.copyOfRange(b, start, i + 1);
+                        m.putIfAbsent(Hashes.sha256Hex(obj), new long[] {start, i + 1 - start});
+                        start = -1;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        if (depth != 0 || inString) {
+            throw new CorruptDataException("pack is truncated or not a JSON array of objects");
+        }
+        return m;
+    }
+
+    public String hash() {
+        return hash;
+    }
+
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    /** Digests of the objects in pack order. */
+    public List<String> digests() {
+        return Collections.unmodifiableList(new ArrayList<>(offsets.keySet()));
+    }
+
+    public boolean contains(String digest) {
+        return offsets.containsKey(digest);
+    }
+
+    /** The exact stored bytes of an object, or {@code null}. */
+    public byte[] objectBytes(String digest) {
+        long[] o = offsets.get(digest);
+        return o == null ? null : Arrays.copyOfRange(bytes, (int) o[0], (int) (o[0] + o[1]));
+    }
+
+    /** All objects: digest to exact bytes. */
+    public Map<String, byte[]> objects() {
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        for (String d : offsets.keySet()) {
+            m.put(d, objectBytes(d));
+        }
+        return m;
+    }
+
+    /**
+     * Whether an index should be written: Melda's size rule, or (our fix for spec §8.4) whenever an object contains
+     * a brace inside a string, which Melda's brace counter would mis-index.
+     */
+    public boolean needsIndex() {
+        if (bytes.length > (long) INDEX_THRESHOLD_PER_OBJECT * offsets.size()) {
+            return true;
+        }
+        return !naiveScanAgrees();
+    }
+
+    /** Whether Melda's string-unaware brace counter would find exactly our objects. */
+    boolean naiveScanAgrees() {
+        List<String> found = new ArrayList<>();
+        int depth = 0;
+        int start = -1;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '{') {
+                if (depth == 0) {
+                    start = i;
+                }
+                depth++;
+            } else if (bytes[i] == '}') {
+                depth--;
+                if (depth == 0 && start >= 0) {
+                    found.add(Hashes.sha256Hex(Arrays.copyOfRange(bytes, start, i + 1)));
+                    start = -1;
+                }
+            }
+        }
+        return found.containsAll(offsets.keySet());
+    }
+
+    /** The {@code .index} content: {@code {"<digest>":[offset,length],...}}, keys sorted, compact. */
+    public byte[] indexBytes() {
+        ObjectNode o = CanonicalJson.nodes().objectNode();
+        for (Map.Entry<String, long[]> e : new TreeMap<>(offsets).entrySet()) {
+            o.putArray(e.getKey()).add(e.getValue()[0]).add(e.getValue()[1]);
+        }
+        return CanonicalJson.bytes(o);
+    }
+
+    @Override
+    public String toString() {
+        return "Pack[" + hash + ", " + offsets.size() + " objects, " + new String(bytes, 0, Math.min(bytes.length, 80), StandardCharsets.UTF_8) + "]";
+    }
+}
