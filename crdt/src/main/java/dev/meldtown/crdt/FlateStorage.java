@@ -1,0 +1,101 @@
+package dev.meldtown.crdt;
+
+import java.io.ByteArrayOutputStream;
+import java.util.List;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+/**
+ * Melda's Flate2 wrapper: every key gets the suffix {@code .flate}, bytes are raw DEFLATE (RFC 1951, level 6).
+ * Hashes and offsets always refer to the uncompressed content.
+ */
+public final class FlateStorage implements ReplicaStorage {
+    public static final String SUFFIX = ".flate";
+    private final ReplicaStorage inner;
+
+    public FlateStorage(ReplicaStorage inner) {
+        this.inner = inner;
+    }
+
+    public ReplicaStorage inner() {
+        return inner;
+    }
+
+    @Override
+    public byte[] read(String key) {
+        byte[] z;
+        try {
+            z = inner.read(key + SUFFIX);
+        } catch (MissingKeyException e) {
+            throw new MissingKeyException(key);
+        }
+        return inflate(key, z);
+    }
+
+    @Override
+    public boolean write(String key, byte[] data) {
+        ReplicaStorage.checkKey(key);
+        return inner.write(key + SUFFIX, deflate(data));
+    }
+
+    @Override
+    public List<String> list(String suffix) {
+        return inner.list(suffix + SUFFIX);
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return inner.exists(key + SUFFIX);
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+
+    static byte[] deflate(byte[] data) {
+        Deflater d = new Deflater(6, true);
+        try {
+            d.setInput(data);
+            d.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, data.length / 2));
+            byte[] buf = new byte[8192];
+            while (!d.finished()) {
+                out.write(buf, 0, d.deflate(buf));
+            }
+            return out.toByteArray();
+        } finally {
+            d.end();
+        }
+    }
+
+    static byte[] inflate(String key, byte[] z) {
+        Inflater inf = new Inflater(true);
+        try {
+            // nowrap mode may need one extra dummy byte at the end of input
+            byte[] in = new byte[z.length + 1];
+            System.arraycopy(z, 0, in, 0, z.length);
+            inf.setInput(in);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, z.length * 3));
+            byte[] buf = new byte[8192];
+            while (!inf.finished()) {
+                int n = inf.inflate(buf);
+                if (n == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                    throw new StorageException("truncated DEFLATE data in " + key);
+                }
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        } catch (DataFormatException e) {
+            throw new StorageException("corrupt DEFLATE data in " + key + ": " + e.getMessage(), e);
+        } finally {
+            inf.end();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "flate(" + inner + ")";
+    }
+}
