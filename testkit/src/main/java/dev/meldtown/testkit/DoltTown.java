@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -176,7 +175,11 @@ public final class DoltTown implements AutoCloseable {
 
     /** A new JDBC connection as the town's SQL user; the caller closes it. */
     public Connection connect() throws SQLException {
-        return DriverManager.getConnection(jdbcUrl(), SQL_USER, sqlPassword);
+        // The driver class directly: DriverManager may hold a driver from a closed Quarkus class loader.
+        var props = new java.util.Properties();
+        props.setProperty("user", SQL_USER);
+        props.setProperty("password", sqlPassword);
+        return new org.mariadb.jdbc.Driver().connect(jdbcUrl(), props);
     }
 
     public Path dir() {

@@ -1,0 +1,42 @@
+package dev.meldtown.service;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Maps every error to problem+json, including the framework's own 404/405/415 and JSON parse failures. */
+public class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e) {
+        return Problem.response(e.status(), e.type(), e.title(), e.getMessage(), e.extra());
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        Response.Status.Family family = Response.Status.Family.familyOf(status);
+        String reason = e.getResponse().getStatusInfo().getReasonPhrase();
+        if (family == Response.Status.Family.SERVER_ERROR) {
+            LOG.error("request failed", e);
+        }
+        return Problem.response(status, slug(reason), reason, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response json(com.fasterxml.jackson.core.JsonProcessingException e) {
+        return Problem.response(400, "invalid-json", "Invalid JSON", e.getOriginalMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e) {
+        LOG.error("unexpected error", e);
+        return Problem.response(500, "internal", "Internal Server Error", "an unexpected error occurred; see the service log");
+    }
+
+    private static String slug(String reason) {
+        return reason == null ? "error" : reason.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    }
+}

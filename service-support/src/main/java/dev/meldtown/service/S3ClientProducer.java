@@ -1,0 +1,38 @@
+package dev.meldtown.service;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import java.net.URI;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The raw AWS SDK v2 client behind a CDI producer (the Quarkiverse extension does not resolve here). */
+@ApplicationScoped
+public class S3ClientProducer {
+    @Produces
+    @ApplicationScoped
+    S3Client s3Client(S3Config config) {
+        return create(config);
+    }
+
+    void close(@Disposes S3Client client) {
+        client.close();
+    }
+
+    public static S3Client create(S3Config config) {
+        return S3Client.builder()
+                .endpointOverride(URI.create(config.endpoint()))
+                .region(Region.of(config.region()))
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey())))
+                .httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(java.time.Duration.ofSeconds(5))
+                        .socketTimeout(java.time.Duration.ofSeconds(60))
+                        .build())
+                .build();
+    }
+}
