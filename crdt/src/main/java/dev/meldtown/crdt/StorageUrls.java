@@ -86,7 +86,8 @@ public final class StorageUrls {
     public static ReplicaStorage open(String url) {
         URI uri;
         try {
-            uri = new URI(url);
+            // java.net.URI rejects an empty authority ("memory://"); an empty path means the same thing
+            uri = new URI(url != null && url.endsWith("://") ? url + "/" : url);
         } catch (URISyntaxException e) {
             throw new InvalidUrlException("invalid replica URL " + url + ": " + e.getMessage());
         }
