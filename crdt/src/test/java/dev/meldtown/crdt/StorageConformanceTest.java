@@ -45,12 +45,12 @@ public abstract class StorageConformanceTest {
     }
 
     @BeforeEach
-    void createStorage() throws Exception {
+    public void createStorage() throws Exception {
         storage = newStorage();
     }
 
     @AfterEach
-    void closeStorage() {
+    public void closeStorage() {
         if (storage != null) {
             storage.close();
         }
@@ -61,7 +61,7 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
-    void writeThenReadWhole() throws Exception {
+    public void writeThenReadWhole() throws Exception {
         assertThat(storage.write(H1 + ".pack", utf8("[{\"a\":1}]"))).isTrue();
         assertThat(storage.read(H1 + ".pack")).isEqualTo(utf8("[{\"a\":1}]"));
         assertThat(reopen(storage).read(H1 + ".pack")).isEqualTo(utf8("[{\"a\":1}]"));
@@ -70,14 +70,14 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
-    void writeOnceKeepsFirstContent() {
+    public void writeOnceKeepsFirstContent() {
         assertThat(storage.write(H1 + ".delta", utf8("first"))).isTrue();
         assertThat(storage.write(H1 + ".delta", utf8("second"))).isFalse();
         assertThat(storage.read(H1 + ".delta")).isEqualTo(utf8("first"));
     }
 
     @Test
-    void rangeReads() {
+    public void rangeReads() {
         storage.write(H1 + ".pack", utf8("0123456789"));
         assertThat(storage.read(H1 + ".pack", 2, 3)).isEqualTo(utf8("234"));
         assertThat(storage.read(H1 + ".pack", 0, 0)).isEqualTo(utf8("0123456789"));
@@ -87,13 +87,13 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
-    void missingKeyIsTyped() {
+    public void missingKeyIsTyped() {
         assertThatThrownBy(() -> storage.read(H2 + ".pack")).isInstanceOf(MissingKeyException.class);
         assertThatThrownBy(() -> storage.read(H2 + ".pack", 0, 1)).isInstanceOf(MissingKeyException.class);
     }
 
     @Test
-    void listBySuffixStripsSuffix() {
+    public void listBySuffixStripsSuffix() {
         storage.write(H1 + ".pack", utf8("p"));
         storage.write(H1 + ".index", utf8("i"));
         storage.write(H2 + ".delta", utf8("d"));
@@ -106,13 +106,13 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
-    void emptyStorageListsNothing() {
+    public void emptyStorageListsNothing() {
         assertThat(storage.list("")).isEmpty();
         assertThat(storage.list(".delta")).isEmpty();
     }
 
     @Test
-    void binaryAndEmptyContent() {
+    public void binaryAndEmptyContent() {
         byte[] bin = new byte[70_000];
         new Random(1).nextBytes(bin);
         storage.write(H1 + ".pack", bin);
@@ -123,7 +123,7 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
-    void concurrentWritersOfOneKeyLeaveOneValue() throws Exception {
+    public void concurrentWritersOfOneKeyLeaveOneValue() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<Boolean>> fs = new ArrayList<>();
@@ -144,7 +144,7 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
-    void replicaRoundTripOnThisStorage() throws Exception {
+    public void replicaRoundTripOnThisStorage() throws Exception {
         Replica r = Replica.open(storage);
         r.update(TestDocs.obj("{'title':'t','items\u266D':[{'_id':'x','v':'a{b'}]}"));
         String block = r.commit("tester", "first").orElseThrow();
@@ -156,7 +156,7 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
-    void meldIntoThisStorage() throws Exception {
+    public void meldIntoThisStorage() throws Exception {
         MemoryStorage source = new MemoryStorage();
         Replica src = Replica.open(source);
         src.update(TestDocs.obj("{'a':1}"));
