@@ -42,13 +42,14 @@ public final class RevisionTree {
         return revisions.contains(r);
     }
 
+    /** The revision with this exact text, or null (also for malformed text). */
     public Revision get(String text) {
-        for (Revision r : revisions.descendingSet()) {
-            if (r.toString().equals(text)) {
-                return r;
-            }
+        try {
+            Revision r = Revision.parse(text);
+            return revisions.contains(r) ? r : null;
+        } catch (dev.meldtown.crdt.InvalidRevisionException e) {
+            return null;
         }
-        return null;
     }
 
     /** The parent revision if it is in the tree (otherwise the parent is a "ghost" and this returns null). */
