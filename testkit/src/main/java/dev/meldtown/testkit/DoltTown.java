@@ -22,15 +22,8 @@ public final class DoltTown implements AutoCloseable {
     public static final String SQL_USER = "meldtown";
     public static final String REMOTE_USER = "fed";
 
-    static final String ISSUES_DDL = "CREATE TABLE issues ("
-            + "id varchar(64) NOT NULL PRIMARY KEY, "
-            + "title varchar(512) NOT NULL, "
-            + "description text, "
-            + "status varchar(32) NOT NULL DEFAULT 'open', "
-            + "priority int NOT NULL DEFAULT 2, "
-            + "assignee varchar(255), "
-            + "created_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP, "
-            + "updated_at datetime NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+    /** The Beads-like schema, shared with bin/stack so tests and the local stack hold the same table. */
+    static final String ISSUES_DDL = readSchema();
 
     private final String name;
     private final Path dir;
@@ -76,6 +69,14 @@ public final class DoltTown implements AutoCloseable {
         town.createUsers();
         town.start();
         return town;
+    }
+
+    private static String readSchema() {
+        try (var in = DoltTown.class.getResourceAsStream("beads-schema.sql")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("beads-schema.sql is missing from the testkit", e);
+        }
     }
 
     private void configure() {

@@ -1,0 +1,229 @@
+package dev.meldtown.acceptance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meldtown.testkit.Ports;
+import dev.meldtown.testkit.Processes;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.Signature;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's first command, driven as a user would: {@code bin/stack up} starts real Kafka, S3, two Dolt
+ * towns and the three services; {@code status}, {@code token}, a second {@code up}, and {@code down}. It runs
+ * in its own stack directory and on free ports so it never touches a developer's running stack.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StackTest {
+    static final Path ROOT = Path.of(System.getProperty("meldtown.root", "..")).toAbsolutePath().normalize();
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    static Path stackDir;
+    static Map<String, String> env;
+    static Map<String, String> stackEnv;
+    static String firstUpOutput;
+
+    @BeforeAll
+    static void up() throws Exception {
+        env = new HashMap<>();
+        env.put("MELDTOWN_STACK_DIR", stackDir.toString());
+        for (String port : List.of("KAFKA", "KAFKA_CONTROLLER", "S3", "BLOCK_STORE", "MERGE", "SYNC", "NORTH_SQL",
+                "NORTH_REMOTESAPI", "SOUTH_SQL", "SOUTH_REMOTESAPI")) {
+            env.put("MELDTOWN_" + port + "_PORT", String.valueOf(Ports.free()));
+        }
+        var result = stack("up");
+        firstUpOutput = result.stdout() + result.stderr();
+        assertThat(result.exitCode()).as(firstUpOutput).isZero();
+        stackEnv = readEnv(stackDir.resolve("env"));
+    }
+
+    @AfterAll
+    static void down() {
+        if (env != null) {
+            stack("down");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void upWritesEveryContractedEndpointAndShowsTheStackWorking() {
+        List<String> keys = List.of("BLOCK_STORE_URL", "MERGE_SERVICE_URL", "SYNC_ORCHESTRATOR_URL", "KAFKA_BOOTSTRAP",
+                "S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY");
+        assertThat(stackEnv).containsKeys(keys.toArray(String[]::new));
+        for (String town : List.of("NORTH", "SOUTH")) {
+            for (String suffix : List.of("SQL_HOST", "SQL_PORT", "DATABASE", "SQL_USER", "SQL_PASSWORD", "REMOTE_USER", "REMOTESAPI_URL")) {
+                assertThat(stackEnv).containsKey("TOWN_" + town + "_" + suffix);
+            }
+        }
+        assertThat(stackEnv.get("KAFKA_BOOTSTRAP")).isEqualTo("127.0.0.1:" + env.get("MELDTOWN_KAFKA_PORT"));
+        assertThat(firstUpOutput).contains("What to try next").contains("town north: UP").contains("town south: UP");
+    }
+
+    @Test
+    @Order(2)
+    void everyServiceIsReadyThroughItsRealDependencies() throws Exception {
+        for (String key : List.of("BLOCK_STORE_URL", "MERGE_SERVICE_URL", "SYNC_ORCHESTRATOR_URL")) {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(stackEnv.get(key) + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).as(key + " " + response.body()).isEqualTo(200);
+            JsonNode health = JSON.readTree(response.body());
+            assertThat(health.get("status").asText()).isEqualTo("UP");
+            assertThat(health.get("checks").findValuesAsText("name")).contains("S3 bucket meldtown", "Kafka connection health check");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void townsShareHistoryAndAcceptTheirSqlUser() throws Exception {
+        String north = head("NORTH");
+        assertThat(north).matches("[0-9a-v]{32}");
+        assertThat(head("SOUTH")).isEqualTo(north);
+    }
+
+    @Test
+    @Order(4)
+    void tokenIsAnRs256JwtSignedWithTheStacksKeyCarryingTenantAndRoles() throws Exception {
+        var result = stack("token", "acme", "writer");
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        String[] parts = result.stdout().trim().split("\\.");
+        assertThat(parts).hasSize(3);
+        JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
+        assertThat(claims.get("tenant").asText()).isEqualTo("acme");
+        assertThat(claims.get("groups")).extracting(JsonNode::asText).containsExactly("reader", "writer");
+        assertThat(claims.get("exp").asLong()).isGreaterThan(System.currentTimeMillis() / 1000);
+
+        String pem = Files.readString(stackDir.resolve("jwt/public.pem")).replaceAll("-----[A-Z ]+-----|\\s", "");
+        var key = (RSAPublicKey) KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(pem)));
+        Signature verifier = Signature.getInstance("SHA256withRSA");
+        verifier.initVerify(key);
+        verifier.update((parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII));
+        assertThat(verifier.verify(Base64.getUrlDecoder().decode(parts[2]))).isTrue();
+
+        assertThat(stack("token", "acme").stdout()).isNotBlank();
+        var badTenant = stack("token", "../acme");
+        assertThat(badTenant.exitCode()).isNotZero();
+        assertThat(badTenant.stderr().trim()).contains("invalid tenant").doesNotContain("\n");
+        assertThat(stack("token", "acme", "superuser").exitCode()).isNotZero();
+    }
+
+    @Test
+    @Order(5)
+    void upAgainIsHarmlessAndStatusReportsEverythingReady() throws Exception {
+        Map<String, String> pids = pids();
+        var again = stack("up");
+        assertThat(again.exitCode()).as(again.stderr()).isZero();
+        assertThat(pids()).isEqualTo(pids);
+        var status = stack("status");
+        assertThat(status.exitCode()).as(status.stdout()).isZero();
+        assertThat(status.stdout()).contains("sync-orchestrator").contains("ready").doesNotContain("stopped");
+        assertThat(stack("logs", "kafka").stdout()).contains("Kafka Server started");
+        assertThat(stack("logs", "nope").exitCode()).isNotZero();
+    }
+
+    @Test
+    @Order(6)
+    void aTakenPortGivesAClearMessageAndStartsNothing(@TempDir Path otherStack) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Map<String, String> other = new HashMap<>(env);
+            other.put("MELDTOWN_STACK_DIR", otherStack.toString());
+            other.put("MELDTOWN_KAFKA_PORT", String.valueOf(taken.getLocalPort()));
+            var result = run(other, Duration.ofMinutes(2), "up");
+            assertThat(result.exitCode()).isNotZero();
+            assertThat(result.stderr()).contains("port " + taken.getLocalPort() + " for kafka is already in use");
+            assertThat(otherStack.resolve("run")).isEmptyDirectory();
+        }
+    }
+
+    @Test
+    @Order(7)
+    void downStopsExactlyTheRecordedProcesses() throws Exception {
+        Map<String, String> pids = pids();
+        assertThat(pids).hasSize(7);
+        var result = stack("down");
+        assertThat(result.exitCode()).isZero();
+        for (String pid : pids.values()) {
+            assertThat(ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)).as("pid " + pid).isFalse();
+        }
+        assertThat(Ports.listening(Integer.parseInt(env.get("MELDTOWN_SYNC_PORT")))).isFalse();
+        assertThat(stack("status").exitCode()).isNotZero();
+        assertThat(stack("down").stderr()).contains("nothing was running");
+    }
+
+    private static String head(String town) throws Exception {
+        Properties props = new Properties();
+        props.setProperty("user", stackEnv.get("TOWN_" + town + "_SQL_USER"));
+        props.setProperty("password", stackEnv.get("TOWN_" + town + "_SQL_PASSWORD"));
+        String url = "jdbc:mariadb://" + stackEnv.get("TOWN_" + town + "_SQL_HOST") + ":" + stackEnv.get("TOWN_" + town + "_SQL_PORT")
+                + "/" + stackEnv.get("TOWN_" + town + "_DATABASE");
+        try (Connection c = new org.mariadb.jdbc.Driver().connect(url, props); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT HASHOF('main')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static Map<String, String> pids() throws Exception {
+        Map<String, String> pids = new LinkedHashMap<>();
+        try (var files = Files.list(stackDir.resolve("run"))) {
+            for (Path f : files.sorted().toList()) {
+                pids.put(f.getFileName().toString(), Files.readString(f).trim());
+            }
+        }
+        return pids;
+    }
+
+    static Processes.Result stack(String... args) {
+        return run(env, Duration.ofMinutes(15), args);
+    }
+
+    static Processes.Result run(Map<String, String> environment, Duration timeout, String... args) {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(ROOT.resolve("bin/stack").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
+        pb.environment().putAll(environment);
+        return Processes.exec(pb, timeout);
+    }
+
+    static Map<String, String> readEnv(Path file) throws Exception {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                values.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return values;
+    }
+}
