@@ -1,0 +1,15 @@
+package dev.meldtown.cli.internal;
+
+/** An error the CLI reports as one stderr line with a chosen exit code. */
+public final class CliError extends RuntimeException {
+    private final int exitCode;
+
+    public CliError(int exitCode, String message) {
+        super(message);
+        this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.meldtown.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.CorruptDataException;
+import dev.meldtown.crdt.Replica;
+import dev.meldtown.crdt.ReplicaStorage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code update -t URL -j FILE [-a A] [-d D]}: makes the replica's state the file's document and commits. */
+@Command(name = "update", description = "Updates a Melda CRDT", sortOptions = true)
+public final class UpdateCommand extends Verb {
+    @Option(names = {"-t", "--target"}, required = true, paramLabel = "<TARGET>", description = "replica URL")
+    String target;
+
+    @Option(names = {"-j", "--jsonfile"}, required = true, paramLabel = "<JSONFILE>", description = "the whole new document (a JSON object)")
+    Path jsonFile;
+
+    @Option(names = {"-a", "--author"}, paramLabel = "<AUTHOR>")
+    String author;
+
+    @Option(names = {"-d", "--description"}, paramLabel = "<DESCRIPTION>")
+    String description;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print help information")
+    boolean help;
+
+    @Override
+    protected int run() throws IOException {
+        ObjectNode doc = readDocument(jsonFile);
+        try (ReplicaStorage storage = storage(target)) {
+            Replica replica = open(storage);
+            replica.update(doc);
+            Optional<String> block = replica.commit(author, description);
+            println(block.map(b -> "Committed block " + b).orElse("Nothing to commit"));
+        }
+        return EXIT_OK;
+    }
+
+    static ObjectNode readDocument(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new CliError(EXIT_ERROR, "meldtown update: cannot read " + file + ": no such file");
+        }
+        if (Files.isDirectory(file)) {
+            throw new CliError(EXIT_ERROR, "meldtown update: cannot read " + file + ": is a directory");
+        }
+        JsonNode n;
+        try {
+            n = CanonicalJson.parse(Files.readAllBytes(file));
+        } catch (CorruptDataException e) {
+            throw new CliError(EXIT_ERROR, "meldtown update: " + file + ": " + e.getMessage());
+        }
+        if (!n.isObject()) {
+            throw new CliError(EXIT_ERROR, "meldtown update: " + file + " must hold a JSON object, not " + n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT));
+        }
+        return (ObjectNode) n;
+    }
+}
