@@ -29,6 +29,7 @@ class HealthTest {
     @Test
     void livenessMetricsAndOpenApiFollowQuarkusDefaults() {
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
         given().when().get("/q/metrics").then().statusCode(200).body(containsString("jvm_memory_used_bytes"));
         given().accept("application/json").when().get("/q/openapi").then().statusCode(200)
                 .body("info.title", equalTo("Meldtown sync"));
