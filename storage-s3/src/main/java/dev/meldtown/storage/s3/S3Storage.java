@@ -1,0 +1,191 @@
+package dev.meldtown.storage.s3;
+
+import dev.meldtown.crdt.MissingKeyException;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.crdt.StorageException;
+import java.util.ArrayList;
+import java.util.List;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A replica in an S3 bucket: {@code <prefix>/<key[0..2]>/<key>}, Melda's file layout, so a prefix copied to a
+ * directory opens with {@code file://}. Writes are write-once through {@code If-None-Match: *}, which S3 applies
+ * atomically, so concurrent writers of one key leave exactly one object. Retries with backoff on 5xx and
+ * throttling come from the SDK's retry strategy of the client passed in.
+ */
+public final class S3Storage implements ReplicaStorage {
+    private final S3Client s3;
+    private final String bucket;
+    private final String prefix;
+    private final boolean ownsClient;
+    private int pageSize = 1000;
+
+    /** {@code prefix} without leading or trailing slash, e.g. {@code tenants/acme/docs/todo/replicas/hub}. */
+    public S3Storage(S3Client s3, String bucket, String prefix) {
+        this(s3, bucket, prefix, false);
+    }
+
+    S3Storage(S3Client s3, String bucket, String prefix, boolean ownsClient) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.prefix = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
+        this.ownsClient = ownsClient;
+    }
+
+    /** Keys per ListObjectsV2 page (S3's maximum is 1000); smaller pages exercise pagination in tests. */
+    S3Storage pageSize(int keys) {
+        this.pageSize = keys;
+        return this;
+    }
+
+    public String bucket() {
+        return bucket;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    /** The object key of a replica key: {@code prefix/ab/abcdef…}. */
+    public String objectKey(String key) {
+        ReplicaStorage.checkKey(key);
+        return (prefix.isEmpty() ? "" : prefix + "/") + key.substring(0, 2) + "/" + key;
+    }
+
+    @Override
+    public byte[] read(String key) {
+        try {
+            return s3.getObjectAsBytes(b -> b.bucket(bucket).key(objectKey(key))).asByteArray();
+        } catch (NoSuchKeyException e) {
+            throw new MissingKeyException(key);
+        } catch (SdkException e) {
+            throw failure("read", key, e);
+        }
+    }
+
+    @Override
+    public byte[] read(String key, long offset, int length) {
+        if (offset == 0 && length == 0) {
+            return read(key);
+        }
+        if (offset < 0 || length < 0) {
+            throw new StorageException("invalid range " + offset + "+" + length + " of " + key);
+        }
+        if (length == 0) {
+            return emptyRange(key, offset);
+        }
+        byte[] bytes;
+        try {
+            bytes = s3.getObjectAsBytes(b -> b.bucket(bucket).key(objectKey(key)).range("bytes=" + offset + "-" + (offset + length - 1)))
+                    .asByteArray();
+        } catch (NoSuchKeyException e) {
+            throw new MissingKeyException(key);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 416) {
+                throw new StorageException("range " + offset + "+" + length + " outside " + key);
+            }
+            throw failure("read", key, e);
+        } catch (SdkException e) {
+            throw failure("read", key, e);
+        }
+        if (bytes.length != length) {
+            // S3 truncates a range that runs past the end; the contract says that is an error.
+            throw new StorageException("range " + offset + "+" + length + " outside " + key);
+        }
+        return bytes;
+    }
+
+    /** S3 has no empty byte range: check the offset against the object's size instead. */
+    private byte[] emptyRange(String key, long offset) {
+        long size;
+        try {
+            size = s3.headObject(b -> b.bucket(bucket).key(objectKey(key))).contentLength();
+        } catch (NoSuchKeyException e) {
+            throw new MissingKeyException(key);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new MissingKeyException(key);
+            }
+            throw failure("head", key, e);
+        } catch (SdkException e) {
+            throw failure("head", key, e);
+        }
+        if (offset > size) {
+            throw new StorageException("range " + offset + "+0 outside " + key + " (" + size + " bytes)");
+        }
+        return new byte[0];
+    }
+
+    @Override
+    public boolean write(String key, byte[] data) {
+        try {
+            s3.putObject(b -> b.bucket(bucket).key(objectKey(key)).ifNoneMatch("*"), RequestBody.fromBytes(data));
+            return true;
+        } catch (S3Exception e) {
+            // 412: the key exists (write-once). 409: a concurrent conditional write to the same key is in flight.
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            throw failure("write", key, e);
+        } catch (SdkException e) {
+            throw failure("write", key, e);
+        }
+    }
+
+    @Override
+    public List<String> list(String suffix) {
+        String listPrefix = prefix.isEmpty() ? "" : prefix + "/";
+        List<String> keys = new ArrayList<>();
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(listPrefix).maxKeys(pageSize)).contents()) {
+                String rest = object.key().substring(listPrefix.length());
+                int slash = rest.indexOf('/');
+                // Only <2 chars>/<key starting with those chars>: anything else under the prefix is foreign.
+                if (slash != 2 || rest.indexOf('/', 3) >= 0) {
+                    continue;
+                }
+                String key = rest.substring(3);
+                if (key.length() >= 2 && key.startsWith(rest.substring(0, 2)) && key.endsWith(suffix)) {
+                    keys.add(key.substring(0, key.length() - suffix.length()));
+                }
+            }
+        } catch (SdkException e) {
+            throw failure("list", prefix, e);
+        }
+        keys.sort(null);
+        return keys;
+    }
+
+    @Override
+    public boolean exists(String key) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(objectKey(key)));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw failure("head", key, e);
+        } catch (SdkException e) {
+            throw failure("head", key, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownsClient) {
+            s3.close();
+        }
+    }
+
+    private StorageException failure(String op, String key, SdkException e) {
+        return new StorageException("S3 " + op + " of " + key + " in s3://" + bucket + "/" + prefix + " failed: " + e.getMessage());
+    }
+}

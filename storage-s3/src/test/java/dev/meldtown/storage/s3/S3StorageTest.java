@@ -1,0 +1,88 @@
+package dev.meldtown.storage.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.crdt.StorageConformanceTest;
+import dev.meldtown.crdt.StorageException;
+import dev.meldtown.testkit.junit.S3Extension;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The shared storage contract against a real S3 server, plus what is specific to S3. */
+class S3StorageTest extends StorageConformanceTest {
+    @RegisterExtension
+    static S3Extension s3 = new S3Extension();
+    static S3Client client;
+    private String prefix;
+
+    @BeforeAll
+    static void client() {
+        client = s3.server().client();
+    }
+
+    @AfterAll
+    static void closeClient() {
+        client.close();
+    }
+
+    @Override
+    protected ReplicaStorage newStorage() {
+        prefix = "tenants/t/docs/d/replicas/" + UUID.randomUUID();
+        return new S3Storage(client, s3.server().bucket(), prefix);
+    }
+
+    @Override
+    protected ReplicaStorage reopen(ReplicaStorage storage) {
+        return new S3Storage(s3.server().client(), s3.server().bucket(), ((S3Storage) storage).prefix());
+    }
+
+    @Test
+    void usesMeldasTwoCharacterLayoutUnderThePrefix() {
+        storage.write(H1 + ".delta", "x".getBytes(StandardCharsets.UTF_8));
+        String expected = prefix + "/a1/" + H1 + ".delta";
+        assertThat(client.getObjectAsBytes(b -> b.bucket(s3.server().bucket()).key(expected)).asUtf8String()).isEqualTo("x");
+    }
+
+    @Test
+    void foreignObjectsUnderThePrefixAreIgnoredByListing() {
+        storage.write(H1 + ".delta", new byte[] {1});
+        for (String foreign : new String[] {"README", "zz/" + H1 + ".delta", "a1/b1/" + H1 + ".delta", "checkpoints/x.delta"}) {
+            client.putObject(b -> b.bucket(s3.server().bucket()).key(prefix + "/" + foreign), RequestBody.fromString("f"));
+        }
+        assertThat(storage.list(".delta")).containsExactly(H1);
+    }
+
+    @Test
+    void listingPagesThroughEveryPage() {
+        for (int i = 0; i < 25; i++) {
+            String key = String.format("%064x", i) + ".pack";
+            client.putObject(b -> b.bucket(s3.server().bucket()).key(prefix + "/" + key.substring(0, 2) + "/" + key), RequestBody.fromBytes(new byte[0]));
+        }
+        assertThat(((S3Storage) storage).pageSize(10).list(".pack")).hasSize(25).isSorted()
+                .contains(String.format("%064x", 0), String.format("%064x", 24));
+    }
+
+    @Test
+    void aRangePastTheEndIsAnError() {
+        storage.write(H2 + ".pack", "0123456789".getBytes(StandardCharsets.UTF_8));
+        assertThat(new String(storage.read(H2 + ".pack", 2, 3), StandardCharsets.UTF_8)).isEqualTo("234");
+        assertThatThrownBy(() -> storage.read(H2 + ".pack", 8, 5)).isInstanceOf(StorageException.class);
+    }
+
+    @Test
+    void aWrongSecretIsAStorageErrorNotAMissingKey() {
+        try (S3Client wrong = s3.server().client(s3.server().accessKey(), "wrong")) {
+            var bad = new S3Storage(wrong, s3.server().bucket(), prefix);
+            assertThatThrownBy(() -> bad.write(H1 + ".pack", new byte[] {1})).isInstanceOf(StorageException.class).hasMessageContaining("403");
+        }
+        assertThat(storage.exists(H1 + ".pack")).isFalse();
+    }
+}
