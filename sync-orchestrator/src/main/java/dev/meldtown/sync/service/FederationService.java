@@ -1,0 +1,332 @@
+package dev.meldtown.sync.service;
+
+import dev.meldtown.events.Payloads;
+import dev.meldtown.service.ProblemException;
+import dev.meldtown.sync.federation.ErrorCategory;
+import dev.meldtown.sync.federation.Federation;
+import dev.meldtown.sync.federation.FederationException;
+import dev.meldtown.sync.federation.FederationRound;
+import dev.meldtown.sync.federation.Peer;
+import dev.meldtown.sync.federation.Remote;
+import dev.meldtown.sync.federation.SyncStatus;
+import dev.meldtown.sync.federation.SyncStrategy;
+import dev.meldtown.sync.federation.Topology;
+import dev.meldtown.sync.federation.TownConnection;
+import dev.meldtown.sync.federation.internal.Names;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The service's use of the federation engine: registry lookups, credentials, bookkeeping and events. */
+@ApplicationScoped
+public class FederationService {
+    @Inject
+    Registry registry;
+
+    @Inject
+    Secrets secrets;
+
+    @Inject
+    SyncEvents events;
+
+    // ---------------------------------------------------------------- towns
+
+    public Model.TownView putTown(String tenant, String town, Model.TownRequest body) {
+        name("tenant", tenant);
+        name("town", town);
+        if (body == null || body.sql() == null || body.sql().host() == null || body.sql().port() == null
+                || body.sql().user() == null || body.remotesApiUrl() == null) {
+            throw badRequest("sql.host, sql.port, sql.user and remotesApiUrl are required");
+        }
+        var existing = registry.town(tenant, town);
+        String password = body.sql().password();
+        String encrypted;
+        if (password != null) {
+            encrypted = secrets.encrypt(password);
+        } else if (existing.isPresent()) {
+            encrypted = existing.get().passwordEncrypted();
+        } else {
+            throw badRequest("sql.password is required for a new town");
+        }
+        String database = body.sql().database() == null ? "beads" : body.sql().database();
+        String branch = body.branch() == null ? "main" : body.branch();
+        try {
+            // validates host, port, database and branch
+            new TownConnection(body.sql().host(), body.sql().port(), database, body.sql().user(), "x", branch);
+            Names.requireUrl(body.remotesApiUrl());
+            if (body.remoteUser() != null) {
+                Names.requireUser(body.remoteUser());
+            }
+        } catch (IllegalArgumentException e) {
+            throw badRequest(e.getMessage());
+        }
+        var stored = new Model.StoredTown(town, body.sql().host(), body.sql().port(), database, body.sql().user(), encrypted,
+                body.remotesApiUrl(), branch, body.remoteUser(),
+                existing.map(Model.StoredTown::peers).orElse(Map.of()));
+        registry.putTown(tenant, stored);
+        return stored.view();
+    }
+
+    public List<Model.TownView> towns(String tenant) {
+        name("tenant", tenant);
+        var towns = registry.towns(tenant);
+        if (towns.isEmpty() && registry.federations(tenant).isEmpty()) {
+            throw notFound("unknown tenant " + tenant);
+        }
+        return towns.stream().map(Model.StoredTown::view).toList();
+    }
+
+    public Model.TownView town(String tenant, String town) {
+        return stored(tenant, town).view();
+    }
+
+    public void deleteTown(String tenant, String town) {
+        stored(tenant, town);
+        registry.deleteTown(tenant, town);
+    }
+
+    // ---------------------------------------------------------------- peers
+
+    public Model.PeerView putPeer(String tenant, String town, String peer, Model.PeerRequest body) {
+        var t = stored(tenant, town);
+        name("peer", peer);
+        if (body == null || (body.url() == null) == (body.town() == null)) {
+            throw badRequest("give either url (with an optional user) or town");
+        }
+        String url = body.url();
+        String user = body.user();
+        if (body.town() != null) {
+            var other = stored(tenant, name("town", body.town()));
+            url = other.remotesApiUrl();
+            user = user != null ? user : other.remoteUser();
+        }
+        Peer p;
+        try {
+            p = new Peer(peer, url, user);
+        } catch (IllegalArgumentException e) {
+            throw badRequest(e.getMessage());
+        }
+        Federation f = federation(tenant, t);
+        try {
+            f.addRemote(peer, url);
+        } catch (FederationException e) {
+            throw problem(e);
+        }
+        Map<String, Model.StoredPeer> peers = new LinkedHashMap<>(t.peers() == null ? Map.of() : t.peers());
+        peers.put(peer, new Model.StoredPeer(p.url(), p.user()));
+        registry.putTown(tenant, withPeers(t, peers));
+        return new Model.PeerView(peer, p.url(), p.user());
+    }
+
+    /** The town's Dolt remotes with the users this service presents for them. */
+    public List<Model.PeerView> peers(String tenant, String town) {
+        var t = stored(tenant, town);
+        List<Remote> remotes;
+        try {
+            remotes = federation(tenant, t).listRemotes();
+        } catch (FederationException e) {
+            throw problem(e);
+        }
+        List<Model.PeerView> out = new ArrayList<>();
+        for (Remote r : remotes) {
+            var stored = t.peers() == null ? null : t.peers().get(r.name());
+            out.add(new Model.PeerView(r.name(), r.url(), stored == null ? null : stored.user()));
+        }
+        return out;
+    }
+
+    public void deletePeer(String tenant, String town, String peer) {
+        var t = stored(tenant, town);
+        name("peer", peer);
+        boolean known = t.peers() != null && t.peers().containsKey(peer);
+        boolean removed;
+        try {
+            removed = federation(tenant, t).removeRemote(peer);
+        } catch (FederationException e) {
+            throw problem(e);
+        }
+        if (!known && !removed) {
+            throw notFound("town " + town + " has no peer " + peer);
+        }
+        Map<String, Model.StoredPeer> peers = new LinkedHashMap<>(t.peers() == null ? Map.of() : t.peers());
+        peers.remove(peer);
+        registry.putTown(tenant, withPeers(t, peers));
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    public enum Operation { FETCH, PULL, PUSH, SYNC }
+
+    public Payloads.SyncResult run(String tenant, String town, String peer, Operation op, String strategyName, String requestId) {
+        var t = stored(tenant, town);
+        SyncStrategy strategy = strategy(strategyName);
+        Peer p = peer(t, peer);
+        Federation f = federation(tenant, t);
+        Payloads.SyncResult result = switch (op) {
+            case FETCH -> f.fetch(p);
+            case PULL -> f.pullFrom(p, strategy);
+            case PUSH -> f.pushTo(p);
+            case SYNC -> f.sync(p, strategy);
+        };
+        if (op == Operation.SYNC) {
+            events.completed(result, requestId == null ? UUID.randomUUID().toString() : requestId);
+        }
+        if (isTownFailure(result)) {
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("category", result.error().category());
+            extra.put("result", result);
+            throw new ProblemException(503, "town-unreachable", "Town Unreachable", result.error().message(), extra);
+        }
+        return result;
+    }
+
+    /** Checks everything a sync needs before it is accepted for asynchronous execution. */
+    public void validate(String tenant, String town, String peer, String strategyName) {
+        peer(stored(tenant, town), peer);
+        strategy(strategyName);
+    }
+
+    public SyncStatus status(String tenant, String town, String peer) {
+        var t = stored(tenant, town);
+        peer(t, peer);
+        try {
+            return federation(tenant, t).syncStatus(peer);
+        } catch (FederationException e) {
+            throw problem(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- federations
+
+    public Model.FederationView putFederation(String tenant, String name, Model.FederationRequest body) {
+        name("tenant", tenant);
+        name("federation", name);
+        if (body == null || body.towns() == null || body.towns().size() < 2) {
+            throw badRequest("a federation needs at least two towns");
+        }
+        Topology topology;
+        try {
+            topology = Topology.parse(body.topology() == null ? "mesh" : body.topology());
+            topology.round(body.towns());
+        } catch (IllegalArgumentException e) {
+            throw badRequest(e.getMessage());
+        }
+        strategy(body.strategy());
+        if (body.intervalSeconds() != null && body.intervalSeconds() < 1) {
+            throw badRequest("intervalSeconds must be at least 1");
+        }
+        body.towns().forEach(t -> stored(tenant, t));
+        var view = new Model.FederationView(name, List.copyOf(body.towns()), topology.toString(),
+                strategy(body.strategy()).wire(), body.intervalSeconds());
+        registry.putFederation(tenant, view);
+        return view;
+    }
+
+    public Model.FederationView federationOf(String tenant, String name) {
+        name("tenant", tenant);
+        name("federation", name);
+        return registry.federation(tenant, name).orElseThrow(() -> notFound("unknown federation " + name));
+    }
+
+    /**
+     * One round: each town must have the others as peers (a missing one is added as the town's remote,
+     * named after the peer town, with the peer town's remote user).
+     */
+    public List<Payloads.SyncResult> round(String tenant, String name) {
+        var fed = federationOf(tenant, name);
+        List<FederationRound.Member> members = new ArrayList<>();
+        for (String town : fed.towns()) {
+            var t = stored(tenant, town);
+            members.add(new FederationRound.Member(federation(tenant, t), new Peer(town, t.remotesApiUrl(), t.remoteUser())));
+        }
+        for (var m : members) {
+            for (var other : members) {
+                if (m != other) {
+                    var t = stored(tenant, m.name());
+                    if (t.peers() == null || !t.peers().containsKey(other.name())) {
+                        putPeer(tenant, m.name(), other.name(), new Model.PeerRequest(null, null, other.name()));
+                    }
+                }
+            }
+        }
+        var results = FederationRound.run(members, Topology.parse(fed.topology()), strategy(fed.strategy()));
+        String round = UUID.randomUUID().toString();
+        for (int i = 0; i < results.size(); i++) {
+            events.completed(results.get(i), round + "-" + i);
+        }
+        return results;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Model.StoredTown stored(String tenant, String town) {
+        name("tenant", tenant);
+        name("town", town);
+        return registry.town(tenant, town).orElseThrow(() -> notFound("unknown town " + town));
+    }
+
+    private Peer peer(Model.StoredTown t, String peer) {
+        name("peer", peer);
+        var stored = t.peers() == null ? null : t.peers().get(peer);
+        if (stored == null) {
+            throw notFound("town " + t.name() + " has no peer " + peer);
+        }
+        return new Peer(peer, stored.url(), stored.user());
+    }
+
+    Federation federation(String tenant, Model.StoredTown t) {
+        var connection = new TownConnection(t.host(), t.port(), t.database(), t.user(), secrets.decrypt(t.passwordEncrypted()), t.branch());
+        return new Federation(tenant, t.name(), connection, registry.ledger(tenant), Federation.Options.defaults());
+    }
+
+    private static Model.StoredTown withPeers(Model.StoredTown t, Map<String, Model.StoredPeer> peers) {
+        return new Model.StoredTown(t.name(), t.host(), t.port(), t.database(), t.user(), t.passwordEncrypted(),
+                t.remotesApiUrl(), t.branch(), t.remoteUser(), peers);
+    }
+
+    private static SyncStrategy strategy(String value) {
+        try {
+            return SyncStrategy.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw badRequest(e.getMessage());
+        }
+    }
+
+    private static String name(String what, String value) {
+        if (!Names.isName(value)) {
+            throw new ProblemException(400, "invalid-name", "Invalid name",
+                    what + " name must match [a-z0-9][a-z0-9-]{0,62}");
+        }
+        return value;
+    }
+
+    static ProblemException badRequest(String detail) {
+        return new ProblemException(400, "bad-request", "Bad Request", detail);
+    }
+
+    static ProblemException notFound(String detail) {
+        return new ProblemException(404, "not-found", "Not Found", detail);
+    }
+
+    /** Remote-management failures: unreachable town SQL is 503 with a typed body. */
+    static ProblemException problem(FederationException e) {
+        Map<String, Object> extra = Map.of("category", e.category().wire());
+        return switch (e.category()) {
+            case NOT_FOUND -> new ProblemException(404, "not-found", "Not Found", e.getMessage(), extra);
+            case TRANSPORT -> new ProblemException(503, "town-unreachable", "Town Unreachable", e.getMessage(), extra);
+            case AUTH -> new ProblemException(503, "town-auth", "Town Refused Login", e.getMessage(), extra);
+            case CONFLICT, REJECTED -> new ProblemException(409, e.category().wire(), "Conflict", e.getMessage(), extra);
+            default -> new ProblemException(500, "internal", "Internal Server Error", e.getMessage(), extra);
+        };
+    }
+
+    /** The town's own SQL server failed (the engine reads the head first, so it is unknown then). */
+    static boolean isTownFailure(Payloads.SyncResult r) {
+        return r.error() != null && r.headBefore() == null && !r.fetched()
+                && (ErrorCategory.TRANSPORT.wire().equals(r.error().category()) || ErrorCategory.AUTH.wire().equals(r.error().category()));
+    }
+}

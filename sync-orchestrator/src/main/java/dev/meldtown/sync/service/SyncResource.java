@@ -1,0 +1,149 @@
+package dev.meldtown.sync.service;
+
+import dev.meldtown.events.Payloads;
+import dev.meldtown.sync.federation.SyncStatus;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/** contracts §2.2: towns, peers, fetch/pull/push/sync/status and federations of one tenant. */
+@Path("/v1/tenants/{tenant}")
+@Produces(MediaType.APPLICATION_JSON)
+public class SyncResource {
+    private static final Logger LOG = Logger.getLogger(SyncResource.class);
+    private static final ExecutorService ASYNC = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "meldtown-sync-async");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Inject
+    FederationService service;
+
+    @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Path("/towns/{town}")
+    public Model.TownView putTown(@PathParam("tenant") String tenant, @PathParam("town") String town, Model.TownRequest body) {
+        return service.putTown(tenant, town, body);
+    }
+
+    @GET
+    @Path("/towns")
+    public List<Model.TownView> towns(@PathParam("tenant") String tenant) {
+        return service.towns(tenant);
+    }
+
+    @GET
+    @Path("/towns/{town}")
+    public Model.TownView town(@PathParam("tenant") String tenant, @PathParam("town") String town) {
+        return service.town(tenant, town);
+    }
+
+    @DELETE
+    @Path("/towns/{town}")
+    public Response deleteTown(@PathParam("tenant") String tenant, @PathParam("town") String town) {
+        service.deleteTown(tenant, town);
+        return Response.noContent().build();
+    }
+
+    @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Path("/towns/{town}/peers/{peer}")
+    public Model.PeerView putPeer(@PathParam("tenant") String tenant, @PathParam("town") String town,
+                                  @PathParam("peer") String peer, Model.PeerRequest body) {
+        return service.putPeer(tenant, town, peer, body);
+    }
+
+    @GET
+    @Path("/towns/{town}/peers")
+    public List<Model.PeerView> peers(@PathParam("tenant") String tenant, @PathParam("town") String town) {
+        return service.peers(tenant, town);
+    }
+
+    @DELETE
+    @Path("/towns/{town}/peers/{peer}")
+    public Response deletePeer(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
+        service.deletePeer(tenant, town, peer);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/towns/{town}/peers/{peer}/fetch")
+    public Payloads.SyncResult fetch(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
+        return service.run(tenant, town, peer, FederationService.Operation.FETCH, null, null);
+    }
+
+    @POST
+    @Path("/towns/{town}/peers/{peer}/pull")
+    public Payloads.SyncResult pull(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer,
+                                    Model.StrategyRequest body) {
+        return service.run(tenant, town, peer, FederationService.Operation.PULL, body == null ? null : body.strategy(), null);
+    }
+
+    @POST
+    @Path("/towns/{town}/peers/{peer}/push")
+    public Payloads.SyncResult push(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
+        return service.run(tenant, town, peer, FederationService.Operation.PUSH, null, null);
+    }
+
+    @POST
+    @Path("/towns/{town}/peers/{peer}/sync")
+    public Response sync(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer,
+                         @QueryParam("async") boolean async, Model.StrategyRequest body) {
+        String strategy = body == null ? null : body.strategy();
+        String requestId = UUID.randomUUID().toString();
+        if (async) {
+            service.validate(tenant, town, peer, strategy);
+            ASYNC.submit(() -> {
+                try {
+                    service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId);
+                } catch (RuntimeException e) {
+                    LOG.errorf("async sync %s failed: %s", requestId, e.toString());
+                }
+            });
+            return Response.accepted(Map.of("requestId", requestId)).build();
+        }
+        return Response.ok(service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId)).build();
+    }
+
+    @GET
+    @Path("/towns/{town}/peers/{peer}/status")
+    public SyncStatus status(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
+        return service.status(tenant, town, peer);
+    }
+
+    @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Path("/federations/{name}")
+    public Model.FederationView putFederation(@PathParam("tenant") String tenant, @PathParam("name") String name,
+                                              Model.FederationRequest body) {
+        return service.putFederation(tenant, name, body);
+    }
+
+    @GET
+    @Path("/federations/{name}")
+    public Model.FederationView federation(@PathParam("tenant") String tenant, @PathParam("name") String name) {
+        return service.federationOf(tenant, name);
+    }
+
+    @POST
+    @Path("/federations/{name}/sync")
+    public List<Payloads.SyncResult> round(@PathParam("tenant") String tenant, @PathParam("name") String name) {
+        return service.round(tenant, name);
+    }
+}
