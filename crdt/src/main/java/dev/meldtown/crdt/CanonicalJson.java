@@ -1,6 +1,7 @@
 package dev.meldtown.crdt;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,16 +44,82 @@ public final class CanonicalJson {
         return NODES;
     }
 
-    /** Parses JSON text (UTF-8) with serde_json's number model; throws {@link CorruptDataException} if invalid. */
+    /**
+     * Parses JSON text (UTF-8) as serde_json reads it; throws {@link CorruptDataException} if invalid. Numbers:
+     * integers in u64/i64 range stay integers, everything else becomes an f64, and the integer literal {@code -0}
+     * becomes {@code -0.0} (serde_json parses a negative zero integer as a float; observed with libmelda-tools).
+     * Nesting deeper than serde_json's recursion limit (127 levels) is rejected, as serde_json does.
+     */
     public static JsonNode parse(byte[] utf8) {
-        try {
-            JsonNode n = MAPPER.readTree(utf8);
-            if (n == null || n.isMissingNode()) {
+        try (JsonParser p = MAPPER.getFactory().createParser(utf8)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
                 throw new CorruptDataException("empty JSON input");
             }
-            return normalize(n);
+            JsonNode n = read(p, t, 1);
+            if (p.nextToken() != null) {
+                throw new CorruptDataException("invalid JSON: trailing characters after the value");
+            }
+            return n;
         } catch (IOException e) {
             throw new CorruptDataException("invalid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+    }
+
+    /** serde_json's default recursion limit: 128 nested levels fail. */
+    static final int MAX_DEPTH = 127;
+
+    private static JsonNode read(JsonParser p, JsonToken t, int depth) throws IOException {
+        switch (t) {
+            case START_OBJECT -> {
+                checkDepth(depth);
+                ObjectNode o = NODES.objectNode();
+                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                    String name = p.currentName();
+                    o.set(name, read(p, p.nextToken(), depth + 1)); // a duplicate key: the last one wins
+                }
+                return o;
+            }
+            case START_ARRAY -> {
+                checkDepth(depth);
+                ArrayNode a = NODES.arrayNode();
+                for (JsonToken v = p.nextToken(); v != JsonToken.END_ARRAY; v = p.nextToken()) {
+                    a.add(read(p, v, depth + 1));
+                }
+                return a;
+            }
+            case VALUE_STRING -> {
+                return NODES.textNode(p.getText());
+            }
+            case VALUE_NUMBER_INT -> {
+                if ("-0".equals(p.getText())) {
+                    return NODES.numberNode(-0.0d);
+                }
+                BigInteger b = p.getBigIntegerValue();
+                if (b.signum() >= 0 ? b.compareTo(U64_MAX) <= 0 : b.compareTo(I64_MIN) >= 0) {
+                    return b.bitLength() < 64 ? NODES.numberNode(b.longValue()) : NODES.numberNode(b);
+                }
+                return finite(b.doubleValue());
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return finite(p.getDoubleValue());
+            }
+            case VALUE_TRUE -> {
+                return NODES.booleanNode(true);
+            }
+            case VALUE_FALSE -> {
+                return NODES.booleanNode(false);
+            }
+            case VALUE_NULL -> {
+                return NODES.nullNode();
+            }
+            default -> throw new CorruptDataException("invalid JSON: unexpected " + t);
+        }
+    }
+
+    private static void checkDepth(int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new CorruptDataException("invalid JSON: nested deeper than " + MAX_DEPTH + " levels (serde_json's recursion limit)");
         }
     }
 

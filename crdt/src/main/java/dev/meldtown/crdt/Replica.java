@@ -34,7 +34,8 @@ import java.util.TreeSet;
  * pack holds braces inside strings; an unchanged ♭ array is no change (not a failure); committing after a meld
  * of divergent replicas auto-resolves descriptors without hanging; id-less objects that would collide in a ♭
  * array are rejected (see {@link #update}); corrupt patches and missing descriptors raise
- * {@link CorruptDataException} instead of panicking.
+ * {@link CorruptDataException} instead of panicking; resolving towards a deleted leaf keeps the object deleted
+ * (libmelda-tools stores {@code {"_deleted":true}} as a live revision, and the item reappears with that field).
  */
 public final class Replica {
     public static final String ROOT_ID = Flattener.ROOT;

@@ -19,6 +19,7 @@
  * with braces inside strings; unchanged ♭ arrays are no change; commit after a divergent meld auto-resolves
  * descriptors without a deadlock; several id-less objects in one ♭ array are rejected; corrupt patches and
  * unknown descriptors raise {@link dev.meldtown.crdt.CorruptDataException} (a deleted descriptor reads as []);
- * file writes are atomic and foreign files are ignored; only a lone charcode {@code #} field is used as digest.
+ * file writes are atomic and foreign files are ignored; only a lone charcode {@code #} field is used as digest;
+ * resolving towards a deleted leaf keeps the object deleted (Melda re-creates it as {@code {"_deleted":true}}).
  */
 package dev.meldtown.crdt;

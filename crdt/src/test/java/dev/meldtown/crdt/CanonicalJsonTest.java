@@ -43,7 +43,7 @@ class CanonicalJsonTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "0|0", "-0|0", "42|42", "-42|-42",
+        "0|0", "-0|-0.0", "42|42", "-42|-42",
         "18446744073709551615|18446744073709551615",
         "18446744073709551616|1.8446744073709552e19",
         "-9223372036854775808|-9223372036854775808",
@@ -75,6 +75,31 @@ class CanonicalJsonTest {
         assertThatThrownBy(() -> CanonicalJson.parse("{\"a\":")).isInstanceOf(CorruptDataException.class);
         assertThatThrownBy(() -> CanonicalJson.parse("{} x")).isInstanceOf(CorruptDataException.class);
         assertThatThrownBy(() -> CanonicalJson.parse("1e400")).isInstanceOf(CorruptDataException.class);
+    }
+
+    /**
+     * Regression (found by the CLI's randomized differential test): serde_json reads the integer literal -0 as
+     * the float -0.0, so libmelda-tools stores and reads {@code {"a":-0.0}} for {@code {"a":-0}}; the spec's
+     * "-0 becomes 0" was wrong and gave different digests and revisions.
+     */
+    @Test
+    void negativeZeroIntegerIsAFloatAsInSerde() {
+        assertThat(canon("{\"a\":-0,\"b\":[-0,0,-1],\"c\":-0E0,\"d\":-0.0e-0}"))
+                .isEqualTo("{\"a\":-0.0,\"b\":[-0.0,0,-1],\"c\":-0.0,\"d\":-0.0}");
+        // libmelda-tools 0.2.0 commits this document (no author/description) as this block; one object, so deterministic
+        Replica r = Replica.open(new MemoryStorage());
+        r.update("{\"a\":-0,\"b\":[-0,0,-1],\"c\":-0E0,\"d\":-0.0e-0}");
+        assertThat(r.commit(null, null)).contains("52834d75b3722a9bab4455767dda759a3e270d96096c2c926823d811820d3483");
+    }
+
+    /** serde_json refuses documents nested 128 levels deep (libmelda-tools: "recursion limit exceeded"); so do we. */
+    @Test
+    void nestingLimitIsSerdes() {
+        String ok = "{\"a\":" + "[".repeat(126) + "]".repeat(126) + "}";
+        String tooDeep = "{\"a\":" + "[".repeat(127) + "]".repeat(127) + "}";
+        assertThat(CanonicalJson.parse(ok).isObject()).isTrue();
+        assertThatThrownBy(() -> CanonicalJson.parse(tooDeep)).isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("recursion limit");
     }
 
     @Test

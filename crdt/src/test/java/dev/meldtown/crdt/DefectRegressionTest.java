@@ -163,6 +163,40 @@ class DefectRegressionTest {
         assertThat(canon(Replica.open(s2).read())).isEqualTo("{\"_id\":\"\u221A\",\"items\u266D\":[]}");
     }
 
+    /**
+     * Found by the CLI's randomized differential test (not in spec §8): libmelda-tools 0.2.0 resolves a conflict
+     * whose chosen leaf is a delete by storing that leaf's displayed value {@code {"_deleted":true}} as a new live
+     * revision (3-8c900473…), so the deleted item reappears in the document as {@code {"_deleted":true,"_id":"b"}}.
+     * We keep the object deleted; a replica resolved by libmelda-tools still reads as libmelda-tools reads it.
+     */
+    @Test
+    void resolveTowardsADeletedLeafKeepsTheObjectDeleted() {
+        MemoryStorage s1 = new MemoryStorage();
+        MemoryStorage s2 = new MemoryStorage();
+        Replica r1 = Replica.open(s1);
+        r1.update(obj("{'l\u266D':[{'_id':'a'},{'_id':'b','v':1}]}"));
+        r1.commit((ObjectNode) null);
+        Replica r2 = Replica.open(s2);
+        r2.meld(s1);
+        r1.update(obj("{'l\u266D':[{'_id':'a'},{'_id':'b','v':2},{'_id':'c'}]}"));
+        r1.commit((ObjectNode) null);
+        r2.update(obj("{'l\u266D':[{'_id':'a'}]}"));
+        r2.commit((ObjectNode) null);
+        r1.meld(s2);
+        // the delete wins ("2-d_…" > "2-2b54…"); the order keeps b, the read drops it
+        assertThat(r1.winner("b").toString()).isEqualTo("2-d_3f5da8e");
+        assertThat(canon(r1.read())).isEqualTo(canon(obj("{'_id':'\u221A','l\u266D':[{'_id':'a'},{'_id':'c'}]}")));
+        Resolution res = r1.resolve("b", "2-d_3f5da8e");
+        assertThat(res.winner().toString()).isEqualTo("2-d_3f5da8e"); // libmelda-tools: 3-8c90047332b8…_8ca4173
+        r1.resolveAll();
+        r1.commit((ObjectNode) null);
+        assertThat(r1.conflicts()).isEmpty();
+        assertThat(canon(Replica.open(s1).read())).isEqualTo(canon(obj("{'_id':'\u221A','l\u266D':[{'_id':'a'},{'_id':'c'}]}")));
+        // what libmelda-tools writes instead (a live {"_deleted":true}) reads back as it does there
+        String junk = CanonicalJson.sha256(CanonicalJson.parse("{\"_deleted\":true}"));
+        assertThat(junk).startsWith("8c90047332b8");
+    }
+
     @Test
     void invalidBlocksAreSkippedReportedAndRetried() {
         MemoryStorage s = new MemoryStorage();
