@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.meldtown.events.EventCodec;
+import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.S3Config;
@@ -40,6 +41,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,6 +69,9 @@ class SyncApiTest {
 
     @Inject
     S3Config s3Config;
+
+    @Inject
+    dev.meldtown.sync.service.FederationScheduler scheduler;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -227,7 +236,87 @@ class SyncApiTest {
         }
     }
 
+    @Test
+    void syncRequestedEventsAreExecutedOnceEvenWhenRedelivered() throws Exception {
+        String tenant = tenant();
+        register(tenant, "north");
+        register(tenant, "south");
+        given().contentType(ContentType.JSON).body(Map.of("town", "south"))
+                .when().put(base(tenant) + "/towns/north/peers/south").then().statusCode(200);
+        String id = "bd-req-" + IDS.incrementAndGet();
+        sql("south", "INSERT INTO issues (id, title) VALUES ('" + id + "', 'requested')");
+        sql("south", "CALL DOLT_COMMIT('-Am', 'south adds')");
+        String southHead = head("south");
+
+        String requestId = "req-" + UUID.randomUUID();
+        byte[] request = EventCodec.encode(EventType.SYNC_REQUESTED, "north",
+                new Payloads.SyncRequested(tenant, "north", "south", "theirs", requestId));
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.SYNCS, Topics.key(tenant, "north"), request)).get();
+            producer.send(new ProducerRecord<>(Topics.SYNCS, Topics.key(tenant, "north"), request)).get();
+        }
+        var completed = awaitEvent(tenant, "north", e -> e.requestId().equals(requestId));
+        assertThat(completed.error()).isNull();
+        assertThat(completed.strategy()).isEqualTo("theirs");
+        assertThat(completed.pulledCommits()).isEqualTo(1);
+        assertThat(head("north")).isEqualTo(southHead);
+        assertThat(count("north", id)).isEqualTo(1);
+        assertThat(countEvents(tenant, "north", e -> e.requestId().equals(requestId), Duration.ofSeconds(6))).isEqualTo(1);
+    }
+
+    @Test
+    void aScheduledFederationSyncsByItself() throws Exception {
+        String tenant = tenant();
+        register(tenant, "north");
+        register(tenant, "south");
+        String id = "bd-sched-" + IDS.incrementAndGet();
+        sql("south", "INSERT INTO issues (id, title) VALUES ('" + id + "', 'scheduled')");
+        sql("south", "CALL DOLT_COMMIT('-Am', 'south adds')");
+        given().contentType(ContentType.JSON)
+                .body(Map.of("towns", List.of("north", "south"), "topology", "hub:north", "strategy", "theirs", "intervalSeconds", 1))
+                .when().put(base(tenant) + "/federations/every-second").then().statusCode(200);
+        try {
+            var event = awaitEvent(tenant, "south", e -> e.error() == null && e.pushedCommits() == 1);
+            assertThat(event.peer()).isEqualTo("north");
+        } finally {
+            given().when().delete(base(tenant) + "/federations/every-second").then().statusCode(204);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!scheduler.idle() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        }
+        given().when().get(base(tenant) + "/federations/every-second").then().statusCode(404);
+        assertThat(scheduler.idle()).isTrue();
+        assertThat(head("north")).isEqualTo(head("south"));
+        assertThat(count("north", id)).isEqualTo(1);
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    private long countEvents(String tenant, String town, java.util.function.Predicate<Payloads.SyncCompleted> match, Duration during) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "sync-api-test-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        long n = 0;
+        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.SYNCS));
+            long deadline = System.nanoTime() + during.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (Topics.key(tenant, town).equals(r.key())) {
+                        var event = EventCodec.decode(r.value());
+                        if (event.getType().equals(EventType.SYNC_COMPLETED.type())
+                                && match.test(EventCodec.data(event, Payloads.SyncCompleted.class))) {
+                            n++;
+                        }
+                    }
+                }
+            }
+        }
+        return n;
+    }
 
     private Payloads.SyncCompleted awaitEvent(String tenant, String town, java.util.function.Predicate<Payloads.SyncCompleted> match) {
         Properties props = new Properties();
@@ -243,7 +332,9 @@ class SyncApiTest {
                         continue;
                     }
                     var event = EventCodec.decode(r.value());
-                    assertThat(event.getType()).isEqualTo("dev.meldtown.sync.completed");
+                    if (!event.getType().equals(EventType.SYNC_COMPLETED.type())) {
+                        continue;
+                    }
                     assertThat(event.getSubject()).isEqualTo(town);
                     var data = EventCodec.data(event, Payloads.SyncCompleted.class);
                     if (match.test(data)) {

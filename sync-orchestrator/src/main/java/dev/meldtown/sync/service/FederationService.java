@@ -184,6 +184,22 @@ public class FederationService {
         return result;
     }
 
+    /**
+     * A scheduled sync of a federation pair: the peer is added from the registered town when missing.
+     * Returns {@code null} when the pair cannot be synced at all (e.g. a town was deleted).
+     */
+    public Payloads.SyncResult runScheduled(String tenant, String town, String peer, String strategy) {
+        try {
+            var t = stored(tenant, town);
+            if (t.peers() == null || !t.peers().containsKey(peer)) {
+                putPeer(tenant, town, peer, new Model.PeerRequest(null, null, peer));
+            }
+            return run(tenant, town, peer, Operation.SYNC, strategy, UUID.randomUUID().toString());
+        } catch (ProblemException e) {
+            return null;
+        }
+    }
+
     /** Checks everything a sync needs before it is accepted for asynchronous execution. */
     public void validate(String tenant, String town, String peer, String strategyName) {
         peer(stored(tenant, town), peer);
@@ -230,6 +246,11 @@ public class FederationService {
         name("tenant", tenant);
         name("federation", name);
         return registry.federation(tenant, name).orElseThrow(() -> notFound("unknown federation " + name));
+    }
+
+    public void deleteFederation(String tenant, String name) {
+        federationOf(tenant, name);
+        registry.deleteFederation(tenant, name);
     }
 
     /**

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -71,12 +72,30 @@ public class Registry {
         write(federationKey(tenant, federation.name()), federation);
     }
 
+    public void deleteFederation(String tenant, String name) {
+        delete(federationKey(tenant, name));
+    }
+
     public List<Model.FederationView> federations(String tenant) {
         List<Model.FederationView> out = new ArrayList<>();
         for (String key : list("sync/tenants/" + tenant + "/federations/")) {
             read(key, Model.FederationView.class).ifPresent(out::add);
         }
         return out;
+    }
+
+    /** Whether a {@code sync.requested} with this id was already executed (consumers are idempotent). */
+    public boolean requestSeen(String tenant, String requestId) {
+        return read(requestKey(tenant, requestId), Map.class).isPresent();
+    }
+
+    public void markRequest(String tenant, String requestId) {
+        write(requestKey(tenant, requestId), Map.of("requestId", requestId, "executedAt", java.time.Instant.now().toString()));
+    }
+
+    static String requestKey(String tenant, String requestId) {
+        String safe = requestId.replaceAll("[^A-Za-z0-9._-]", "_");
+        return "sync/tenants/" + tenant + "/requests/" + safe + ".json";
     }
 
     public List<String> tenants() {

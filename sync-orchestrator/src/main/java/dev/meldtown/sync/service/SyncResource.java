@@ -141,6 +141,13 @@ public class SyncResource {
         return service.federationOf(tenant, name);
     }
 
+    @DELETE
+    @Path("/federations/{name}")
+    public Response deleteFederation(@PathParam("tenant") String tenant, @PathParam("name") String name) {
+        service.deleteFederation(tenant, name);
+        return Response.noContent().build();
+    }
+
     @POST
     @Path("/federations/{name}/sync")
     public List<Payloads.SyncResult> round(@PathParam("tenant") String tenant, @PathParam("name") String name) {
