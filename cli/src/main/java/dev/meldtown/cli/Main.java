@@ -45,10 +45,12 @@ public final class Main implements Callable<Integer> {
     @CommandLine.Option(names = {"-h", "--help"}, usageHelp = true, description = "Print help information")
     boolean help;
 
-    /** Without a verb: print the usage (to stderr) and fail, as libmelda-tools does. */
+    /** Without a verb: one line naming the verbs, exit 2 (libmelda-tools prints its usage and exits 2). */
     @Override
     public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getErr());
+        spec.commandLine().getErr().print("meldtown: missing command, one of: "
+                + String.join(", ", spec.subcommands().keySet().stream().filter(k -> !k.equals("help")).sorted().toList())
+                + " (see 'meldtown --help')\n");
         spec.commandLine().getErr().flush();
         return Verb.EXIT_USAGE;
     }
