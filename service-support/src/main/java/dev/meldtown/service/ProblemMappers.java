@@ -25,6 +25,16 @@ public class ProblemMappers {
         return Problem.response(status, slug(reason), reason, e.getMessage());
     }
 
+    @ServerExceptionMapper({io.quarkus.security.AuthenticationFailedException.class, io.quarkus.security.UnauthorizedException.class})
+    public Response unauthenticated(RuntimeException e) {
+        return Problem.response(401, "unauthorized", "Unauthorized", "a valid bearer token is required");
+    }
+
+    @ServerExceptionMapper(io.quarkus.security.ForbiddenException.class)
+    public Response forbidden(RuntimeException e) {
+        return Problem.response(403, "forbidden", "Forbidden", e.getMessage() == null ? "not allowed" : e.getMessage());
+    }
+
     @ServerExceptionMapper
     public Response json(com.fasterxml.jackson.core.JsonProcessingException e) {
         return Problem.response(400, "invalid-json", "Invalid JSON", e.getOriginalMessage());

@@ -15,8 +15,11 @@ import software.amazon.awssdk.services.s3.S3Client;
 public class S3ClientProducer {
     @Produces
     @ApplicationScoped
-    S3Client s3Client(S3Config config) {
-        return create(config);
+    S3Client s3Client(S3Config config, io.micrometer.core.instrument.MeterRegistry registry) {
+        return builder(config)
+                .overrideConfiguration(o -> o.retryStrategy(software.amazon.awssdk.core.retry.RetryMode.STANDARD)
+                        .addExecutionInterceptor(new S3Metrics(registry)))
+                .build();
     }
 
     void close(@Disposes S3Client client) {
@@ -24,6 +27,10 @@ public class S3ClientProducer {
     }
 
     public static S3Client create(S3Config config) {
+        return builder(config).build();
+    }
+
+    private static software.amazon.awssdk.services.s3.S3ClientBuilder builder(S3Config config) {
         return S3Client.builder()
                 .endpointOverride(URI.create(config.endpoint()))
                 .region(Region.of(config.region()))
@@ -32,7 +39,6 @@ public class S3ClientProducer {
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(java.time.Duration.ofSeconds(5))
                         .socketTimeout(java.time.Duration.ofSeconds(60))
-                        .build())
-                .build();
+                        .build());
     }
 }

@@ -92,7 +92,9 @@ public final class DoltTown implements AutoCloseable {
                 "GRANT ALL PRIVILEGES ON *.* TO '" + SQL_USER + "'@'%' WITH GRANT OPTION;",
                 "CREATE USER '" + REMOTE_USER + "'@'%' IDENTIFIED BY '" + remotePassword + "';",
                 "GRANT CLONE_ADMIN ON *.* TO '" + REMOTE_USER + "'@'%';",
-                "GRANT ALL PRIVILEGES ON " + DATABASE + ".* TO '" + REMOTE_USER + "'@'%' WITH GRANT OPTION;"));
+                "GRANT ALL PRIVILEGES ON " + DATABASE + ".* TO '" + REMOTE_USER + "'@'%' WITH GRANT OPTION;",
+                // Dolt 1.88.1 accepts a push over remotesapi only from a user with global SUPER.
+                "GRANT SUPER ON *.* TO '" + REMOTE_USER + "'@'%';"));
     }
 
     /** Starts (or restarts) the sql-server on the same ports and data. */

@@ -1,0 +1,316 @@
+package dev.meldtown.blockstore;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.blockstore.internal.DocumentSettings;
+import dev.meldtown.blockstore.internal.Documents;
+import dev.meldtown.blockstore.internal.Files;
+import dev.meldtown.blockstore.internal.Names;
+import dev.meldtown.crdt.JsonViews;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.events.EventType;
+import dev.meldtown.events.Payloads;
+import dev.meldtown.service.Access;
+import dev.meldtown.service.ProblemException;
+import dev.meldtown.service.Role;
+import dev.meldtown.blockstore.internal.BlockAnnouncer;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Contracts §2.1: documents, their replicas' Melda files, and Melda's verbs run server-side. */
+@Path("/v1/tenants/{tenant}/docs/{doc}")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "documents")
+public class DocumentsResource {
+    private static final Set<String> COMPRESSIONS = Set.of("none", "flate");
+    private static final Set<String> POLICIES = Set.of("keep", "resolve-to-winner");
+    private static final Set<String> SUFFIXES = Set.of("", ".delta", ".pack", ".index");
+
+    @Inject
+    Access access;
+
+    @Inject
+    Documents documents;
+
+    @Inject
+    Files files;
+
+    @Inject
+    BlockAnnouncer announcer;
+
+    @PathParam("tenant")
+    String tenant;
+
+    @PathParam("doc")
+    String doc;
+
+    public record SettingsRequest(String compression, String conflictPolicy) {
+    }
+
+    @PUT
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Create or update a document's settings (writer)")
+    public Response putSettings(SettingsRequest body) {
+        check(Role.WRITER);
+        if (body == null) {
+            throw badRequest("a JSON object with compression and conflictPolicy is required");
+        }
+        String compression = body.compression() == null ? "none" : body.compression();
+        String policy = body.conflictPolicy() == null ? "keep" : body.conflictPolicy();
+        if (!COMPRESSIONS.contains(compression)) {
+            throw badRequest("compression must be one of " + COMPRESSIONS + ", got '" + compression + "'");
+        }
+        if (!POLICIES.contains(policy)) {
+            throw badRequest("conflictPolicy must be one of " + POLICIES + ", got '" + policy + "'");
+        }
+        boolean created = documents.putSettings(tenant, doc, new DocumentSettings(compression, policy));
+        return Response.status(created ? 201 : 200).entity(describe()).build();
+    }
+
+    @GET
+    @Operation(summary = "Settings plus replica list (reader)")
+    public Map<String, Object> getDocument() {
+        check(Role.READER);
+        if (!documents.exists(tenant, doc)) {
+            throw new ProblemException(404, "not-found", "Not Found", "no document " + doc + " in tenant " + tenant);
+        }
+        return describe();
+    }
+
+    @PUT
+    @Path("/replicas/{replica}/files/{key}")
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Upload one Melda file (writer): 201 new, 200 identical")
+    public Response putFile(@PathParam("replica") String replica, @PathParam("key") String key, InputStream body) {
+        check(Role.WRITER);
+        Names.name("replica", replica);
+        Names.key(key);
+        boolean created = files.put(tenant, doc, replica, key, body);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("key", key);
+        out.put("replica", replica);
+        out.put("created", created);
+        return Response.status(created ? 201 : 200).entity(out).build();
+    }
+
+    @GET
+    @Path("/replicas/{replica}/files/{key}")
+    @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+    @Operation(summary = "The uncompressed bytes of a file; Range supported (reader)")
+    public Response getFile(@PathParam("replica") String replica, @PathParam("key") String key, @HeaderParam("Range") String range) {
+        check(Role.READER);
+        return files.get(tenant, doc, Names.name("replica", replica), Names.key(key), range, true);
+    }
+
+    @HEAD
+    @Path("/replicas/{replica}/files/{key}")
+    public Response headFile(@PathParam("replica") String replica, @PathParam("key") String key, @HeaderParam("Range") String range) {
+        check(Role.READER);
+        return files.get(tenant, doc, Names.name("replica", replica), Names.key(key), range, false);
+    }
+
+    @GET
+    @Path("/replicas/{replica}/files")
+    @Operation(summary = "List file keys by suffix, paginated (reader)")
+    public Map<String, Object> listFiles(@PathParam("replica") String replica, @QueryParam("suffix") @DefaultValue("") String suffix,
+                                         @QueryParam("startAfter") String startAfter, @QueryParam("limit") @DefaultValue("1000") int limit) {
+        check(Role.READER);
+        Names.name("replica", replica);
+        if (!SUFFIXES.contains(suffix)) {
+            throw badRequest("suffix must be one of .delta, .pack, .index (or empty), got '" + suffix + "'");
+        }
+        if (limit < 1 || limit > 1000) {
+            throw badRequest("limit must be between 1 and 1000");
+        }
+        List<String> keys = new ArrayList<>();
+        List<String> all;
+        try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
+            all = storage.list(suffix).stream().map(k -> k + suffix).sorted().toList();
+        }
+        String next = null;
+        for (String k : all) {
+            if (startAfter != null && k.compareTo(startAfter) <= 0) {
+                continue;
+            }
+            if (keys.size() == limit) {
+                next = keys.get(keys.size() - 1);
+                break;
+            }
+            keys.add(k);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("keys", keys);
+        out.put("next", next);
+        return out;
+    }
+
+    public record CommitRequest(JsonNode document, String author, String description) {
+    }
+
+    @POST
+    @Path("/replicas/{replica}/commits")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Melda update + commit on the server (writer): 201 with the block, 200 with null when nothing changed")
+    public Response commit(@PathParam("replica") String replica, CommitRequest body) {
+        String caller = check(Role.WRITER);
+        Names.name("replica", replica);
+        if (body == null || body.document() == null || !body.document().isObject()) {
+            throw new ProblemException(422, "invalid-document", "Invalid document", "document must be a JSON object");
+        }
+        String author = body.author() == null ? caller : body.author();
+        Optional<String> block = documents.withReplica(tenant, doc, replica, r -> {
+            r.update((ObjectNode) body.document());
+            return r.commit(author, body.description());
+        });
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("block", block.orElse(null));
+        return Response.status(block.isPresent() ? 201 : 200).entity(out).build();
+    }
+
+    @GET
+    @Path("/replicas/{replica}/document")
+    @Operation(summary = "Melda read, optionally as of a block (reader)")
+    public JsonNode read(@PathParam("replica") String replica, @QueryParam("block") String block) {
+        check(Role.READER);
+        Names.name("replica", replica);
+        if (block != null) {
+            Names.block(block);
+        }
+        return documents.withReplica(tenant, doc, replica, r -> {
+            if (block == null) {
+                return r.read();
+            }
+            if (!r.appliedBlocks().contains(block)) {
+                throw new ProblemException(404, "unknown-block", "Unknown block", "block " + block + " is not in replica " + replica);
+            }
+            return r.readAt(block);
+        });
+    }
+
+    @GET
+    @Path("/replicas/{replica}/log")
+    @Operation(summary = "Melda log (reader)")
+    public JsonNode log(@PathParam("replica") String replica) {
+        check(Role.READER);
+        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.log(r.log()));
+    }
+
+    @GET
+    @Path("/replicas/{replica}/conflicts")
+    @Operation(summary = "Melda conflicts (reader)")
+    public JsonNode conflicts(@PathParam("replica") String replica) {
+        check(Role.READER);
+        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.conflicts(r.conflicts()));
+    }
+
+    @GET
+    @Path("/replicas/{replica}/objects/{uuid}/history")
+    @Operation(summary = "Melda history of one object (reader)")
+    public JsonNode history(@PathParam("replica") String replica, @PathParam("uuid") String uuid) {
+        check(Role.READER);
+        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.history(r.history(uuid)));
+    }
+
+    @GET
+    @Path("/replicas/{replica}/objects/{uuid}/value")
+    @Operation(summary = "Melda value of one object at the winner or a revision (reader)")
+    public JsonNode value(@PathParam("replica") String replica, @PathParam("uuid") String uuid, @QueryParam("revision") String revision) {
+        check(Role.READER);
+        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> r.value(uuid, revision));
+    }
+
+    public record ResolveRequest(String object, String winner) {
+    }
+
+    @POST
+    @Path("/replicas/{replica}/resolve")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Melda resolve + commit (writer)")
+    public Map<String, Object> resolve(@PathParam("replica") String replica, ResolveRequest body) {
+        String caller = check(Role.WRITER);
+        Names.name("replica", replica);
+        ResolveRequest request = body == null ? new ResolveRequest(null, null) : body;
+        if (request.winner() != null && request.object() == null) {
+            throw badRequest("winner needs object");
+        }
+        return documents.withReplica(tenant, doc, replica, r -> {
+            var resolutions = request.object() == null ? r.resolveAll()
+                    : List.of(r.resolve(request.object(), request.winner() != null ? request.winner() : r.winner(request.object()).toString()));
+            Optional<String> block = r.commit(caller, "resolve");
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("block", block.orElse(null));
+            out.put("resolved", JsonViews.resolutions(resolutions));
+            return out;
+        });
+    }
+
+    public record MeldRequest(String source) {
+    }
+
+    @POST
+    @Path("/replicas/{target}/meld")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Ask the merge-service to meld source into target (writer): 202 with a requestId")
+    public Response meld(@PathParam("target") String target, MeldRequest body) {
+        check(Role.WRITER);
+        Names.name("replica", target);
+        if (body == null) {
+            throw badRequest("a JSON object with source is required");
+        }
+        Names.name("source", body.source());
+        if (body.source().equals(target)) {
+            throw badRequest("source and target are the same replica");
+        }
+        String requestId = UUID.randomUUID().toString();
+        try {
+            announcer.send(EventType.MERGE_REQUESTED, tenant, doc, new Payloads.MergeRequested(tenant, doc, body.source(), target, requestId));
+        } catch (Exception e) {
+            throw new ProblemException(503, "events-unavailable", "Service Unavailable", "the merge request could not be published: " + e.getMessage());
+        }
+        return Response.accepted(Map.of("requestId", requestId)).build();
+    }
+
+    private String check(Role role) {
+        Names.name("tenant", tenant);
+        String caller = access.require(tenant, role);
+        Names.name("doc", doc);
+        return caller;
+    }
+
+    private Map<String, Object> describe() {
+        DocumentSettings settings = documents.settings(tenant, doc);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("tenant", tenant);
+        out.put("doc", doc);
+        out.put("compression", settings.compression());
+        out.put("conflictPolicy", settings.conflictPolicy());
+        out.put("replicas", documents.replicas(tenant, doc));
+        return out;
+    }
+
+    private static ProblemException badRequest(String detail) {
+        return new ProblemException(400, "invalid-request", "Bad Request", detail);
+    }
+}

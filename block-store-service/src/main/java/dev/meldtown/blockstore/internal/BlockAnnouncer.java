@@ -1,0 +1,166 @@
+package dev.meldtown.blockstore.internal;
+
+import dev.meldtown.crdt.DeltaBlock;
+import dev.meldtown.events.EventCodec;
+import dev.meldtown.events.EventType;
+import dev.meldtown.events.Payloads;
+import dev.meldtown.events.Topics;
+import dev.meldtown.service.S3Config;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Publishes {@code block.committed} at least once, even when Kafka is down or the service dies between the S3
+ * write and the publish: an outbox entry (the event's data) is written to S3 <em>before</em> the delta, deleted
+ * after Kafka acknowledged the event, and a sweeper re-publishes entries left behind. Consumers are idempotent.
+ */
+@ApplicationScoped
+public class BlockAnnouncer {
+    private static final Logger LOG = Logger.getLogger(BlockAnnouncer.class);
+
+    @Inject
+    S3Client s3;
+
+    @Inject
+    S3Config s3Config;
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    @ConfigProperty(name = "meldtown.block-store.outbox.grace", defaultValue = "PT10S")
+    Duration grace;
+
+    private volatile KafkaProducer<String, byte[]> producer;
+
+    /** Records the intent before the delta is written. Returns whether this caller created the entry. */
+    public boolean intend(String tenant, String doc, String replica, DeltaBlock block, byte[] bytes) {
+        var data = new Payloads.BlockCommitted(tenant, doc, replica, block.id(), block.parents().stream().sorted().toList(),
+                block.packs().stream().sorted().toList(), bytes.length);
+        byte[] json;
+        try {
+            json = EventCodec.mapper().writeValueAsBytes(data);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            s3.putObject(b -> b.bucket(s3Config.bucket()).key(Layout.outbox(tenant, doc, replica, block.id())).ifNoneMatch("*"),
+                    RequestBody.fromBytes(json));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Publishes now; on failure the entry stays for the sweeper. */
+    public void publish(String tenant, String doc, String replica, String block) {
+        String key = Layout.outbox(tenant, doc, replica, block);
+        try {
+            byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(key)).asByteArray();
+            send(EventCodec.mapper().readValue(json, Payloads.BlockCommitted.class));
+            s3.deleteObject(b -> b.bucket(s3Config.bucket()).key(key));
+        } catch (Exception e) {
+            LOG.warnf("block.committed for %s/%s/%s %s not published yet (%s); the outbox sweeper retries",
+                    tenant, doc, replica, block, e.getMessage());
+        }
+    }
+
+    /** Re-publishes outbox entries older than the grace period; drops those whose delta never landed. */
+    @Scheduled(every = "${meldtown.block-store.outbox.sweep-every:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "2s")
+    void sweep() {
+        Instant cutoff = Instant.now().minus(grace);
+        try {
+            for (S3Object entry : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(Layout.OUTBOX)).contents()) {
+                if (entry.lastModified().isAfter(cutoff)) {
+                    continue;
+                }
+                String[] parts = entry.key().substring(Layout.OUTBOX.length()).split("/");
+                if (parts.length != 4 || !parts[3].endsWith(".json")) {
+                    continue;
+                }
+                String block = parts[3].substring(0, parts[3].length() - ".json".length());
+                String deltaKey = Layout.replica(parts[0], parts[1], parts[2]) + "/" + block.substring(0, 2) + "/" + block + ".delta";
+                if (exists(deltaKey) || exists(deltaKey + ".flate")) {
+                    publish(parts[0], parts[1], parts[2], block);
+                } else {
+                    s3.deleteObject(b -> b.bucket(s3Config.bucket()).key(entry.key()));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("outbox sweep failed: %s", e.getMessage());
+        }
+    }
+
+    /** Sends one event and waits for the broker's acknowledgement. */
+    public void send(Payloads.BlockCommitted data) throws Exception {
+        byte[] value = EventCodec.encode(EventType.BLOCK_COMMITTED, data.doc(), data);
+        producer().send(new ProducerRecord<>(Topics.BLOCKS, Topics.key(data.tenant(), data.doc()), value)).get(15, TimeUnit.SECONDS);
+    }
+
+    /** Publishes any other event of this service (e.g. merge.requested) and waits for the acknowledgement. */
+    public void send(EventType type, String tenant, String doc, Object data) throws Exception {
+        producer().send(new ProducerRecord<>(type.topic(), Topics.key(tenant, doc), EventCodec.encode(type, doc, data))).get(15, TimeUnit.SECONDS);
+    }
+
+    private boolean exists(String key) {
+        try {
+            s3.headObject(b -> b.bucket(s3Config.bucket()).key(key));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        KafkaProducer<String, byte[]> p = producer;
+        if (p == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    Map<String, Object> config = new HashMap<>(kafkaConfig);
+                    config.put(ProducerConfig.ACKS_CONFIG, "all");
+                    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+                    // Fail fast when Kafka is away: the outbox keeps the event, the request need not wait.
+                    config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
+                    config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+                    config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10000);
+                    producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+                }
+                p = producer;
+            }
+        }
+        return p;
+    }
+
+    @PreDestroy
+    void close() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+}

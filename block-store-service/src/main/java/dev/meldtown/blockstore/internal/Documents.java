@@ -1,0 +1,159 @@
+package dev.meldtown.blockstore.internal;
+
+import dev.meldtown.crdt.FlateStorage;
+import dev.meldtown.crdt.Replica;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.events.EventCodec;
+import dev.meldtown.service.ProblemException;
+import dev.meldtown.service.S3Config;
+import dev.meldtown.storage.s3.S3Storage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+/**
+ * Documents and their replicas in the bucket: settings, the storage of each replica (flate when the document
+ * says so, always announcing new blocks), and a bounded cache of loaded replicas that is refreshed
+ * incrementally, so a read lists the replica but downloads only blocks it has not seen.
+ */
+@ApplicationScoped
+public class Documents {
+    @Inject
+    S3Client s3;
+
+    @Inject
+    S3Config s3Config;
+
+    @Inject
+    BlockAnnouncer announcer;
+
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "meldtown.block-store.replica-cache-size", defaultValue = "256")
+    int cacheSize;
+
+    private Map<String, Replica> cache;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Replica> eldest) {
+                return size() > cacheSize;
+            }
+        };
+    }
+
+    /** The document's settings, or null when the document was never created. */
+    public DocumentSettings settingsOrNull(String tenant, String doc) {
+        try {
+            byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(Layout.settings(tenant, doc))).asByteArray();
+            return EventCodec.mapper().readValue(json, DocumentSettings.class);
+        } catch (NoSuchKeyException e) {
+            return null;
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable settings of " + tenant + "/" + doc, e);
+        }
+    }
+
+    public DocumentSettings settings(String tenant, String doc) {
+        DocumentSettings s = settingsOrNull(tenant, doc);
+        return s == null ? DocumentSettings.DEFAULT : s;
+    }
+
+    /** Stores settings; returns true when the document is new. */
+    public synchronized boolean putSettings(String tenant, String doc, DocumentSettings settings) {
+        DocumentSettings current = settingsOrNull(tenant, doc);
+        DocumentSettings effective = current == null ? DocumentSettings.DEFAULT : current;
+        if (!effective.compression().equals(settings.compression()) && !replicas(tenant, doc).isEmpty()) {
+            throw new ProblemException(409, "compression-locked", "Compression cannot change",
+                    "document " + doc + " already has replicas stored with compression '" + effective.compression() + "'");
+        }
+        try {
+            byte[] json = EventCodec.mapper().writeValueAsBytes(settings);
+            s3.putObject(b -> b.bucket(s3Config.bucket()).key(Layout.settings(tenant, doc)), RequestBody.fromBytes(json));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        evict(tenant, doc);
+        return current == null;
+    }
+
+    /** Names of the replicas that hold at least one file. */
+    public List<String> replicas(String tenant, String doc) {
+        String prefix = Layout.replicas(tenant, doc);
+        List<String> names = new ArrayList<>();
+        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(prefix).delimiter("/"))) {
+            for (CommonPrefix p : page.commonPrefixes()) {
+                names.add(p.prefix().substring(prefix.length(), p.prefix().length() - 1));
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
+    public boolean exists(String tenant, String doc) {
+        return settingsOrNull(tenant, doc) != null || !replicas(tenant, doc).isEmpty();
+    }
+
+    /** The storage of one replica: every write is counted and every new block announced. */
+    public ReplicaStorage storage(String tenant, String doc, String replica) {
+        ReplicaStorage raw = new S3Storage(s3, s3Config.bucket(), Layout.replica(tenant, doc, replica));
+        if (settings(tenant, doc).flate()) {
+            raw = new FlateStorage(raw);
+        }
+        return new AnnouncingStorage(raw, announcer, tenant, doc, replica, this::countStored);
+    }
+
+    /** Runs {@code work} on the cached, freshly refreshed replica; one caller per replica at a time. */
+    public <T> T withReplica(String tenant, String doc, String replica, Function<Replica, T> work) {
+        String id = tenant + "/" + doc + "/" + replica;
+        Replica r;
+        synchronized (this) {
+            r = cache.get(id);
+        }
+        if (r == null) {
+            r = Replica.open(storage(tenant, doc, replica));
+            synchronized (this) {
+                Replica raced = cache.putIfAbsent(id, r);
+                if (raced != null) {
+                    r = raced;
+                }
+            }
+        }
+        synchronized (r) {
+            try {
+                r.refresh();
+                return work.apply(r);
+            } catch (RuntimeException e) {
+                // A failed update or commit may leave staged changes behind: start from storage next time.
+                synchronized (this) {
+                    cache.remove(id, r);
+                }
+                throw e;
+            }
+        }
+    }
+
+    private synchronized void evict(String tenant, String doc) {
+        cache.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
+    }
+
+    private void countStored(String tenant, long bytes) {
+        Counter.builder("meldtown.block.store.bytes.stored").description("Bytes of new files stored, per tenant")
+                .baseUnit("bytes").tag("tenant", tenant).register(registry).increment(bytes);
+    }
+}

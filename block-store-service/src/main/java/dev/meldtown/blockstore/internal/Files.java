@@ -1,0 +1,185 @@
+package dev.meldtown.blockstore.internal;
+
+import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.DeltaBlock;
+import dev.meldtown.crdt.MeldaException;
+import dev.meldtown.crdt.MissingKeyException;
+import dev.meldtown.crdt.Pack;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.service.ProblemException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.Response;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Uploads and downloads of single Melda files. An upload is checked completely before anything is written
+ * (size, SHA-256 against the name while streaming, UTF-8, block or pack structure, packs present), so bad
+ * input never reaches the bucket.
+ */
+@ApplicationScoped
+public class Files {
+    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+
+    @Inject
+    Documents documents;
+
+    @ConfigProperty(name = "meldtown.block-store.max-file-bytes", defaultValue = "8388608")
+    long maxFileBytes;
+
+    /** Stores a file; true when new, false when the same bytes were there. */
+    public boolean put(String tenant, String doc, String replica, String key, InputStream body) {
+        String hash = key.substring(0, 64);
+        String kind = key.substring(65);
+        byte[] bytes = readVerified(body, kind.equals("index") ? null : hash);
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
+        } catch (CharacterCodingException e) {
+            throw unprocessable("invalid-utf8", "Invalid UTF-8", key + " is not valid UTF-8");
+        }
+        try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
+            switch (kind) {
+                case "delta" -> checkDelta(storage, hash, bytes, replica);
+                case "pack" -> checkPack(storage, hash, bytes);
+                default -> checkIndex(bytes);
+            }
+            if (storage.write(key, bytes)) {
+                return true;
+            }
+            if (kind.equals("index") && !Arrays.equals(storage.read(key), bytes)) {
+                throw new ProblemException(409, "different-content", "Conflict", key + " already exists with different content");
+            }
+            return false;
+        }
+    }
+
+    private void checkDelta(ReplicaStorage storage, String hash, byte[] bytes, String replica) {
+        DeltaBlock block;
+        try {
+            block = DeltaBlock.parse(hash, bytes);
+        } catch (MeldaException e) {
+            throw unprocessable("invalid-block", "Invalid delta block", e.getMessage());
+        }
+        List<String> missing = block.packs().stream().filter(p -> !storage.exists(p + ".pack")).sorted().toList();
+        if (!missing.isEmpty()) {
+            throw new ProblemException(409, "missing-packs", "Missing packs",
+                    "upload the packs of block " + hash + " to replica " + replica + " first", Map.of("missing", missing));
+        }
+    }
+
+    private void checkPack(ReplicaStorage storage, String hash, byte[] bytes) {
+        byte[] index = null;
+        try {
+            index = storage.read(hash + ".index");
+        } catch (MissingKeyException e) {
+            // no index: the pack is parsed JSON-aware
+        }
+        try {
+            Pack.parse(hash, bytes, index);
+        } catch (MeldaException e) {
+            throw unprocessable("invalid-pack", "Invalid pack", e.getMessage());
+        }
+    }
+
+    private void checkIndex(byte[] bytes) {
+        try {
+            if (!CanonicalJson.parse(new String(bytes, StandardCharsets.UTF_8)).isArray()) {
+                throw unprocessable("invalid-index", "Invalid pack index", "an index is a JSON array");
+            }
+        } catch (MeldaException e) {
+            throw unprocessable("invalid-index", "Invalid pack index", e.getMessage());
+        }
+    }
+
+    /** Reads at most the size limit, hashing as it streams. */
+    private byte[] readVerified(InputStream body, String expectedHash) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        try (InputStream in = body == null ? InputStream.nullInputStream() : body) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                total += n;
+                if (total > maxFileBytes) {
+                    throw new ProblemException(413, "too-large", "Payload Too Large", "a file may hold at most " + maxFileBytes + " bytes");
+                }
+                sha.update(buffer, 0, n);
+                out.write(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new ProblemException(400, "unreadable-body", "Bad Request", "the request body could not be read: " + e.getMessage());
+        }
+        if (expectedHash != null) {
+            String actual = HexFormat.of().formatHex(sha.digest());
+            if (!actual.equals(expectedHash)) {
+                throw unprocessable("hash-mismatch", "Hash mismatch", "the body hashes to " + actual + ", not to its name " + expectedHash);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** GET (with body) or HEAD of a file, honouring a single {@code Range: bytes=a-b}. */
+    public Response get(String tenant, String doc, String replica, String key, String range, boolean withBody) {
+        byte[] bytes;
+        try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
+            bytes = storage.read(key);
+        } catch (MissingKeyException e) {
+            throw new ProblemException(404, "not-found", "Not Found", key + " is not in replica " + replica);
+        }
+        if (range == null || range.isBlank()) {
+            return Response.ok(withBody ? bytes : null, "application/octet-stream")
+                    .header("Content-Length", bytes.length).header("Accept-Ranges", "bytes").build();
+        }
+        Matcher m = RANGE.matcher(range.trim());
+        if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
+            throw new ProblemException(416, "invalid-range", "Range Not Satisfiable", "only a single 'bytes=a-b' range is supported, got '" + range + "'",
+                    Map.of());
+        }
+        long size = bytes.length;
+        long start;
+        long end;
+        if (m.group(1).isEmpty()) {
+            long suffix = Long.parseLong(m.group(2));
+            start = Math.max(0, size - suffix);
+            end = size - 1;
+        } else {
+            start = Long.parseLong(m.group(1));
+            end = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
+        }
+        if (start >= size || start > end) {
+            return Response.status(416).header("Content-Range", "bytes */" + size).type("application/problem+json")
+                    .entity(Map.of("type", "https://meldtown.dev/problems/invalid-range", "title", "Range Not Satisfiable", "status", 416,
+                            "detail", "range " + range + " is outside " + size + " bytes"))
+                    .build();
+        }
+        byte[] part = Arrays.copyOfRange(bytes, (int) start, (int) end + 1);
+        return Response.status(206).entity(withBody ? part : null).type("application/octet-stream")
+                .header("Content-Range", "bytes " + start + "-" + end + "/" + size)
+                .header("Content-Length", part.length).header("Accept-Ranges", "bytes").build();
+    }
+
+    private static ProblemException unprocessable(String type, String title, String detail) {
+        return new ProblemException(422, type, title, detail);
+    }
+}

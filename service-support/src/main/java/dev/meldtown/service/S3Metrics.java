@@ -1,0 +1,50 @@
+package dev.meldtown.service;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+
+/** A histogram of every S3 operation ({@code meldtown_s3_operations_seconds}), by operation and outcome. */
+final class S3Metrics implements ExecutionInterceptor {
+    // The SDK keeps attribute names JVM-wide; Quarkus reloads this class per application (tests start several).
+    private static final ExecutionAttribute<Long> STARTED =
+            new ExecutionAttribute<>("meldtown.s3.started." + Integer.toHexString(System.identityHashCode(S3Metrics.class)));
+    private final MeterRegistry registry;
+
+    S3Metrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        attributes.putAttribute(STARTED, System.nanoTime());
+    }
+
+    @Override
+    public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+        record(attributes, String.valueOf(context.httpResponse().statusCode()));
+    }
+
+    @Override
+    public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+        record(attributes, context.httpResponse().map(r -> String.valueOf(r.statusCode())).orElse("error"));
+    }
+
+    private void record(ExecutionAttributes attributes, String status) {
+        Long started = attributes.getAttribute(STARTED);
+        if (started == null) {
+            return;
+        }
+        Timer.builder("meldtown.s3.operations")
+                .description("S3 operations issued by this service")
+                .tag("operation", String.valueOf(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)))
+                .tag("status", status)
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+}
