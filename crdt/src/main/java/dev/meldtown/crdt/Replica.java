@@ -35,7 +35,8 @@ import java.util.TreeSet;
  * of divergent replicas auto-resolves descriptors without hanging; id-less objects that would collide in a ♭
  * array are rejected (see {@link #update}); corrupt patches and missing descriptors raise
  * {@link CorruptDataException} instead of panicking; resolving towards a deleted leaf keeps the object deleted
- * (libmelda-tools stores {@code {"_deleted":true}} as a live revision, and the item reappears with that field).
+ * (libmelda-tools stores {@code {"_deleted":true}} as a live revision, and the item reappears with that field);
+ * an update that still names a deleted array descriptor re-creates it, so libmelda-tools can read the replica again.
  */
 public final class Replica {
     public static final String ROOT_ID = Flattener.ROOT;
@@ -262,6 +263,13 @@ public final class Replica {
             a.forEach(target::add);
             ArrayNode patch = Myers.diff(rebuild(tree, w, new HashMap<>()), target);
             if (patch.isEmpty()) {
+                if (w.isDeleted()) {
+                    // a live object names a deleted descriptor (concurrent delete of the parent and edit, spec
+                    // §8.8; libmelda-tools' read panics): re-create it as an empty snapshot, which heals the replica
+                    ObjectNode c = NODES.objectNode();
+                    c.putArray("A");
+                    stage(id, tree, Revision.childOf(w, digestAndStage(c)), w.toString());
+                }
                 return; // unchanged array: no change (Melda 0.4.1 fails here, spec §8.1)
             }
             ObjectNode c = NODES.objectNode();

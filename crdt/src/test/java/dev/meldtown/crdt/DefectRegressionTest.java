@@ -161,6 +161,21 @@ class DefectRegressionTest {
                 new DeltaBlock.Change(ITEMS_DESCRIPTOR, "1-" + digest("{\"A\":[]}"), "d"),
                 new DeltaBlock.Change("\u221A", null, digest(root2))), List.of(), "{\"A\":[]}", root2);
         assertThat(canon(Replica.open(s2).read())).isEqualTo("{\"_id\":\"\u221A\",\"items\u266D\":[]}");
+
+        // our next update re-creates the deleted descriptor as {"A":[]} (a child of the delete), so libmelda-tools,
+        // whose read panics with unknown_descriptor_object on such a replica, can read it again (found by the CLI's
+        // randomized differential test, where the state arose from a delete of a parent concurrent with its edit)
+        Replica r2 = Replica.open(s2);
+        r2.update(obj("{'items\u266D':[],'x':1}"));
+        r2.commit((ObjectNode) null).orElseThrow();
+        Replica again = Replica.open(s2);
+        assertThat(again.winner(ITEMS_DESCRIPTOR).isDeleted()).isFalse();
+        assertThat(again.value(ITEMS_DESCRIPTOR)).isEqualTo(CanonicalJson.parse("{\"A\":[]}"));
+        assertThat(again.history(ITEMS_DESCRIPTOR)).hasSize(3);
+        assertThat(canon(again.read())).isEqualTo("{\"_id\":\"\u221A\",\"items\u266D\":[],\"x\":1}");
+        // and an unchanged update afterwards is no change at all
+        again.update(obj("{'items\u266D':[],'x':1}"));
+        assertThat(again.hasStagedChanges()).isFalse();
     }
 
     /**
