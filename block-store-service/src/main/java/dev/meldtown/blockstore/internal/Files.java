@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -75,6 +76,16 @@ public class Files {
             block = DeltaBlock.parse(hash, bytes);
         } catch (MeldaException e) {
             throw unprocessable("invalid-block", "Invalid delta block", e.getMessage());
+        }
+        // The library reads leniently (as Melda does); what is stored must be a real commit.
+        var fields = new java.util.ArrayList<String>();
+        CanonicalJson.parseObject(bytes).fieldNames().forEachRemaining(fields::add);
+        if (!Set.of("c", "i", "k", "p").containsAll(fields) || block.changes().isEmpty()) {
+            throw unprocessable("invalid-block", "Invalid delta block",
+                    "a delta block is an object of c (non-empty changes), i, k and p; got fields " + fields);
+        }
+        if (!java.util.stream.Stream.concat(block.packs().stream(), block.parents().stream()).allMatch(h -> h.matches("[0-9a-f]{64}"))) {
+            throw unprocessable("invalid-block", "Invalid delta block", "packs and parents must be 64-hex hashes");
         }
         List<String> missing = block.packs().stream().filter(p -> !storage.exists(p + ".pack")).sorted().toList();
         if (!missing.isEmpty()) {

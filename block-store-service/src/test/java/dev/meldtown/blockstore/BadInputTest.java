@@ -1,0 +1,127 @@
+package dev.meldtown.blockstore;
+
+import static dev.meldtown.blockstore.Fixtures.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+
+import dev.meldtown.crdt.MemoryStorage;
+import dev.meldtown.service.S3Config;
+import dev.meldtown.testkit.quarkus.KafkaTestResource;
+import dev.meldtown.testkit.quarkus.S3TestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.ValidatableResponse;
+import jakarta.inject.Inject;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** Every kind of bad input gets a clear 4xx problem and leaves the bucket exactly as it was. */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = true)
+class BadInputTest {
+    static final String BASE = "/v1/tenants/{tenant}/docs/{doc}/replicas/{replica}/files/{key}";
+    static final String KEY = "0".repeat(64) + ".pack";
+
+    @Inject
+    S3Client s3;
+
+    @Inject
+    S3Config s3Config;
+
+    @Test
+    void badNamesAre400() {
+        unchanged(400, () -> as("acme", "writer").body("x").put(BASE, "acme", "Todo", "alice", KEY).then());
+        // a literal ".." segment is normalized away by HTTP itself and matches no route
+        unchanged(404, () -> as("acme", "writer").body("x").put(BASE, "acme", "todo", "..", KEY).then());
+        unchanged(400, () -> as("acme", "writer").body("x").put(BASE, "acme", "todo", "a".repeat(64), KEY).then());
+        unchanged(400, () -> as("acme", "writer").body("x").put(BASE, "acme", "-todo", "alice", KEY).then());
+        unchanged(400, () -> as("acme", "writer").body("x").put("/v1/tenants/acme/docs/todo/replicas/a%2F..%2Fb/files/" + KEY).then());
+        unchanged(400, () -> as("acme", "reader").get("/v1/tenants/acme/docs/todo_x").then());
+    }
+
+    @Test
+    void keysThatAreNotHashDotKindAre400() {
+        for (String key : List.of("abc.delta", "0".repeat(64) + ".json", "0".repeat(63) + "G.pack", "A".repeat(64) + ".pack",
+                "0".repeat(64) + ".delta.flate", "..%2F" + "0".repeat(64) + ".pack")) {
+            unchanged(400, () -> as("acme", "writer").body("x").put("/v1/tenants/acme/docs/todo/replicas/alice/files/" + key).then());
+        }
+    }
+
+    @Test
+    void aHashMismatchIs422() {
+        unchanged(422, () -> as("acme", "writer").body("[\"not the content of that name\"]").put(BASE, "acme", "todo", "alice", KEY).then()
+                .body("type", equalTo("https://meldtown.dev/problems/hash-mismatch")));
+    }
+
+    @Test
+    void anOversizeBodyIs413() {
+        byte[] big = new byte[8 * 1024 * 1024 + 1];
+        unchanged(413, () -> as("acme", "writer").body(big).put(BASE, "acme", "todo", "alice", sha(big) + ".pack").then());
+    }
+
+    @Test
+    void invalidUtf8Is422() {
+        byte[] bad = {'[', '"', (byte) 0xC3, (byte) 0x28, '"', ']'};
+        unchanged(422, () -> as("acme", "writer").body(bad).put(BASE, "acme", "todo", "alice", sha(bad) + ".pack").then()
+                .body("type", equalTo("https://meldtown.dev/problems/invalid-utf8")));
+    }
+
+    @Test
+    void aDeltaThatIsNotAValidBlockIs422AndOneWhosePacksAreMissingIs409() {
+        byte[] notABlock = "{\"hello\":\"world\"}".getBytes();
+        unchanged(422, () -> as("acme", "writer").body(notABlock).put(BASE, "acme", "todo", "alice", sha(notABlock) + ".delta").then()
+                .body("type", equalTo("https://meldtown.dev/problems/invalid-block")));
+        MemoryStorage local = Fixtures.localReplica("{\"a\":1}");
+        String delta = local.list(".delta").get(0);
+        unchanged(409, () -> as("acme", "writer").body(local.read(delta + ".delta")).put(BASE, "acme", "todo", "alice", delta + ".delta").then()
+                .body("missing", notNullValue()));
+        byte[] emptyBlock = "{\"c\":[]}".getBytes();
+        unchanged(422, () -> as("acme", "writer").body(emptyBlock).put(BASE, "acme", "todo", "alice", sha(emptyBlock) + ".delta").then());
+        byte[] garbagePack = "{not json".getBytes();
+        unchanged(422, () -> as("acme", "writer").body(garbagePack).put(BASE, "acme", "todo", "alice", sha(garbagePack) + ".pack").then());
+    }
+
+    @Test
+    void nonJsonOrNonObjectDocumentsAreRefused() {
+        unchanged(400, () -> as("acme", "writer").contentType("application/json").body("{not json")
+                .post("/v1/tenants/acme/docs/todo/replicas/alice/commits").then());
+        unchanged(422, () -> as("acme", "writer").contentType("application/json").body("{\"document\":[1,2]}")
+                .post("/v1/tenants/acme/docs/todo/replicas/alice/commits").then());
+        unchanged(422, () -> as("acme", "writer").contentType("application/json").body("{\"author\":\"x\"}")
+                .post("/v1/tenants/acme/docs/todo/replicas/alice/commits").then());
+        unchanged(400, () -> as("acme", "writer").contentType("application/json").body("{\"compression\":\"zip\"}")
+                .put("/v1/tenants/acme/docs/todo").then());
+        unchanged(400, () -> as("acme", "reader").get("/v1/tenants/acme/docs/todo/replicas/alice/files?limit=0").then());
+        unchanged(400, () -> as("acme", "reader").get("/v1/tenants/acme/docs/todo/replicas/alice/files?suffix=.exe").then());
+        unchanged(400, () -> as("acme", "reader").get("/v1/tenants/acme/docs/todo/replicas/alice/document?block=xyz").then());
+        unchanged(400, () -> as("acme", "writer").contentType("application/json").body("{\"source\":\"../x\"}")
+                .post("/v1/tenants/acme/docs/todo/replicas/hub/meld").then());
+    }
+
+    /** Runs the request, checks status and problem+json, and that no object in the bucket appeared or changed. */
+    private void unchanged(int status, Supplier<ValidatableResponse> request) {
+        List<String> before = snapshot();
+        request.get().statusCode(status).contentType("application/problem+json")
+                .body("status", equalTo(status)).body("title", notNullValue()).body("detail", notNullValue());
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    private List<String> snapshot() {
+        return s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket())).contents().stream()
+                .map(o -> o.key() + "@" + o.eTag() + "/" + o.size()).sorted().toList();
+    }
+
+    private static String sha(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
