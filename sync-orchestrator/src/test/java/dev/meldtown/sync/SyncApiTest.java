@@ -14,6 +14,7 @@ import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.S3Config;
 import dev.meldtown.testkit.Ports;
+import dev.meldtown.testkit.Tokens;
 import dev.meldtown.testkit.quarkus.DoltTownsTestResource;
 import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
@@ -21,6 +22,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -98,53 +100,53 @@ class SyncApiTest {
         register(tenant, "south");
 
         String password = town("north").password();
-        String town = given().when().get(base(tenant) + "/towns/north").then().statusCode(200)
+        String town = as(tenant).when().get(base(tenant) + "/towns/north").then().statusCode(200)
                 .body("name", equalTo("north"))
                 .body("sql.host", equalTo("127.0.0.1"))
                 .body("sql.password", nullValue())
                 .body("branch", equalTo("main"))
                 .extract().asString();
         assertThat(town).doesNotContain(password);
-        given().when().get(base(tenant) + "/towns").then().statusCode(200).body("name", hasSize(2));
+        as(tenant).when().get(base(tenant) + "/towns").then().statusCode(200).body("name", hasSize(2));
         byte[] stored = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key("sync/tenants/" + tenant + "/towns/north.json")).asByteArray();
         assertThat(new String(stored, StandardCharsets.UTF_8)).contains("passwordEncrypted").doesNotContain(password);
 
         String peer = "south-" + IDS.incrementAndGet();
-        given().contentType(ContentType.JSON).body(Map.of("town", "south"))
+        as(tenant).contentType(ContentType.JSON).body(Map.of("town", "south"))
                 .when().put(base(tenant) + "/towns/north/peers/" + peer).then().statusCode(200)
                 .body("url", equalTo(town("south").remotesApiUrl().orElseThrow()))
                 .body("user", equalTo("fed"));
-        given().when().get(base(tenant) + "/towns/north/peers").then().statusCode(200)
+        as(tenant).when().get(base(tenant) + "/towns/north/peers").then().statusCode(200)
                 .body("name", hasItem(peer));
-        given().when().get(base(tenant) + "/towns/north/peers/" + peer + "/status").then().statusCode(200)
+        as(tenant).when().get(base(tenant) + "/towns/north/peers/" + peer + "/status").then().statusCode(200)
                 .body("peer", equalTo(peer))
                 .body("localAhead", nullValue())
                 .body("localBehind", nullValue());
-        given().when().delete(base(tenant) + "/towns/north/peers/" + peer).then().statusCode(204);
-        given().when().get(base(tenant) + "/towns/north/peers").then().statusCode(200).body("name", not(hasItem(peer)));
-        given().when().get(base(tenant) + "/towns/north/peers/" + peer + "/status").then().statusCode(404)
+        as(tenant).when().delete(base(tenant) + "/towns/north/peers/" + peer).then().statusCode(204);
+        as(tenant).when().get(base(tenant) + "/towns/north/peers").then().statusCode(200).body("name", not(hasItem(peer)));
+        as(tenant).when().get(base(tenant) + "/towns/north/peers/" + peer + "/status").then().statusCode(404)
                 .contentType("application/problem+json");
 
-        given().when().delete(base(tenant) + "/towns/south").then().statusCode(204);
-        given().when().get(base(tenant) + "/towns/south").then().statusCode(404);
+        as(tenant).when().delete(base(tenant) + "/towns/south").then().statusCode(204);
+        as(tenant).when().get(base(tenant) + "/towns/south").then().statusCode(404);
     }
 
     @Test
     void errorsAreProblemJson() {
         String tenant = tenant();
-        given().when().get(base(tenant) + "/towns").then().statusCode(404).contentType("application/problem+json");
-        given().when().get(base("Bad_Tenant") + "/towns").then().statusCode(400).contentType("application/problem+json")
+        as(tenant).when().get(base(tenant) + "/towns").then().statusCode(404).contentType("application/problem+json");
+        as(tenant).when().get(base("Bad_Tenant") + "/towns").then().statusCode(400).contentType("application/problem+json")
                 .body("status", equalTo(400));
         register(tenant, "north");
-        given().when().get(base(tenant) + "/towns/nowhere").then().statusCode(404).contentType("application/problem+json");
-        given().contentType(ContentType.JSON).body(Map.of("url", "http://h:1/db'--"))
+        as(tenant).when().get(base(tenant) + "/towns/nowhere").then().statusCode(404).contentType("application/problem+json");
+        as(tenant).contentType(ContentType.JSON).body(Map.of("url", "http://h:1/db'--"))
                 .when().put(base(tenant) + "/towns/north/peers/p1").then().statusCode(400);
-        given().contentType(ContentType.JSON).body(Map.of("strategy", "lww"))
+        as(tenant).contentType(ContentType.JSON).body(Map.of("strategy", "lww"))
                 .when().post(base(tenant) + "/towns/north/peers/nobody/sync").then().statusCode(400);
-        given().contentType(ContentType.JSON).body(Map.of("strategy", "ours"))
+        as(tenant).contentType(ContentType.JSON).body(Map.of("strategy", "ours"))
                 .when().post(base(tenant) + "/towns/north/peers/nobody/sync").then().statusCode(404)
                 .contentType("application/problem+json");
-        given().when().post(base(tenant) + "/towns/north/peers/nobody/fetch").then().statusCode(404);
+        as(tenant).when().post(base(tenant) + "/towns/north/peers/nobody/fetch").then().statusCode(404);
 
         // a town whose SQL server does not answer
         var body = townBody("north");
@@ -152,8 +154,8 @@ class SyncApiTest {
         var sqlPart = new HashMap<>((Map<String, Object>) body.get("sql"));
         sqlPart.put("port", Ports.free());
         body.put("sql", sqlPart);
-        given().contentType(ContentType.JSON).body(body).when().put(base(tenant) + "/towns/ghost").then().statusCode(200);
-        given().when().get(base(tenant) + "/towns/ghost/peers").then().statusCode(503)
+        as(tenant).contentType(ContentType.JSON).body(body).when().put(base(tenant) + "/towns/ghost").then().statusCode(200);
+        as(tenant).when().get(base(tenant) + "/towns/ghost/peers").then().statusCode(503)
                 .contentType("application/problem+json")
                 .body("category", equalTo("transport"));
     }
@@ -163,19 +165,19 @@ class SyncApiTest {
         String tenant = tenant();
         register(tenant, "north");
         register(tenant, "south");
-        given().contentType(ContentType.JSON).body(Map.of("town", "south"))
+        as(tenant).contentType(ContentType.JSON).body(Map.of("town", "south"))
                 .when().put(base(tenant) + "/towns/north/peers/south").then().statusCode(200);
         String id = "bd-api-" + IDS.incrementAndGet();
         sql("south", "INSERT INTO issues (id, title) VALUES ('" + id + "', 'made in south')");
         sql("south", "CALL DOLT_COMMIT('-Am', 'south adds')");
         String southHead = head("south");
 
-        given().when().post(base(tenant) + "/towns/north/peers/south/fetch").then().statusCode(200)
+        as(tenant).when().post(base(tenant) + "/towns/north/peers/south/fetch").then().statusCode(200)
                 .body("fetched", equalTo(true)).body("merged", equalTo(false));
-        given().when().get(base(tenant) + "/towns/north/peers/south/status").then().statusCode(200)
+        as(tenant).when().get(base(tenant) + "/towns/north/peers/south/status").then().statusCode(200)
                 .body("localAhead", equalTo(0)).body("localBehind", equalTo(1)).body("diverged", equalTo(false));
 
-        var result = given().contentType(ContentType.JSON).body(Map.of("strategy", "theirs"))
+        var result = as(tenant).contentType(ContentType.JSON).body(Map.of("strategy", "theirs"))
                 .when().post(base(tenant) + "/towns/north/peers/south/sync").then().statusCode(200)
                 .body("tenant", equalTo(tenant))
                 .body("town", equalTo("north"))
@@ -187,7 +189,7 @@ class SyncApiTest {
                 .extract().as(Payloads.SyncResult.class);
         assertThat(head("north")).isEqualTo(southHead);
 
-        given().when().get(base(tenant) + "/towns/north/peers/south/status").then().statusCode(200)
+        as(tenant).when().get(base(tenant) + "/towns/north/peers/south/status").then().statusCode(200)
                 .body("localAhead", equalTo(0)).body("localBehind", equalTo(0))
                 .body("lastSuccess", not(nullValue())).body("lastError", nullValue());
 
@@ -195,7 +197,7 @@ class SyncApiTest {
         assertThat(event.pulledCommits()).isEqualTo(1);
         assertThat(event.requestId()).isNotBlank();
 
-        var accepted = given().contentType(ContentType.JSON).body(Map.of("strategy", "manual"))
+        var accepted = as(tenant).contentType(ContentType.JSON).body(Map.of("strategy", "manual"))
                 .when().post(base(tenant) + "/towns/north/peers/south/sync?async=true").then().statusCode(202)
                 .extract().jsonPath().getString("requestId");
         Payloads.SyncCompleted async = awaitEvent(tenant, "north", e -> e.requestId().equals(accepted));
@@ -214,13 +216,13 @@ class SyncApiTest {
             sql(t, "INSERT INTO issues (id, title) VALUES ('" + id + "', 'made in " + t + "')");
             sql(t, "CALL DOLT_COMMIT('-Am', '" + t + " adds')");
         }
-        given().contentType(ContentType.JSON)
+        as(tenant).contentType(ContentType.JSON)
                 .body(Map.of("towns", TOWNS, "topology", "mesh", "strategy", "manual", "intervalSeconds", 3600))
                 .when().put(base(tenant) + "/federations/fleet").then().statusCode(200).body("topology", equalTo("mesh"));
-        given().contentType(ContentType.JSON).body(Map.of("towns", TOWNS, "topology", "hub:mars"))
+        as(tenant).contentType(ContentType.JSON).body(Map.of("towns", TOWNS, "topology", "hub:mars"))
                 .when().put(base(tenant) + "/federations/bad").then().statusCode(400);
 
-        var results = given().when().post(base(tenant) + "/federations/fleet/sync").then().statusCode(200)
+        var results = as(tenant).when().post(base(tenant) + "/federations/fleet/sync").then().statusCode(200)
                 .body("$", hasSize(6))
                 .extract().jsonPath().getList("error");
         assertThat(results).containsOnlyNulls();
@@ -241,7 +243,7 @@ class SyncApiTest {
         String tenant = tenant();
         register(tenant, "north");
         register(tenant, "south");
-        given().contentType(ContentType.JSON).body(Map.of("town", "south"))
+        as(tenant).contentType(ContentType.JSON).body(Map.of("town", "south"))
                 .when().put(base(tenant) + "/towns/north/peers/south").then().statusCode(200);
         String id = "bd-req-" + IDS.incrementAndGet();
         sql("south", "INSERT INTO issues (id, title) VALUES ('" + id + "', 'requested')");
@@ -273,20 +275,20 @@ class SyncApiTest {
         String id = "bd-sched-" + IDS.incrementAndGet();
         sql("south", "INSERT INTO issues (id, title) VALUES ('" + id + "', 'scheduled')");
         sql("south", "CALL DOLT_COMMIT('-Am', 'south adds')");
-        given().contentType(ContentType.JSON)
+        as(tenant).contentType(ContentType.JSON)
                 .body(Map.of("towns", List.of("north", "south"), "topology", "hub:north", "strategy", "theirs", "intervalSeconds", 1))
                 .when().put(base(tenant) + "/federations/every-second").then().statusCode(200);
         try {
             var event = awaitEvent(tenant, "south", e -> e.error() == null && e.pushedCommits() == 1);
             assertThat(event.peer()).isEqualTo("north");
         } finally {
-            given().when().delete(base(tenant) + "/federations/every-second").then().statusCode(204);
+            as(tenant).when().delete(base(tenant) + "/federations/every-second").then().statusCode(204);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!scheduler.idle() && System.nanoTime() < deadline) {
                 Thread.sleep(100);
             }
         }
-        given().when().get(base(tenant) + "/federations/every-second").then().statusCode(404);
+        as(tenant).when().get(base(tenant) + "/federations/every-second").then().statusCode(404);
         assertThat(scheduler.idle()).isTrue();
         assertThat(head("north")).isEqualTo(head("south"));
         assertThat(count("north", id)).isEqualTo(1);
@@ -350,6 +352,11 @@ class SyncApiTest {
         return "t" + IDS.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /** A request with an admin token for {@code tenant} (contracts §2; AuthTest covers the role matrix). */
+    private static RequestSpecification as(String tenant) {
+        return given().header("Authorization", "Bearer " + Tokens.token(tenant, "admin"));
+    }
+
     private static String base(String tenant) {
         return "/v1/tenants/" + tenant;
     }
@@ -371,7 +378,7 @@ class SyncApiTest {
     }
 
     private void register(String tenant, String name) {
-        given().contentType(ContentType.JSON).body(townBody(name))
+        as(tenant).contentType(ContentType.JSON).body(townBody(name))
                 .when().put(base(tenant) + "/towns/" + name).then().statusCode(200).body("name", equalTo(name));
     }
 

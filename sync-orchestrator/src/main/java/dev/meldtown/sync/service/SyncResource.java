@@ -1,7 +1,11 @@
 package dev.meldtown.sync.service;
 
 import dev.meldtown.events.Payloads;
+import dev.meldtown.service.Access;
+import dev.meldtown.service.ProblemException;
+import dev.meldtown.service.Role;
 import dev.meldtown.sync.federation.SyncStatus;
+import dev.meldtown.sync.federation.internal.Names;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -35,28 +39,35 @@ public class SyncResource {
     @Inject
     FederationService service;
 
+    @Inject
+    Access access;
+
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
     @Path("/towns/{town}")
     public Model.TownView putTown(@PathParam("tenant") String tenant, @PathParam("town") String town, Model.TownRequest body) {
+        check(tenant, Role.ADMIN);
         return service.putTown(tenant, town, body);
     }
 
     @GET
     @Path("/towns")
     public List<Model.TownView> towns(@PathParam("tenant") String tenant) {
+        check(tenant, Role.READER);
         return service.towns(tenant);
     }
 
     @GET
     @Path("/towns/{town}")
     public Model.TownView town(@PathParam("tenant") String tenant, @PathParam("town") String town) {
+        check(tenant, Role.READER);
         return service.town(tenant, town);
     }
 
     @DELETE
     @Path("/towns/{town}")
     public Response deleteTown(@PathParam("tenant") String tenant, @PathParam("town") String town) {
+        check(tenant, Role.ADMIN);
         service.deleteTown(tenant, town);
         return Response.noContent().build();
     }
@@ -66,18 +77,21 @@ public class SyncResource {
     @Path("/towns/{town}/peers/{peer}")
     public Model.PeerView putPeer(@PathParam("tenant") String tenant, @PathParam("town") String town,
                                   @PathParam("peer") String peer, Model.PeerRequest body) {
+        check(tenant, Role.ADMIN);
         return service.putPeer(tenant, town, peer, body);
     }
 
     @GET
     @Path("/towns/{town}/peers")
     public List<Model.PeerView> peers(@PathParam("tenant") String tenant, @PathParam("town") String town) {
+        check(tenant, Role.READER);
         return service.peers(tenant, town);
     }
 
     @DELETE
     @Path("/towns/{town}/peers/{peer}")
     public Response deletePeer(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
+        check(tenant, Role.ADMIN);
         service.deletePeer(tenant, town, peer);
         return Response.noContent().build();
     }
@@ -85,6 +99,7 @@ public class SyncResource {
     @POST
     @Path("/towns/{town}/peers/{peer}/fetch")
     public Payloads.SyncResult fetch(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
+        check(tenant, Role.WRITER);
         return service.run(tenant, town, peer, FederationService.Operation.FETCH, null, null);
     }
 
@@ -92,12 +107,14 @@ public class SyncResource {
     @Path("/towns/{town}/peers/{peer}/pull")
     public Payloads.SyncResult pull(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer,
                                     Model.StrategyRequest body) {
+        check(tenant, Role.WRITER);
         return service.run(tenant, town, peer, FederationService.Operation.PULL, body == null ? null : body.strategy(), null);
     }
 
     @POST
     @Path("/towns/{town}/peers/{peer}/push")
     public Payloads.SyncResult push(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
+        check(tenant, Role.WRITER);
         return service.run(tenant, town, peer, FederationService.Operation.PUSH, null, null);
     }
 
@@ -105,6 +122,7 @@ public class SyncResource {
     @Path("/towns/{town}/peers/{peer}/sync")
     public Response sync(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer,
                          @QueryParam("async") boolean async, Model.StrategyRequest body) {
+        check(tenant, Role.WRITER);
         String strategy = body == null ? null : body.strategy();
         String requestId = UUID.randomUUID().toString();
         if (async) {
@@ -124,6 +142,7 @@ public class SyncResource {
     @GET
     @Path("/towns/{town}/peers/{peer}/status")
     public SyncStatus status(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
+        check(tenant, Role.READER);
         return service.status(tenant, town, peer);
     }
 
@@ -132,18 +151,21 @@ public class SyncResource {
     @Path("/federations/{name}")
     public Model.FederationView putFederation(@PathParam("tenant") String tenant, @PathParam("name") String name,
                                               Model.FederationRequest body) {
+        check(tenant, Role.ADMIN);
         return service.putFederation(tenant, name, body);
     }
 
     @GET
     @Path("/federations/{name}")
     public Model.FederationView federation(@PathParam("tenant") String tenant, @PathParam("name") String name) {
+        check(tenant, Role.READER);
         return service.federationOf(tenant, name);
     }
 
     @DELETE
     @Path("/federations/{name}")
     public Response deleteFederation(@PathParam("tenant") String tenant, @PathParam("name") String name) {
+        check(tenant, Role.ADMIN);
         service.deleteFederation(tenant, name);
         return Response.noContent().build();
     }
@@ -151,6 +173,18 @@ public class SyncResource {
     @POST
     @Path("/federations/{name}/sync")
     public List<Payloads.SyncResult> round(@PathParam("tenant") String tenant, @PathParam("name") String name) {
+        check(tenant, Role.WRITER);
         return service.round(tenant, name);
+    }
+
+    /**
+     * Contracts §2, in block-store-service's order: the tenant name (400), then the caller (401/403); every other
+     * name is validated by the service afterwards.
+     */
+    private String check(String tenant, Role role) {
+        if (!Names.isName(tenant)) {
+            throw new ProblemException(400, "invalid-name", "Invalid name", "tenant name must match [a-z0-9][a-z0-9-]{0,62}");
+        }
+        return access.require(tenant, role);
     }
 }
