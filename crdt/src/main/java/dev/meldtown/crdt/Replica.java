@@ -430,6 +430,42 @@ public final class Replica {
         return b;
     }
 
+    // ------------------------------------------------------------------ checkpoints (see Checkpoint)
+
+    /** Applied blocks, by id (package-private: {@link Checkpoint} captures them). */
+    List<DeltaBlock> appliedBlockList() {
+        List<DeltaBlock> out = new ArrayList<>();
+        for (String id : new TreeSet<>(applied)) {
+            out.add(blocks.get(id));
+        }
+        return out;
+    }
+
+    /** The objects of every loaded pack (only committed state: refuses while changes are staged). */
+    Map<String, byte[]> committedObjects() {
+        if (hasStagedChanges()) {
+            throw new IllegalStateException("cannot capture a replica with staged changes");
+        }
+        return new TreeMap<>(objects);
+    }
+
+    /**
+     * A replica whose state is {@code blocks} (assumed valid and stored in {@code storage}) with their
+     * {@code objects}, without reading the storage; {@link #refresh()} then applies only newer blocks.
+     */
+    static Replica restore(ReplicaStorage storage, List<DeltaBlock> blocks, Map<String, byte[]> objects) {
+        Replica r = new Replica(storage);
+        r.objects.putAll(objects);
+        for (DeltaBlock b : blocks) {
+            r.blocks.put(b.id(), b);
+        }
+        for (DeltaBlock b : blocks) {
+            apply(r.trees, b);
+            r.applied.add(b.id());
+        }
+        return r;
+    }
+
     // ------------------------------------------------------------------ meld
 
     /** Copies every pack, index and delta of {@code source} missing from {@code target} (packs first). */
