@@ -35,6 +35,14 @@ public final class EventCodec {
 
     /** A structured-mode CloudEvent for {@code data}; {@code subject} is the doc or town. */
     public static byte[] encode(EventType type, String subject, Object data) {
+        return encode(type, type.source(), subject, data);
+    }
+
+    /**
+     * As {@link #encode(EventType, String, Object)}, with the CloudEvents {@code source} of the emitting service when
+     * it is not the type's usual one (e.g. the merge-service announcing a block it committed).
+     */
+    public static byte[] encode(EventType type, String source, String subject, Object data) {
         if (!type.payload().isInstance(data)) {
             throw new IllegalArgumentException(type.type() + " carries " + type.payload().getSimpleName() + ", not " + data.getClass().getSimpleName());
         }
@@ -43,7 +51,7 @@ public final class EventCodec {
         try {
             CloudEvent event = CloudEventBuilder.v1()
                     .withId(UUID.randomUUID().toString())
-                    .withSource(URI.create(type.source()))
+                    .withSource(URI.create(source))
                     .withType(type.type())
                     .withSubject(subject)
                     .withTime(OffsetDateTime.now(ZoneOffset.UTC))

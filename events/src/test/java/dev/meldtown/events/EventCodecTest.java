@@ -33,6 +33,17 @@ class EventCodecTest {
     }
 
     @Test
+    void anotherEmitterNamesItselfAsSourceAndTheDataIsStillValidated() {
+        var data = new Payloads.BlockCommitted("acme", "todo", "hub", H1, List.of(H2), List.of(), 9);
+        CloudEvent event = EventCodec.decode(EventCodec.encode(EventType.BLOCK_COMMITTED, EventType.Sources.MERGE, "todo", data));
+        assertThat(event.getSource().toString()).isEqualTo("/meldtown/merge");
+        assertThat(EventCodec.data(event, Payloads.BlockCommitted.class)).isEqualTo(data);
+        var bad = new Payloads.BlockCommitted("acme", "todo", "hub", "nothex", List.of(), List.of(), 9);
+        assertThatThrownBy(() -> EventCodec.encode(EventType.BLOCK_COMMITTED, EventType.Sources.MERGE, "todo", bad))
+                .isInstanceOf(EventCodec.InvalidEventException.class);
+    }
+
+    @Test
     void everyEncodedEventHasAUniqueId() throws Exception {
         var data = new Payloads.MergeRequested("acme", "todo", "alice", "hub", "r1");
         String a = EventCodec.mapper().readTree(EventCodec.encode(EventType.MERGE_REQUESTED, "todo", data)).get("id").asText();
