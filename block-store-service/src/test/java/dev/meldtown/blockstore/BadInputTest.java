@@ -83,6 +83,8 @@ class BadInputTest {
                 .body("missing", notNullValue()));
         byte[] emptyBlock = "{\"c\":[]}".getBytes();
         unchanged(422, () -> as("acme", "writer").body(emptyBlock).put(BASE, "acme", "todo", "alice", sha(emptyBlock) + ".delta").then());
+        unchanged(422, () -> as("acme", "writer").body("[0]".getBytes()).put(BASE, "acme", "todo", "alice", "0".repeat(64) + ".index").then()
+                .body("type", equalTo("https://meldtown.dev/problems/invalid-index")));
         byte[] garbagePack = "{not json".getBytes();
         unchanged(422, () -> as("acme", "writer").body(garbagePack).put(BASE, "acme", "todo", "alice", sha(garbagePack) + ".pack").then());
     }

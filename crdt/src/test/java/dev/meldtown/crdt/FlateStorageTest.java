@@ -9,7 +9,7 @@ import java.util.zip.Inflater;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FlateStorageTest extends StorageConformanceTest {
+class FlateStorageTest extends ByteStorageConformanceTest {
     @TempDir
     Path dir;
 

@@ -1,6 +1,6 @@
 package dev.meldtown.crdt;
 
-class MemoryStorageTest extends StorageConformanceTest {
+class MemoryStorageTest extends ByteStorageConformanceTest {
     @Override
     protected ReplicaStorage newStorage() {
         return new MemoryStorage();

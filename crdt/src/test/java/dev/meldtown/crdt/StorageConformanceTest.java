@@ -17,7 +17,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link ReplicaStorage} must meet. Subclass it in any module (the class ships in the
+ * The contract every {@link ReplicaStorage} must meet, written with valid Melda files only (content-addressed
+ * packs and blocks, JSON indexes) so that verifying backends such as the hub pass it too. Subclass it in any module (the class ships in the
  * meldtown-crdt test-jar) and implement {@link #newStorage()}, returning an empty storage per call:
  *
  * <pre>{@code
@@ -60,48 +61,93 @@ public abstract class StorageConformanceTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A valid pack holding {@code objects} (JSON objects as text), as Melda writes it. */
+    protected static byte[] pack(String... objects) {
+        List<byte[]> bytes = new ArrayList<>();
+        for (String o : objects) {
+            bytes.add(CanonicalJson.bytes(CanonicalJson.parse(o)));
+        }
+        return Pack.build(bytes).bytes();
+    }
+
+    /** The content-addressed key of {@code content}: {@code sha256(content) + suffix}. */
+    protected static String key(byte[] content, String suffix) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content)) + suffix;
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A pack index as Melda writes it: {@code {"<digest>":[offset,length]}}. */
+    protected static byte[] index(int offset, int length) {
+        return utf8("{\"" + "d".repeat(64) + "\":[" + offset + "," + length + "]}");
+    }
+
     @Test
     public void writeThenReadWhole() throws Exception {
-        assertThat(storage.write(H1 + ".pack", utf8("[{\"a\":1}]"))).isTrue();
-        assertThat(storage.read(H1 + ".pack")).isEqualTo(utf8("[{\"a\":1}]"));
-        assertThat(reopen(storage).read(H1 + ".pack")).isEqualTo(utf8("[{\"a\":1}]"));
-        assertThat(storage.exists(H1 + ".pack")).isTrue();
-        assertThat(storage.exists(H2 + ".pack")).isFalse();
+        byte[] p = pack("{\"a\":1}");
+        String k = key(p, ".pack");
+        assertThat(storage.write(k, p)).isTrue();
+        assertThat(storage.read(k)).isEqualTo(p);
+        assertThat(reopen(storage).read(k)).isEqualTo(p);
+        assertThat(storage.exists(k)).isTrue();
+        assertThat(storage.exists(key(pack("{\"a\":2}"), ".pack"))).isFalse();
     }
 
     @Test
     public void writeOnceKeepsFirstContent() {
-        assertThat(storage.write(H1 + ".delta", utf8("first"))).isTrue();
-        assertThat(storage.write(H1 + ".delta", utf8("second"))).isFalse();
-        assertThat(storage.read(H1 + ".delta")).isEqualTo(utf8("first"));
+        // An index is the one file whose name does not hash its content, so two contents can race for a name.
+        String k = key(pack("{\"b\":1}"), ".index");
+        assertThat(storage.write(k, index(1, 10))).isTrue();
+        assertThat(storage.write(k, index(1, 11))).isFalse();
+        assertThat(storage.read(k)).isEqualTo(index(1, 10));
+        byte[] p = pack("{\"b\":1}");
+        assertThat(storage.write(key(p, ".pack"), p)).isTrue();
+        assertThat(storage.write(key(p, ".pack"), p)).isFalse();
     }
 
     @Test
     public void rangeReads() {
-        storage.write(H1 + ".pack", utf8("0123456789"));
-        assertThat(storage.read(H1 + ".pack", 2, 3)).isEqualTo(utf8("234"));
-        assertThat(storage.read(H1 + ".pack", 0, 0)).isEqualTo(utf8("0123456789"));
-        assertThat(storage.read(H1 + ".pack", 9, 1)).isEqualTo(utf8("9"));
-        assertThat(storage.read(H1 + ".pack", 10, 0)).isEmpty();
-        assertThatThrownBy(() -> storage.read(H1 + ".pack", 8, 5)).isInstanceOf(StorageException.class);
+        byte[] p = pack("{\"t\":\"0123456789\"}");
+        String k = key(p, ".pack");
+        storage.write(k, p);
+        assertThat(storage.read(k, 2, 3)).isEqualTo(java.util.Arrays.copyOfRange(p, 2, 5));
+        assertThat(storage.read(k, 0, 0)).isEqualTo(p);
+        assertThat(storage.read(k, p.length - 1, 1)).isEqualTo(java.util.Arrays.copyOfRange(p, p.length - 1, p.length));
+        assertThat(storage.read(k, p.length, 0)).isEmpty();
+        assertThatThrownBy(() -> storage.read(k, p.length - 2, 5)).isInstanceOf(StorageException.class);
     }
 
     @Test
     public void missingKeyIsTyped() {
-        assertThatThrownBy(() -> storage.read(H2 + ".pack")).isInstanceOf(MissingKeyException.class);
-        assertThatThrownBy(() -> storage.read(H2 + ".pack", 0, 1)).isInstanceOf(MissingKeyException.class);
+        String k = key(pack("{\"missing\":true}"), ".pack");
+        assertThatThrownBy(() -> storage.read(k)).isInstanceOf(MissingKeyException.class);
+        assertThatThrownBy(() -> storage.read(k, 0, 1)).isInstanceOf(MissingKeyException.class);
     }
 
     @Test
     public void listBySuffixStripsSuffix() {
-        storage.write(H1 + ".pack", utf8("p"));
-        storage.write(H1 + ".index", utf8("i"));
-        storage.write(H2 + ".delta", utf8("d"));
-        storage.write(H3 + ".delta", utf8("d3"));
-        assertThat(storage.list(".delta")).containsExactly(H1.substring(0, 2) + "f".repeat(62), H2);
-        assertThat(storage.list(".pack")).containsExactly(H1);
-        assertThat(storage.list(".index")).containsExactly(H1);
-        assertThat(storage.list("")).containsExactlyInAnyOrder(H1 + ".pack", H1 + ".index", H2 + ".delta", H3 + ".delta");
+        MemoryStorage source = new MemoryStorage();
+        Replica r = Replica.open(source);
+        r.update(TestDocs.obj("{'a':1}"));
+        String b1 = r.commit("t", "1").orElseThrow();
+        r.update(TestDocs.obj("{'a':2}"));
+        String b2 = r.commit("t", "2").orElseThrow();
+        List<String> packs = source.list(".pack");
+        for (String p : packs) {
+            storage.write(p + ".pack", source.read(p + ".pack"));
+        }
+        String index = packs.get(0) + ".index";
+        storage.write(index, index(1, 7));
+        storage.write(b1 + ".delta", source.read(b1 + ".delta"));
+        storage.write(b2 + ".delta", source.read(b2 + ".delta"));
+        assertThat(storage.list(".delta")).containsExactlyElementsOf(java.util.stream.Stream.of(b1, b2).sorted().toList());
+        assertThat(storage.list(".pack")).containsExactlyElementsOf(packs.stream().sorted().toList());
+        assertThat(storage.list(".index")).containsExactly(packs.get(0));
+        List<String> all = new ArrayList<>(packs.stream().map(p -> p + ".pack").toList());
+        all.addAll(List.of(index, b1 + ".delta", b2 + ".delta"));
+        assertThat(storage.list("")).containsExactlyInAnyOrderElementsOf(all);
         assertThat(storage.list(".nothing")).isEmpty();
     }
 
@@ -112,32 +158,37 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
-    public void binaryAndEmptyContent() {
-        byte[] bin = new byte[70_000];
-        new Random(1).nextBytes(bin);
-        storage.write(H1 + ".pack", bin);
-        storage.write(H2 + ".pack", new byte[0]);
-        assertThat(storage.read(H1 + ".pack")).isEqualTo(bin);
-        assertThat(storage.read(H1 + ".pack", 65_000, 5)).isEqualTo(java.util.Arrays.copyOfRange(bin, 65_000, 65_005));
-        assertThat(storage.read(H2 + ".pack")).isEmpty();
+    public void largeContentRoundTripsWithRanges() {
+        List<String> objects = new ArrayList<>();
+        Random random = new Random(1);
+        for (int i = 0; i < 700; i++) {
+            objects.add("{\"_id\":\"o" + i + "\",\"v\":\"" + Long.toHexString(random.nextLong()) + " \u266D\u221A{\"}");
+        }
+        byte[] p = pack(objects.toArray(String[]::new));
+        assertThat(p.length).isGreaterThan(30_000);
+        String k = key(p, ".pack");
+        storage.write(k, p);
+        assertThat(storage.read(k)).isEqualTo(p);
+        assertThat(storage.read(k, p.length - 5, 5)).isEqualTo(java.util.Arrays.copyOfRange(p, p.length - 5, p.length));
     }
 
     @Test
     public void concurrentWritersOfOneKeyLeaveOneValue() throws Exception {
+        String k = key(pack("{\"race\":1}"), ".index");
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<Boolean>> fs = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                byte[] v = utf8("value-" + i);
-                fs.add(pool.submit((Callable<Boolean>) () -> storage.write(H1 + ".delta", v)));
+                byte[] v = index(1, i);
+                fs.add(pool.submit((Callable<Boolean>) () -> storage.write(k, v)));
             }
             int winners = 0;
             for (Future<Boolean> f : fs) {
                 winners += f.get() ? 1 : 0;
             }
             assertThat(winners).isEqualTo(1);
-            assertThat(new String(storage.read(H1 + ".delta"), StandardCharsets.UTF_8)).startsWith("value-");
-            assertThat(storage.list(".delta")).containsExactly(H1);
+            assertThat(new String(storage.read(k), StandardCharsets.UTF_8)).matches("\\{\"d{64}\":\\[1,[0-7]\\]\\}");
+            assertThat(storage.list(".index")).hasSize(1);
         } finally {
             pool.shutdownNow();
         }

@@ -108,13 +108,23 @@ public class Files {
         }
     }
 
+    /** Melda's index: an object mapping each object digest to {@code [offset, length]} in the pack (spec §1.3). */
     private void checkIndex(byte[] bytes) {
+        com.fasterxml.jackson.databind.JsonNode index;
         try {
-            if (!CanonicalJson.parse(new String(bytes, StandardCharsets.UTF_8)).isArray()) {
-                throw unprocessable("invalid-index", "Invalid pack index", "an index is a JSON array");
-            }
+            index = CanonicalJson.parse(new String(bytes, StandardCharsets.UTF_8));
         } catch (MeldaException e) {
             throw unprocessable("invalid-index", "Invalid pack index", e.getMessage());
+        }
+        boolean valid = index.isObject();
+        for (var it = index.fields(); valid && it.hasNext(); ) {
+            var e = it.next();
+            var v = e.getValue();
+            valid = e.getKey().matches("[0-9a-f]{64}") && v.isArray() && v.size() == 2
+                    && v.get(0).canConvertToLong() && v.get(0).asLong() >= 0 && v.get(1).canConvertToLong() && v.get(1).asLong() >= 0;
+        }
+        if (!valid) {
+            throw unprocessable("invalid-index", "Invalid pack index", "an index is an object mapping 64-hex digests to [offset, length]");
         }
     }
 

@@ -1,9 +1,7 @@
 package dev.meldtown.cli.internal;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.Conflict;
+import dev.meldtown.crdt.JsonViews;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import java.util.List;
@@ -30,15 +28,7 @@ public final class ConflictsCommand extends Verb {
         try (ReplicaStorage storage = storage(source)) {
             List<Conflict> conflicts = open(storage).conflicts();
             if (json) {
-                ArrayNode a = JsonNodeFactory.instance.arrayNode();
-                for (Conflict c : conflicts) {
-                    ObjectNode o = a.addObject();
-                    o.put("object", c.uuid());
-                    o.set("winner", leaf(c.winner()));
-                    ArrayNode others = o.putArray("others");
-                    c.others().forEach(l -> others.add(leaf(l)));
-                }
-                println(json(a));
+                println(json(JsonViews.conflicts(conflicts)));
             } else {
                 for (Conflict c : conflicts) {
                     println(c.uuid() + ":");
@@ -50,12 +40,5 @@ public final class ConflictsCommand extends Verb {
             }
         }
         return EXIT_OK;
-    }
-
-    private static ObjectNode leaf(Conflict.Leaf l) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("revision", l.revision().toString());
-        o.set("value", l.value());
-        return o;
     }
 }

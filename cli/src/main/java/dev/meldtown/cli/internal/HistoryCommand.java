@@ -1,9 +1,8 @@
 package dev.meldtown.cli.internal;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.crdt.JsonViews;
 import dev.meldtown.crdt.Revision;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -33,9 +32,7 @@ public final class HistoryCommand extends Verb {
             }
             List<Revision> history = replica.history(object);
             if (json) {
-                ArrayNode a = JsonNodeFactory.instance.arrayNode();
-                history.forEach(r -> a.add(r.toString()));
-                println(json(a));
+                println(json(JsonViews.history(history)));
             } else {
                 history.forEach(r -> println(r.toString()));
             }

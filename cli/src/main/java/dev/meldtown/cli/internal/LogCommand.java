@@ -1,8 +1,6 @@
 package dev.meldtown.cli.internal;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.JsonViews;
 import dev.meldtown.crdt.LogEntry;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
@@ -37,20 +35,7 @@ public final class LogCommand extends Verb {
             }
             List<LogEntry> entries = block == null ? replica.log() : replica.log(block);
             if (json) {
-                ArrayNode a = JsonNodeFactory.instance.arrayNode();
-                for (LogEntry e : entries) {
-                    ObjectNode o = a.addObject();
-                    o.put("block", e.block());
-                    o.put("marker", String.valueOf(e.marker()));
-                    o.put("anchor", e.marker() == 'A');
-                    o.put("origin", e.parents().isEmpty());
-                    if (e.info() != null) {
-                        o.set("information", e.info());
-                    }
-                    e.packs().stream().sorted().forEach(o.putArray("packs")::add);
-                    e.parents().stream().sorted().forEach(o.putArray("parents")::add);
-                }
-                println(json(a));
+                println(json(JsonViews.log(entries)));
             } else {
                 for (LogEntry e : entries) {
                     out().print(e.format());

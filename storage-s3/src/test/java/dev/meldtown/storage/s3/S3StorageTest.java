@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.meldtown.crdt.ReplicaStorage;
-import dev.meldtown.crdt.StorageConformanceTest;
+import dev.meldtown.crdt.ByteStorageConformanceTest;
 import dev.meldtown.crdt.StorageException;
 import dev.meldtown.testkit.junit.S3Extension;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +17,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** The shared storage contract against a real S3 server, plus what is specific to S3. */
-class S3StorageTest extends StorageConformanceTest {
+class S3StorageTest extends ByteStorageConformanceTest {
     @RegisterExtension
     static S3Extension s3 = new S3Extension();
     static S3Client client;
