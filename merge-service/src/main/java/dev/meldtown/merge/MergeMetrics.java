@@ -1,0 +1,60 @@
+package dev.meldtown.merge;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code meldtown_merge_consumer_lag} (records behind, summed over assigned partitions),
+ * {@code meldtown_merge_meld_duration_seconds}, {@code meldtown_merge_copied_bytes_total},
+ * {@code meldtown_merge_copied_files_total}, {@code meldtown_merge_events_total{outcome}}.
+ */
+@ApplicationScoped
+public class MergeMetrics {
+    @Inject
+    MeterRegistry registry;
+
+    private final AtomicLong lag = new AtomicLong();
+    private Timer meldDuration;
+    private Counter copiedBytes;
+    private Counter copiedFiles;
+
+    @PostConstruct
+    void init() {
+        Gauge.builder("meldtown.merge.consumer.lag", lag, AtomicLong::get)
+                .description("Records not yet processed on the partitions assigned to this instance").register(registry);
+        meldDuration = Timer.builder("meldtown.merge.meld.duration").description("Duration of one meld (copy, refresh, policy)")
+                .publishPercentiles(0.5, 0.99).register(registry);
+        copiedBytes = Counter.builder("meldtown.merge.copied.bytes").description("Stored bytes copied between replicas")
+                .baseUnit("bytes").register(registry);
+        copiedFiles = Counter.builder("meldtown.merge.copied.files").description("Files copied between replicas").register(registry);
+        for (String outcome : new String[] {"completed", "dead-lettered", "retried", "ignored"}) {
+            event(outcome, 0);
+        }
+    }
+
+    public void lag(long records) {
+        lag.set(records);
+    }
+
+    public void meld(Duration took, long bytes, int files) {
+        meldDuration.record(took);
+        copiedBytes.increment(bytes);
+        copiedFiles.increment(files);
+    }
+
+    public void event(String outcome) {
+        event(outcome, 1);
+    }
+
+    private void event(String outcome, int n) {
+        Counter.builder("meldtown.merge.events").description("Consumed events by outcome").tag("outcome", outcome)
+                .register(registry).increment(n);
+    }
+}

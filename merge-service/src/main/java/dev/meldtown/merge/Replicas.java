@@ -1,0 +1,136 @@
+package dev.meldtown.merge;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.Checkpoint;
+import dev.meldtown.crdt.FlateStorage;
+import dev.meldtown.crdt.MeldaException;
+import dev.meldtown.crdt.Replica;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.events.EventCodec;
+import dev.meldtown.storage.s3.S3Storage;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * Loaded replicas, refreshed incrementally (a refresh lists the replica and downloads only new blocks), and the
+ * read checkpoints of the hub: written after melds into it, and used to load it (one download plus newer blocks).
+ * Used by the single consumer thread; methods are synchronized for the odd concurrent caller.
+ */
+@ApplicationScoped
+public class Replicas {
+    private static final Logger LOG = Logger.getLogger(Replicas.class);
+
+    @Inject
+    Bucket bucket;
+
+    @Inject
+    MergeConfig config;
+
+    private Map<String, Replica> cache;
+    private Map<String, Integer> checkpointed; // tenant/doc/replica -> blocks at the last checkpoint written
+
+    @PostConstruct
+    void init() {
+        int size = config.replicaCacheSize();
+        cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Replica> eldest) {
+                return size() > size;
+            }
+        };
+        checkpointed = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                return size() > 4 * size;
+            }
+        };
+    }
+
+    public ReplicaStorage storage(String tenant, String doc, String replica, boolean flate) {
+        ReplicaStorage raw = new S3Storage(bucket.client(), bucket.name(), Layout.replica(tenant, doc, replica));
+        return flate ? new FlateStorage(raw) : raw;
+    }
+
+    /** Runs {@code work} on the freshly refreshed replica; a failure drops it from the cache (it may hold staged changes). */
+    public synchronized <T> T with(String tenant, String doc, String replica, boolean flate, Function<Replica, T> work) {
+        String id = tenant + "/" + doc + "/" + replica + (flate ? "#flate" : "");
+        Replica r = cache.get(id);
+        try {
+            if (r == null) {
+                r = load(tenant, doc, replica, flate);
+                cache.put(id, r);
+            } else {
+                r.refresh();
+            }
+            return work.apply(r);
+        } catch (RuntimeException e) {
+            cache.remove(id);
+            throw e;
+        }
+    }
+
+    public synchronized void evict(String tenant, String doc) {
+        cache.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
+    }
+
+    /** From the newest checkpoint when there is one (plus newer blocks), else by full replay. */
+    private Replica load(String tenant, String doc, String replica, boolean flate) {
+        ReplicaStorage storage = storage(tenant, doc, replica, flate);
+        Checkpoint cp = latest(tenant, doc, replica);
+        return cp == null ? Replica.open(storage) : cp.open(storage);
+    }
+
+    /** The newest checkpoint of a replica, or null (none, or unreadable: a reader then replays). */
+    public Checkpoint latest(String tenant, String doc, String replica) {
+        try {
+            byte[] pointer = bucket.getOrNull(Layout.latestCheckpoint(tenant, doc, replica));
+            if (pointer == null) {
+                return null;
+            }
+            String name = EventCodec.mapper().readTree(pointer).path("name").asText();
+            byte[] bytes = bucket.getOrNull(Layout.checkpoint(tenant, doc, replica, name));
+            return bytes == null ? null : Checkpoint.parse(bytes);
+        } catch (IOException | MeldaException e) {
+            LOG.warnf("ignoring unreadable checkpoint of %s/%s/%s: %s", tenant, doc, replica, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Stores a checkpoint of {@code r} (write-once, named by its anchors) and points {@code latest} at it, unless
+     * fewer than {@code checkpoint-every-blocks} blocks arrived since the last one. Returns the name, or null.
+     */
+    public synchronized String checkpoint(String tenant, String doc, String replica, Replica r) {
+        String id = tenant + "/" + doc + "/" + replica;
+        int blocks = r.appliedBlocks().size();
+        Integer last = checkpointed.get(id);
+        if (blocks == 0 || (last != null && blocks - last < Math.max(1, config.checkpointEveryBlocks()) && blocks != last)) {
+            return null;
+        }
+        String name = Checkpoint.nameOf(r.anchors());
+        if (last != null && blocks == last) {
+            return name; // unchanged since the last one
+        }
+        String key = Layout.checkpoint(tenant, doc, replica, name);
+        if (!bucket.exists(key)) {
+            bucket.putIfAbsent(key, Checkpoint.of(r).bytes());
+        }
+        ObjectNode pointer = EventCodec.mapper().createObjectNode().put("name", name);
+        r.anchors().forEach(pointer.putArray("anchors")::add);
+        pointer.put("blocks", blocks);
+        try {
+            bucket.put(Layout.latestCheckpoint(tenant, doc, replica), EventCodec.mapper().writeValueAsBytes(pointer));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        checkpointed.put(id, blocks);
+        return name;
+    }
+
+}

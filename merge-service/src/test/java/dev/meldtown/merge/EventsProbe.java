@@ -1,0 +1,55 @@
+package dev.meldtown.merge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meldtown.events.EventCodec;
+import io.cloudevents.CloudEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/** Reads events back from the real broker, as a downstream consumer would. */
+final class EventsProbe {
+    record Seen(String key, CloudEvent event, JsonNode data, Map<String, String> headers, byte[] value) {
+        String type() {
+            return event == null ? null : event.getType();
+        }
+    }
+
+    static List<Seen> await(String bootstrap, String topic, Predicate<Seen> match, int count, Duration timeout) throws Exception {
+        try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            List<Seen> seen = new ArrayList<>();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (seen.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(250))) {
+                    Map<String, String> headers = new java.util.HashMap<>();
+                    r.headers().forEach(h -> headers.put(h.key(), new String(h.value(), java.nio.charset.StandardCharsets.UTF_8)));
+                    CloudEvent event = null;
+                    JsonNode data = null;
+                    try {
+                        event = EventCodec.decode(r.value());
+                        data = EventCodec.mapper().readTree(event.getData().toBytes());
+                    } catch (RuntimeException e) {
+                        // dead letters may be anything
+                    }
+                    Seen s = new Seen(r.key(), event, data, headers, r.value());
+                    if (match.test(s)) {
+                        seen.add(s);
+                    }
+                }
+            }
+            return seen;
+        }
+    }
+}

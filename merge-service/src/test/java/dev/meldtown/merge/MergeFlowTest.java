@@ -1,0 +1,211 @@
+package dev.meldtown.merge;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.Checkpoint;
+import dev.meldtown.crdt.MemoryStorage;
+import dev.meldtown.crdt.Replica;
+import dev.meldtown.events.EventSchemas;
+import dev.meldtown.events.EventType;
+import dev.meldtown.events.Topics;
+import dev.meldtown.service.S3Config;
+import dev.meldtown.testkit.quarkus.KafkaTestResource;
+import dev.meldtown.testkit.quarkus.S3TestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The service against a real broker and a real S3 server: block-store's part is played by {@link Hub}. */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = true)
+class MergeFlowTest {
+    static final Duration WAIT = Duration.ofSeconds(60);
+    static final String KEEP = "{\"compression\":\"none\",\"conflictPolicy\":\"keep\"}";
+    static final String RESOLVE = "{\"compression\":\"none\",\"conflictPolicy\":\"resolve-to-winner\"}";
+    static final String FLATE = "{\"compression\":\"flate\",\"conflictPolicy\":\"keep\"}";
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+
+    @Inject
+    S3Client s3;
+
+    @Inject
+    S3Config s3Config;
+
+    Hub hub(String settings) {
+        return new Hub(s3, s3Config.bucket(), bootstrap, "acme", settings);
+    }
+
+    List<EventsProbe.Seen> completed(Hub h, String requestId, int count) throws Exception {
+        return EventsProbe.await(bootstrap, Topics.MERGES, s -> EventType.MERGE_COMPLETED.type().equals(s.type())
+                && h.doc.equals(s.data().path("doc").asText()) && requestId.equals(s.data().path("requestId").asText()), count, WAIT);
+    }
+
+    static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    @Test
+    void mergeRequestedMeldsSourceIntoTargetWithServerSideCopiesPacksFirst() throws Exception {
+        try (Hub h = hub(KEEP)) {
+            MemoryStorage alice = Hub.commit(new MemoryStorage(), "{\"title\":\"Buy milk\",\"items\u266D\":[{\"_id\":\"a\",\"n\":1}]}", "alice");
+            Hub.commit(alice, "{\"title\":\"Buy milk\",\"items\u266D\":[{\"_id\":\"a\",\"n\":2},{\"_id\":\"b\"}]}", "alice");
+            h.push(alice, "alice");
+            String requestId = h.requestMerge("alice", "target");
+
+            List<EventsProbe.Seen> seen = completed(h, requestId, 1);
+            assertThat(seen).hasSize(1);
+            JsonNode data = seen.get(0).data();
+            assertThat(EventSchemas.validate(EventType.MERGE_COMPLETED, data)).isEmpty();
+            assertThat(seen.get(0).key()).isEqualTo("acme/" + h.doc);
+            assertThat(seen.get(0).event().getSource().toString()).isEqualTo("/meldtown/merge");
+            List<String> copied = texts(data.get("copied"));
+            assertThat(copied).containsExactlyInAnyOrderElementsOf(alice.list("").stream().toList());
+            int lastPack = -1;
+            int firstDelta = Integer.MAX_VALUE;
+            for (int i = 0; i < copied.size(); i++) {
+                if (copied.get(i).endsWith(".delta")) {
+                    firstDelta = Math.min(firstDelta, i);
+                } else {
+                    lastPack = i;
+                }
+            }
+            assertThat(lastPack).isLessThan(firstDelta);
+            assertThat(texts(data.get("anchors"))).isEqualTo(Replica.open(alice).anchors());
+            assertThat(data.get("conflicts").asInt()).isZero();
+            assertThat(data.get("resolved").asBoolean()).isFalse();
+            assertThat(h.read("target")).isEqualTo(CanonicalJson.write(Replica.open(alice).read()));
+            for (String key : alice.list("")) {
+                assertThat(h.object(Layout.file("acme", h.doc, "target", key, false))).isEqualTo(alice.read(key));
+            }
+        }
+    }
+
+    @Test
+    void blockCommittedConvergesThreeReplicasThroughTheHubAndCheckpointsIt() throws Exception {
+        try (Hub h = hub(KEEP)) {
+            MemoryStorage alice = Hub.commit(new MemoryStorage(), "{\"title\":\"groceries\",\"items\u266D\":[{\"_id\":\"a\"}]}", "alice");
+            h.push(alice, "alice");
+            h.announce(alice, "alice");
+            String first = "block:alice:" + Hub.tip(alice);
+            // into the hub, then out of it to every other replica (alice too: it may lack what the hub has)
+            assertThat(completed(h, first, 2)).extracting(s -> s.data().get("target").asText()).containsExactly("hub", "alice");
+
+            MemoryStorage bob = new MemoryStorage();
+            Replica.copyMissing(h.storage("alice"), bob);
+            Hub.commit(bob, "{\"title\":\"groceries\",\"items\u266D\":[{\"_id\":\"a\"},{\"_id\":\"b\",\"by\":\"bob\"}]}", "bob");
+            MemoryStorage carol = new MemoryStorage();
+            Replica.copyMissing(alice, carol);
+            Hub.commit(carol, "{\"title\":\"groceries\",\"items\u266D\":[{\"_id\":\"c\",\"by\":\"carol\"},{\"_id\":\"a\"}]}", "carol");
+            h.push(bob, "bob");
+            h.push(carol, "carol");
+            h.announce(bob, "bob");
+            h.announce(carol, "carol");
+            // each block: one meld into the hub, then one out of it per other replica
+            assertThat(completed(h, "block:bob:" + Hub.tip(bob), 4)).hasSize(4);
+            List<EventsProbe.Seen> last = completed(h, "block:carol:" + Hub.tip(carol), 4);
+            assertThat(last).extracting(s -> s.data().get("target").asText()).containsExactly("hub", "alice", "bob", "carol");
+            last.forEach(s -> assertThat(EventSchemas.validate(EventType.MERGE_COMPLETED, s.data())).isEmpty());
+
+            String hubDoc = h.read("hub");
+            assertThat(hubDoc).contains("\"b\"").contains("\"c\"");
+            assertThat(h.read("alice")).isEqualTo(hubDoc);
+            assertThat(h.read("bob")).isEqualTo(hubDoc);
+            assertThat(h.read("carol")).isEqualTo(hubDoc);
+            List<String> anchors = h.open("hub").anchors();
+            assertThat(h.open("alice").anchors()).isEqualTo(anchors);
+            assertThat(texts(last.get(0).data().get("anchors"))).isEqualTo(anchors);
+
+            // the hub's read checkpoint is named by its anchors and reads as a full replay does
+            byte[] pointer = h.object(Layout.latestCheckpoint("acme", h.doc, "hub"));
+            String name = CanonicalJson.parse(pointer).get("name").asText();
+            assertThat(name).isEqualTo(Checkpoint.nameOf(anchors));
+            Checkpoint cp = Checkpoint.parse(h.object(Layout.checkpoint("acme", h.doc, "hub", name)));
+            assertThat(cp.anchors()).isEqualTo(anchors);
+            assertThat(CanonicalJson.write(cp.read(h.storage("hub")))).isEqualTo(hubDoc);
+            assertThat(h.objectKeys("checkpoints/")).allMatch(k -> !k.contains("/replicas/"));
+        }
+    }
+
+    @Test
+    void flateDocumentsCopyTheFlateObjectsAsTheyAre() throws Exception {
+        try (Hub h = hub(FLATE)) {
+            MemoryStorage alice = Hub.commit(new MemoryStorage(), "{\"title\":\"compressed\"}", "alice");
+            h.push(alice, "alice");
+            h.push(Hub.commit(new MemoryStorage(), "{\"other\":true}", "bob"), "bob");
+            h.announce(alice, "alice");
+            assertThat(completed(h, "block:alice:" + Hub.tip(alice), 3)).hasSize(3);
+            for (String key : alice.list("")) {
+                byte[] stored = h.object(Layout.file("acme", h.doc, "alice", key, true));
+                assertThat(h.object(Layout.file("acme", h.doc, "hub", key, true))).isEqualTo(stored);
+                assertThat(h.object(Layout.file("acme", h.doc, "bob", key, true))).isEqualTo(stored);
+            }
+            assertThat(h.objectKeys("replicas/hub/")).isNotEmpty().allMatch(k -> k.endsWith(".flate"));
+            // bob's own root and alice's are concurrent creations: both are there, in conflict
+            Replica bob = h.open("bob");
+            assertThat(bob.appliedBlocks()).contains(Hub.tip(alice)).hasSize(2);
+            assertThat(bob.conflicts()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aRedeliveredEventCopiesNothingAndEmitsTheSameResult() throws Exception {
+        try (Hub h = hub(KEEP)) {
+            MemoryStorage alice = Hub.commit(new MemoryStorage(), "{\"title\":\"once\"}", "alice");
+            h.push(alice, "alice");
+            h.push(Hub.commit(new MemoryStorage(), "{\"x\":1}", "bob"), "bob");
+            byte[] event = h.blockCommitted(alice, "alice", Hub.tip(alice));
+            h.send(Topics.BLOCKS, event);
+            String requestId = "block:alice:" + Hub.tip(alice);
+            List<EventsProbe.Seen> first = completed(h, requestId, 3);
+            assertThat(first).extracting(s -> s.data().get("target").asText()).containsExactly("hub", "alice", "bob");
+            Map<String, String> before = lastModified(h);
+            double copiedBytes = metric("meldtown_merge_copied_bytes_total");
+
+            h.send(Topics.BLOCKS, event);
+            List<EventsProbe.Seen> all = completed(h, requestId, 6);
+            assertThat(all).hasSize(6);
+            List<String> firstData = all.subList(0, 3).stream().map(s -> CanonicalJson.write(s.data())).toList();
+            List<String> againData = all.subList(3, 6).stream().map(s -> CanonicalJson.write(s.data())).toList();
+            assertThat(againData).isEqualTo(firstData);
+            assertThat(all.get(3).event().getId()).isNotEqualTo(all.get(0).event().getId());
+            assertThat(lastModified(h)).isEqualTo(before);
+            assertThat(metric("meldtown_merge_copied_bytes_total")).isEqualTo(copiedBytes);
+        }
+    }
+
+    private static Map<String, String> lastModified(Hub h) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        h.s3.listObjectsV2Paginator(b -> b.bucket(h.bucket).prefix(Layout.replicas(h.tenant, h.doc))).contents()
+                .forEach(o -> out.put(o.key(), o.eTag() + "@" + o.lastModified()));
+        return out;
+    }
+
+    static double metric(String name) {
+        String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(body);
+        assertThat(m.find()).as("metric " + name + " in\n" + body).isTrue();
+        return Double.parseDouble(m.group(2));
+    }
+
+    static Predicate<EventsProbe.Seen> ofDoc(Hub h) {
+        return s -> s.data() != null && h.doc.equals(s.data().path("doc").asText());
+    }
+}
