@@ -147,12 +147,57 @@ class StackTest {
         var status = stack("status");
         assertThat(status.exitCode()).as(status.stdout()).isZero();
         assertThat(status.stdout()).contains("sync-orchestrator").contains("ready").doesNotContain("stopped");
-        assertThat(stack("logs", "kafka").stdout()).contains("Kafka Server started");
+        var logs = stack("logs", "kafka");
+        assertThat(logs.exitCode()).isZero();
+        assertThat(logs.stdout()).isNotBlank();
+        assertThat(Files.readString(stackDir.resolve("logs/kafka.log"))).contains("Kafka Server started");
         assertThat(stack("logs", "nope").exitCode()).isNotZero();
     }
 
     @Test
     @Order(6)
+    void meldtownPushesToAndPullsFromTheHubAndReadsTheBucketOverS3(@TempDir Path work) throws Exception {
+        Files.writeString(work.resolve("alice.json"), "{\"software\":\"MeldaDo\",\"items\u266D\":[{\"_id\":\"a1\",\"title\":\"Buy milk\"}]}");
+        String token = stack("token", "acme", "writer").stdout().trim();
+        Map<String, String> cliEnv = new HashMap<>(Map.of("MELDTOWN_TOKEN", token,
+                "AWS_ACCESS_KEY_ID", stackEnv.get("S3_ACCESS_KEY"), "AWS_SECRET_ACCESS_KEY", stackEnv.get("S3_SECRET_KEY"),
+                "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", stackEnv.get("S3_ENDPOINT")));
+        String hub = stackEnv.get("BLOCK_STORE_URL") + "/v1/tenants/acme/docs/todo/replicas/alice";
+        String alice = "file://" + work.resolve("alice");
+        String bob = "file://" + work.resolve("bob");
+
+        assertThat(meldtown(work, cliEnv, "update", "-t", alice, "-j", "alice.json", "-a", "alice").exitCode()).isZero();
+        var push = meldtown(work, cliEnv, "meld", "-s", alice, "-t", hub);
+        assertThat(push.exitCode()).as(push.stderr()).isZero();
+        String local = meldtown(work, cliEnv, "read", "-s", alice).stdout();
+        assertThat(meldtown(work, cliEnv, "read", "-s", hub).stdout()).isEqualTo(local);
+
+        var pull = meldtown(work, cliEnv, "meld", "-s", hub, "-t", bob);
+        assertThat(pull.exitCode()).as(pull.stderr()).isZero();
+        assertThat(meldtown(work, cliEnv, "read", "-s", bob).stdout()).isEqualTo(local);
+
+        var s3 = meldtown(work, cliEnv, "read", "-s", "s3://" + stackEnv.get("S3_BUCKET") + "/tenants/acme/docs/todo/replicas/alice");
+        assertThat(s3.exitCode()).as(s3.stderr()).isZero();
+        assertThat(s3.stdout()).isEqualTo(local);
+
+        Map<String, String> noToken = new HashMap<>(cliEnv);
+        noToken.remove("MELDTOWN_TOKEN");
+        var refused = meldtown(work, noToken, "read", "-s", hub);
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr().strip()).contains("401").contains("MELDTOWN_TOKEN").doesNotContain("\n");
+    }
+
+    private static Processes.Result meldtown(Path dir, Map<String, String> environment, String... args) {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(ROOT.resolve("bin/meldtown").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().putAll(environment);
+        return Processes.exec(pb, Duration.ofMinutes(10));
+    }
+
+    @Test
+    @Order(7)
     void aTakenPortGivesAClearMessageAndStartsNothing(@TempDir Path otherStack) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Map<String, String> other = new HashMap<>(env);
@@ -166,7 +211,7 @@ class StackTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void downStopsExactlyTheRecordedProcesses() throws Exception {
         Map<String, String> pids = pids();
         assertThat(pids).hasSize(7);
