@@ -93,10 +93,15 @@ public class Bucket {
     }
 
     /**
-     * Server-side copy that never overwrites: {@code If-None-Match: *} on the destination. Returns false when the
-     * destination already existed (412, or 409 for a concurrent conditional write).
+     * Server-side copy that never overwrites: the destination is checked first (some S3 servers, S3Proxy among
+     * them, ignore conditions on CopyObject), and {@code If-None-Match: *} closes the race where the server honours
+     * it. Returns false when the destination already existed (or 412/409 from a concurrent conditional write).
+     * Keys are content hashes, so a racing copy could only ever store the same content.
      */
     public boolean copy(String from, String to) {
+        if (exists(to)) {
+            return false;
+        }
         try {
             s3.copyObject(b -> b.sourceBucket(config.bucket()).sourceKey(from)
                     .destinationBucket(config.bucket()).destinationKey(to).ifNoneMatch("*"));
