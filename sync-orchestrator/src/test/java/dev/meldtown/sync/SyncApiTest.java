@@ -8,7 +8,10 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.events.EventCodec;
+import dev.meldtown.events.EventSchemas;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
@@ -85,11 +88,13 @@ class SyncApiTest {
             sql(t, "GRANT SUPER ON *.* TO 'fed'@'%'");
         }
         sql("north", "CALL DOLT_RESET('--hard')");
+        String north = town("north").remotesApiUrl().orElseThrow();
         for (String t : List.of("south", "east")) {
-            sql(t, "CALL DOLT_REMOTE('add', 'align', '" + town(t).remotesApiUrl().orElseThrow() + "')".replace(
-                    town(t).remotesApiUrl().orElseThrow(), town("north").remotesApiUrl().orElseThrow()), true);
-            sql(t, "CALL DOLT_FETCH('--user', 'fed', 'align')");
+            // the 'align' remote of south and east is north
+            sql(t, "CALL DOLT_REMOTE('add', 'align', '" + north + "')", true);
+            sql(t, "CALL DOLT_FETCH('--user', 'fed', 'align', 'main')");
             sql(t, "CALL DOLT_RESET('--hard', 'align/main')");
+            assertThat(head(t)).as("%s aligned with north", t).isEqualTo(head("north"));
         }
     }
 
@@ -294,7 +299,78 @@ class SyncApiTest {
         assertThat(count("north", id)).isEqualTo(1);
     }
 
+    @Test
+    void everyEmittedSyncCompletedConformsToItsJsonSchema() throws Exception {
+        String tenant = tenant();
+        register(tenant, "north");
+        register(tenant, "south");
+        as(tenant).contentType(ContentType.JSON).body(Map.of("town", "south"))
+                .when().put(base(tenant) + "/towns/north/peers/south").then().statusCode(200);
+        as(tenant).contentType(ContentType.JSON)
+                .body(Map.of("url", "http://127.0.0.1:" + Ports.free() + "/beads", "user", "fed"))
+                .when().put(base(tenant) + "/towns/north/peers/ghost").then().statusCode(200);
+
+        // a clean sync, a conflict reported with base/ours/theirs (manual), and a transport failure
+        String clean = "bd-schema-" + IDS.incrementAndGet();
+        sql("south", "INSERT INTO issues (id, title) VALUES ('" + clean + "', 'from south')");
+        sql("south", "CALL DOLT_COMMIT('-Am', 'south adds')");
+        as(tenant).contentType(ContentType.JSON).body(Map.of("strategy", "theirs"))
+                .when().post(base(tenant) + "/towns/north/peers/south/sync").then().statusCode(200).body("error", nullValue());
+        String contested = "bd-schema-" + IDS.incrementAndGet();
+        sql("north", "INSERT INTO issues (id, title) VALUES ('" + contested + "', 'north says')");
+        sql("north", "CALL DOLT_COMMIT('-Am', 'north claims')");
+        sql("south", "INSERT INTO issues (id, title) VALUES ('" + contested + "', 'south says')");
+        sql("south", "CALL DOLT_COMMIT('-Am', 'south claims')");
+        as(tenant).contentType(ContentType.JSON).body(Map.of("strategy", "manual"))
+                .when().post(base(tenant) + "/towns/north/peers/south/sync").then().statusCode(200)
+                .body("error.category", equalTo("conflict")).body("conflicts", hasSize(1));
+        as(tenant).contentType(ContentType.JSON).body(Map.of("strategy", "ours"))
+                .when().post(base(tenant) + "/towns/north/peers/ghost/sync").then().statusCode(200)
+                .body("error.category", equalTo("transport"));
+
+        List<JsonNode> events = rawEvents(tenant, "north", 3);
+        assertThat(events).hasSize(3);
+        for (JsonNode data : events) {
+            assertThat(EventSchemas.validate(EventType.SYNC_COMPLETED, data)).as("%s", data).isEmpty();
+        }
+        assertThat(events).extracting(d -> d.path("error").path("category").asText(null))
+                .containsExactlyInAnyOrder(null, "conflict", "transport");
+        JsonNode conflict = events.stream().filter(d -> d.path("conflicts").size() == 1).findFirst().orElseThrow();
+        assertThat(conflict.at("/conflicts/0/ours/title").asText()).isEqualTo("north says");
+        assertThat(conflict.at("/conflicts/0/theirs/title").asText()).isEqualTo("south says");
+
+        // the check is not vacuous: the same data with an off-contract field is rejected
+        ObjectNode broken = events.get(0).deepCopy();
+        broken.put("pulledCommits", -1);
+        broken.put("strategy", "lww");
+        assertThat(EventSchemas.validate(EventType.SYNC_COMPLETED, broken)).hasSizeGreaterThanOrEqualTo(2);
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    /** The raw {@code data} of the first {@code n} sync.completed events keyed {@code tenant/town}, in topic order. */
+    private List<JsonNode> rawEvents(String tenant, String town, int n) throws Exception {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "sync-api-test-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<JsonNode> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.SYNCS));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (out.size() < n && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (Topics.key(tenant, town).equals(r.key())) {
+                        var event = EventCodec.decode(r.value());
+                        if (event.getType().equals(EventType.SYNC_COMPLETED.type())) {
+                            out.add(EventCodec.mapper().readTree(event.getData().toBytes()));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
 
     private long countEvents(String tenant, String town, java.util.function.Predicate<Payloads.SyncCompleted> match, Duration during) {
         Properties props = new Properties();
