@@ -51,6 +51,7 @@ public final class CanonicalJson {
      * Nesting deeper than serde_json's recursion limit (127 levels) is rejected, as serde_json does.
      */
     public static JsonNode parse(byte[] utf8) {
+        checkUtf8(utf8);
         try (JsonParser p = MAPPER.getFactory().createParser(utf8)) {
             JsonToken t = p.nextToken();
             if (t == null) {
@@ -75,7 +76,7 @@ public final class CanonicalJson {
                 checkDepth(depth);
                 ObjectNode o = NODES.objectNode();
                 for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
-                    String name = p.currentName();
+                    String name = checkSurrogates(p.currentName());
                     o.set(name, read(p, p.nextToken(), depth + 1)); // a duplicate key: the last one wins
                 }
                 return o;
@@ -89,7 +90,7 @@ public final class CanonicalJson {
                 return a;
             }
             case VALUE_STRING -> {
-                return NODES.textNode(p.getText());
+                return NODES.textNode(checkSurrogates(p.getText()));
             }
             case VALUE_NUMBER_INT -> {
                 if ("-0".equals(p.getText())) {
@@ -115,6 +116,67 @@ public final class CanonicalJson {
             }
             default -> throw new CorruptDataException("invalid JSON: unexpected " + t);
         }
+    }
+
+    /**
+     * serde_json reads only valid UTF-8 (found by fuzzing: Jackson accepts encoded surrogates and overlong forms,
+     * which we then could not write back).
+     */
+    private static void checkUtf8(byte[] b) {
+        int i = 0;
+        int n = b.length;
+        while (i < n) {
+            int c = b[i];
+            if (c >= 0) {
+                i++;
+                continue;
+            }
+            c &= 0xff;
+            int len;
+            int min;
+            if (c >= 0xc2 && c <= 0xdf) {
+                len = 1;
+                min = 0x80;
+            } else if (c >= 0xe0 && c <= 0xef) {
+                len = 2;
+                min = 0x800;
+            } else if (c >= 0xf0 && c <= 0xf4) {
+                len = 3;
+                min = 0x10000;
+            } else {
+                throw new CorruptDataException("invalid JSON: invalid UTF-8 at byte " + i);
+            }
+            if (i + len >= n) {
+                throw new CorruptDataException("invalid JSON: truncated UTF-8 at byte " + i);
+            }
+            int cp = c & (0x3f >> len);
+            for (int k = 1; k <= len; k++) {
+                int cc = b[i + k] & 0xff;
+                if ((cc & 0xc0) != 0x80) {
+                    throw new CorruptDataException("invalid JSON: invalid UTF-8 at byte " + (i + k));
+                }
+                cp = (cp << 6) | (cc & 0x3f);
+            }
+            if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                throw new CorruptDataException("invalid JSON: invalid UTF-8 at byte " + i);
+            }
+            i += len + 1;
+        }
+    }
+
+    /** serde_json rejects {@code \\u} escapes that leave a lone surrogate (found by fuzzing). */
+    private static String checkSurrogates(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    throw new CorruptDataException("invalid JSON: lone surrogate in a \\u escape");
+                }
+            }
+        }
+        return s;
     }
 
     private static void checkDepth(int depth) {
@@ -255,7 +317,16 @@ public final class CanonicalJson {
 
     static void writeString(String s, StringBuilder sb) {
         sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int plain = 0; // fast path: the common string needs no escape and has no surrogate
+        while (plain < s.length()) {
+            char c = s.charAt(plain);
+            if (c < 0x20 || c == '"' || c == '\\' || Character.isSurrogate(c)) {
+                break;
+            }
+            plain++;
+        }
+        sb.append(s, 0, plain);
+        for (int i = plain; i < s.length(); i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> sb.append("\\\"");
@@ -285,17 +356,20 @@ public final class CanonicalJson {
     }
 
     static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            char ca = a.charAt(i);
+            char cb = b.charAt(i);
             if (ca != cb) {
-                return Integer.compare(ca, cb);
+                if (ca >= 0xD800 && cb >= 0xD800) {
+                    // UTF-16 order puts surrogates (supplementary code points) below U+E000..U+FFFF; code point order
+                    // puts them above: shift both ranges (the usual fix-up, no decoding needed)
+                    ca = ca >= 0xE000 ? (char) (ca - 0x800) : (char) (ca + 0x2000);
+                    cb = cb >= 0xE000 ? (char) (cb - 0x800) : (char) (cb + 0x2000);
+                }
+                return ca - cb;
             }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
         }
-        return Integer.compare(a.length() - i, b.length() - j);
+        return a.length() - b.length();
     }
 }

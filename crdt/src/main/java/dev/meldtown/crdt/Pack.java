@@ -84,7 +84,7 @@ public final class Pack {
                 }
                 long off = v.get(0).longValue();
                 long len = v.get(1).longValue();
-                if (off < 0 || len < 0 || off + len > pack.length
+                if (off < 0 || len < 0 || off > pack.length || len > pack.length - off // no overflow: off + len may not fit
                         || !Hashes.sha256Hex(Arrays.copyOfRange(pack, (int) off, (int) (off + len))).equals(e.getKey())) {
                     return null;
                 }
@@ -189,7 +189,7 @@ public final class Pack {
 
     /** Whether Melda's string-unaware brace counter would find exactly our objects. */
     boolean naiveScanAgrees() {
-        List<String> found = new ArrayList<>();
+        java.util.Set<String> found = new java.util.HashSet<>(); // a list made this quadratic (found by the bench)
         int depth = 0;
         int start = -1;
         for (int i = 0; i < bytes.length; i++) {

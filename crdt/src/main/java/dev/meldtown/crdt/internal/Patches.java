@@ -53,30 +53,116 @@ public final class Patches {
     /**
      * Melda's {@code merge_arrays(M, N)}: inserts the elements of {@code m} missing from {@code n} into {@code n}
      * around a pivot (spec §4.5). Elements are never removed.
+     *
+     * <p>The reference algorithm looks every element of {@code m} up in {@code n} by position ({@code indexOf})
+     * and inserts by index: quadratic, minutes for a 100k-item array. Here {@code n} is a linked list with a map from
+     * element to its first node, which gives exactly the same result (first occurrences, duplicates included: an
+     * inserted element is never already present) in linear time.
      */
     public static void merge(List<JsonNode> m, List<JsonNode> n) {
+        Linked list = new Linked(n);
+        Node ins = list.head; // "index 0": before the first node (null when n is empty)
         int pivotM = m.size();
-        int ins = 0;
         for (int i = 0; i < m.size(); i++) {
-            int at = n.indexOf(m.get(i));
-            if (at >= 0) {
+            Node at = list.first.get(m.get(i));
+            if (at != null) {
                 pivotM = i;
                 ins = at;
                 break;
             }
         }
+        boolean changed = false;
         for (int i = 0; i < m.size(); i++) {
             JsonNode e = m.get(i);
-            int at = n.indexOf(e);
-            if (at >= 0) {
+            Node at = list.first.get(e);
+            if (at != null) {
                 ins = at;
             } else if (i < pivotM) {
-                n.add(ins, e);
+                ins = list.insertBefore(ins, e); // n.add(ins, e): e now sits at index ins
                 pivotM = i;
+                changed = true;
             } else {
-                ins++;
-                n.add(ins, e);
+                ins = list.insertAfter(ins, e); // ins++; n.add(ins, e)
+                changed = true;
             }
+        }
+        if (changed) {
+            n.clear();
+            for (Node x = list.head; x != null; x = x.next) {
+                n.add(x.value);
+            }
+        }
+    }
+
+    private static final class Node {
+        final JsonNode value;
+        Node prev;
+        Node next;
+
+        Node(JsonNode value) {
+            this.value = value;
+        }
+    }
+
+    private static final class Linked {
+        final java.util.HashMap<JsonNode, Node> first = new java.util.HashMap<>();
+        Node head;
+        Node tail;
+
+        Linked(List<JsonNode> items) {
+            for (JsonNode v : items) {
+                Node x = new Node(v);
+                if (tail == null) {
+                    head = x;
+                } else {
+                    tail.next = x;
+                    x.prev = tail;
+                }
+                tail = x;
+                first.putIfAbsent(v, x);
+            }
+        }
+
+        /** Inserts before {@code at}, or appends when {@code at} is null (index 0 of an empty list). */
+        Node insertBefore(Node at, JsonNode v) {
+            Node x = new Node(v);
+            first.put(v, x);
+            if (at == null) {
+                if (tail == null) {
+                    head = x;
+                } else {
+                    tail.next = x;
+                    x.prev = tail;
+                }
+                tail = x;
+                return x;
+            }
+            x.next = at;
+            x.prev = at.prev;
+            if (at.prev == null) {
+                head = x;
+            } else {
+                at.prev.next = x;
+            }
+            at.prev = x;
+            return x;
+        }
+
+        Node insertAfter(Node at, JsonNode v) {
+            if (at == null) {
+                return insertBefore(null, v);
+            }
+            Node x = new Node(v);
+            first.put(v, x);
+            x.prev = at;
+            x.next = at.next;
+            if (at.next == null) {
+                tail = x;
+            } else {
+                at.next.prev = x;
+            }
+            at.next = x;
+            return x;
         }
     }
 }
