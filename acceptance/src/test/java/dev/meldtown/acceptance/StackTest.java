@@ -25,7 +25,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -44,33 +43,29 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StackTest {
-    static final Path ROOT = Path.of(System.getProperty("meldtown.root", "..")).toAbsolutePath().normalize();
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final Path ROOT = LocalStack.ROOT;
+    static final ObjectMapper JSON = LocalStack.JSON;
+    static final HttpClient HTTP = LocalStack.HTTP;
 
     @TempDir
     static Path stackDir;
+    static LocalStack local;
     static Map<String, String> env;
     static Map<String, String> stackEnv;
     static String firstUpOutput;
 
     @BeforeAll
     static void up() throws Exception {
-        env = new HashMap<>();
-        env.put("MELDTOWN_STACK_DIR", stackDir.toString());
-        for (String port : List.of("KAFKA", "KAFKA_CONTROLLER", "S3", "BLOCK_STORE", "MERGE", "SYNC", "NORTH_SQL",
-                "NORTH_REMOTESAPI", "SOUTH_SQL", "SOUTH_REMOTESAPI")) {
-            env.put("MELDTOWN_" + port + "_PORT", String.valueOf(Ports.free()));
-        }
-        var result = stack("up");
-        firstUpOutput = result.stdout() + result.stderr();
-        assertThat(result.exitCode()).as(firstUpOutput).isZero();
-        stackEnv = readEnv(stackDir.resolve("env"));
+        local = LocalStack.up(stackDir);
+        env = local.env;
+        firstUpOutput = local.upOutput;
+        assertThat(local.upExitCode).as(firstUpOutput).isZero();
+        stackEnv = local.stackEnv;
     }
 
     @AfterAll
     static void down() {
-        if (env != null) {
+        if (local != null) {
             stack("down");
         }
     }
@@ -159,9 +154,7 @@ class StackTest {
     void meldtownPushesToAndPullsFromTheHubAndReadsTheBucketOverS3(@TempDir Path work) throws Exception {
         Files.writeString(work.resolve("alice.json"), "{\"software\":\"MeldaDo\",\"items\u266D\":[{\"_id\":\"a1\",\"title\":\"Buy milk\"}]}");
         String token = stack("token", "acme", "writer").stdout().trim();
-        Map<String, String> cliEnv = new HashMap<>(Map.of("MELDTOWN_TOKEN", token,
-                "AWS_ACCESS_KEY_ID", stackEnv.get("S3_ACCESS_KEY"), "AWS_SECRET_ACCESS_KEY", stackEnv.get("S3_SECRET_KEY"),
-                "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", stackEnv.get("S3_ENDPOINT")));
+        Map<String, String> cliEnv = local.cliEnv(token);
         String hub = stackEnv.get("BLOCK_STORE_URL") + "/v1/tenants/acme/docs/todo/replicas/alice";
         String alice = "file://" + work.resolve("alice");
         String bob = "file://" + work.resolve("bob");
@@ -188,12 +181,7 @@ class StackTest {
     }
 
     private static Processes.Result meldtown(Path dir, Map<String, String> environment, String... args) {
-        List<String> command = new java.util.ArrayList<>();
-        command.add(ROOT.resolve("bin/meldtown").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
-        pb.environment().putAll(environment);
-        return Processes.exec(pb, Duration.ofMinutes(10));
+        return LocalStack.meldtown(dir, environment, args);
     }
 
     @Test
@@ -239,36 +227,14 @@ class StackTest {
     }
 
     private static Map<String, String> pids() throws Exception {
-        Map<String, String> pids = new LinkedHashMap<>();
-        try (var files = Files.list(stackDir.resolve("run"))) {
-            for (Path f : files.sorted().toList()) {
-                pids.put(f.getFileName().toString(), Files.readString(f).trim());
-            }
-        }
-        return pids;
+        return local.pids();
     }
 
     static Processes.Result stack(String... args) {
-        return run(env, Duration.ofMinutes(15), args);
+        return local.stack(args);
     }
 
     static Processes.Result run(Map<String, String> environment, Duration timeout, String... args) {
-        List<String> command = new java.util.ArrayList<>();
-        command.add(ROOT.resolve("bin/stack").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
-        pb.environment().putAll(environment);
-        return Processes.exec(pb, timeout);
-    }
-
-    static Map<String, String> readEnv(Path file) throws Exception {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                values.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        return values;
+        return LocalStack.run(environment, timeout, args);
     }
 }

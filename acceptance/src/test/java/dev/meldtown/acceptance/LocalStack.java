@@ -1,0 +1,184 @@
+package dev.meldtown.acceptance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meldtown.testkit.Ports;
+import dev.meldtown.testkit.Processes;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One real local stack started with {@code bin/stack up} in its own stack directory on free ports (so it never
+ * touches a developer's running stack), and the entry points a user drives it with: {@code bin/stack},
+ * {@code bin/meldtown}, plain HTTP.
+ */
+final class LocalStack {
+    static final Path ROOT = Path.of(System.getProperty("meldtown.root", "..")).toAbsolutePath().normalize();
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final List<String> PORTS = List.of("KAFKA", "KAFKA_CONTROLLER", "S3", "BLOCK_STORE", "MERGE", "SYNC", "NORTH_SQL",
+            "NORTH_REMOTESAPI", "SOUTH_SQL", "SOUTH_REMOTESAPI");
+
+    /** The stack directory ({@code MELDTOWN_STACK_DIR}). */
+    final Path dir;
+    /** What {@code bin/stack} is run with: the stack directory and every port. */
+    final Map<String, String> env;
+    /** Output and exit code of the first {@code up}. */
+    String upOutput;
+    int upExitCode;
+    /** {@code <stack dir>/env} as written by {@code up}. */
+    Map<String, String> stackEnv;
+
+    private LocalStack(Path dir) {
+        this.dir = dir;
+        this.env = new HashMap<>();
+        env.put("MELDTOWN_STACK_DIR", dir.toString());
+        for (String port : PORTS) {
+            env.put("MELDTOWN_" + port + "_PORT", String.valueOf(Ports.free()));
+        }
+    }
+
+    /** Runs {@code bin/stack up}; the caller asserts on {@link #upExitCode} (so a failed start is a failed test). */
+    static LocalStack up(Path dir) throws IOException {
+        LocalStack s = new LocalStack(dir);
+        Processes.Result result = s.stack("up");
+        s.upOutput = result.stdout() + result.stderr();
+        s.upExitCode = result.exitCode();
+        if (result.exitCode() == 0) {
+            s.stackEnv = readEnv(dir.resolve("env"));
+        }
+        return s;
+    }
+
+    String get(String key) {
+        return stackEnv.get(key);
+    }
+
+    Processes.Result stack(String... args) {
+        return run(env, Duration.ofMinutes(15), args);
+    }
+
+    static Processes.Result run(Map<String, String> environment, Duration timeout, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(ROOT.resolve("bin/stack").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
+        pb.environment().putAll(environment);
+        return Processes.exec(pb, timeout);
+    }
+
+    /** {@code bin/stack token TENANT ROLE}. */
+    String token(String tenant, String role) {
+        Processes.Result r = stack("token", tenant, role);
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException("bin/stack token failed: " + r.stderr());
+        }
+        return r.stdout().trim();
+    }
+
+    /** What a user of {@code bin/meldtown} exports: the hub token and the standard AWS variables for {@code s3://}. */
+    Map<String, String> cliEnv(String token) {
+        return new HashMap<>(Map.of("MELDTOWN_TOKEN", token,
+                "AWS_ACCESS_KEY_ID", get("S3_ACCESS_KEY"), "AWS_SECRET_ACCESS_KEY", get("S3_SECRET_KEY"),
+                "AWS_REGION", "us-east-1", "AWS_ENDPOINT_URL", get("S3_ENDPOINT")));
+    }
+
+    static Processes.Result meldtown(Path workDir, Map<String, String> environment, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(ROOT.resolve("bin/meldtown").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+        pb.environment().putAll(environment);
+        return Processes.exec(pb, Duration.ofMinutes(10));
+    }
+
+    /** The recorded pids, {@code run/<component>.pid} file name to pid. */
+    Map<String, String> pids() throws IOException {
+        Map<String, String> pids = new LinkedHashMap<>();
+        try (var files = Files.list(dir.resolve("run"))) {
+            for (Path f : files.sorted().toList()) {
+                pids.put(f.getFileName().toString(), Files.readString(f).trim());
+            }
+        }
+        return pids;
+    }
+
+    static Map<String, String> readEnv(Path file) throws IOException {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                values.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return values;
+    }
+
+    // ------------------------------------------------------------------ HTTP
+
+    static HttpResponse<String> get(String url, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> post(String url, String token, Object body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** GET that must answer 200, as JSON. */
+    static JsonNode getJson(String url, String token) throws IOException, InterruptedException {
+        HttpResponse<String> r = get(url, token);
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("GET " + url + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return JSON.readTree(r.body());
+    }
+
+    /** A condition polled by {@link #await}; may throw (counts as not yet). */
+    @FunctionalInterface
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /**
+     * Polls {@code condition} (every 250 ms) until it holds or the deadline passes; merges are asynchronous.
+     * Exceptions count as "not yet". Returns whether it held, so the caller asserts with its own message.
+     */
+    static boolean await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                if (condition.getAsBoolean()) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // not yet
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(250);
+        }
+    }
+}
