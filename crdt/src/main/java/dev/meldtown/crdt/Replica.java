@@ -227,6 +227,12 @@ public final class Replica {
             }
         }
         for (Map.Entry<String, ObjectNode> e : flat.entrySet()) {
+            if (e.getKey().startsWith("^")) {
+                // The caller edited the merged order that read showed: resolve to it first, then diff against it.
+                // Diffing against the winner's own order and merging the other leaves back in at commit re-added
+                // elements the caller had moved elsewhere (found by fuzzing the replica target).
+                resolveConflictingDescriptor(e.getKey());
+            }
             updateObject(e.getKey(), e.getValue());
         }
         return stagedCount() != before;
@@ -348,11 +354,9 @@ public final class Replica {
         if (staged.isEmpty()) {
             return Optional.empty();
         }
-        for (Map.Entry<String, RevisionTree> e : new ArrayList<>(trees.entrySet())) {
-            if (e.getKey().startsWith("^") && e.getValue().inConflict()) {
-                List<Revision> leaves = e.getValue().leaves();
-                Revision w = e.getValue().winner();
-                resolveAs(e.getKey(), leaves.contains(w) ? w : leaves.get(leaves.size() - 1));
+        for (String id : new ArrayList<>(trees.keySet())) {
+            if (id.startsWith("^")) {
+                resolveConflictingDescriptor(id);
             }
         }
         List<String> packList = new ArrayList<>();
@@ -684,6 +688,16 @@ public final class Replica {
             throw new InvalidRevisionException(revision + " not a valid winner");
         }
         return resolveAs(uuid, chosen);
+    }
+
+    /** Resolves an array descriptor with several leaves to its merged order (on top of the winner), if it has them. */
+    private void resolveConflictingDescriptor(String id) {
+        RevisionTree tree = trees.get(id);
+        if (tree != null && tree.inConflict()) {
+            List<Revision> leaves = tree.leaves();
+            Revision w = tree.winner();
+            resolveAs(id, leaves.contains(w) ? w : leaves.get(leaves.size() - 1));
+        }
     }
 
     private Resolution resolveAs(String uuid, Revision chosen) {

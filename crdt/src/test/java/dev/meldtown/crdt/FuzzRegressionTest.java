@@ -68,6 +68,37 @@ class FuzzRegressionTest {
         }
     }
 
+    /**
+     * Jazzer, replica, crash-05155c25…: after a meld left the ♭ array's descriptor with two leaves, an update that
+     * moved an element (one only the other leaf had) into a nested array was diffed against the winner's own order,
+     * and commit's auto-resolve merged the other leaf back in: the element stayed at its old place and the nested
+     * array came back empty. Update now resolves a conflicting descriptor to the merged order it diffs against.
+     */
+    @Test
+    void updateAfterMeldMovesAnElementOutOfAConflictingArray() {
+        MemoryStorage a = new MemoryStorage();
+        Replica ra = Replica.open(a);
+        ra.update(TestDocs.obj("{'items\u266D':[{'_id':'a'},{'_id':'b'}]}"));
+        ra.commit((com.fasterxml.jackson.databind.node.ObjectNode) null);
+        MemoryStorage b = new MemoryStorage();
+        Replica.copyMissing(a, b);
+        Replica rb = Replica.open(b);
+        ra.update(TestDocs.obj("{'items\u266D':[{'_id':'d'},{'_id':'a'},{'_id':'b'}]}"));
+        ra.commit((com.fasterxml.jackson.databind.node.ObjectNode) null);
+        rb.update(TestDocs.obj("{'items\u266D':[{'_id':'e'},{'_id':'a'},{'_id':'b'}]}"));
+        rb.commit((com.fasterxml.jackson.databind.node.ObjectNode) null);
+        rb.meld(a);
+        assertThat(rb.read().get("items\u266D")).hasSize(4);
+
+        // move the element each side put in front (one of them is only in the losing leaf) into a nested array
+        String moved = "{\"_id\":\"\u221A\",\"items\u266D\":[{\"_id\":\"a\"},{\"_id\":\"b\",\"sub\u266D\":[{\"_id\":\"d\"},{\"_id\":\"e\"}]}]}";
+        rb.update(TestDocs.obj(moved));
+        rb.commit((com.fasterxml.jackson.databind.node.ObjectNode) null);
+        assertThat(TestDocs.canon(rb.read())).isEqualTo(moved);
+        assertThat(TestDocs.canon(Replica.open(b).read())).isEqualTo(moved);
+        assertThat(Replica.open(b).conflicts()).isEmpty();
+    }
+
     /** Found by the benchmark: needsIndex compared digests against a list, quadratic (seconds at 30k objects). */
     @Test
     void needsIndexIsLinearFor100kObjects() {
