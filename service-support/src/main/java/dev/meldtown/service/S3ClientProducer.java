@@ -6,7 +6,7 @@ import jakarta.enterprise.inject.Produces;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -36,9 +36,11 @@ public class S3ClientProducer {
                 .region(Region.of(config.region()))
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(config.accessKey(), config.secretKey())))
-                .httpClient(UrlConnectionHttpClient.builder()
+                // Apache's client: the URL-connection one mishandles PutObject's "Expect: 100-continue" under load.
+                .httpClient(ApacheHttpClient.builder()
                         .connectionTimeout(java.time.Duration.ofSeconds(5))
                         .socketTimeout(java.time.Duration.ofSeconds(60))
+                        .maxConnections(64)
                         .build());
     }
 }

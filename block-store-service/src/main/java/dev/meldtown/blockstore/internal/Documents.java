@@ -45,7 +45,15 @@ public class Documents {
     @ConfigProperty(name = "meldtown.block-store.replica-cache-size", defaultValue = "256")
     int cacheSize;
 
+    @ConfigProperty(name = "meldtown.block-store.settings-cache", defaultValue = "PT2S")
+    java.time.Duration settingsTtl;
+
     private Map<String, Replica> cache;
+    /** Settings are read on every request; a short-lived cache saves an S3 round trip on each. */
+    private final Map<String, CachedSettings> settingsCache = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record CachedSettings(DocumentSettings settings, long expiresAt) {
+    }
 
     @jakarta.annotation.PostConstruct
     void init() {
@@ -69,9 +77,21 @@ public class Documents {
         }
     }
 
+    /**
+     * Effective settings, cached for {@code meldtown.block-store.settings-cache}. Another instance's settings change
+     * is seen within that time; compression cannot change once replicas exist, so files never mix layouts.
+     */
     public DocumentSettings settings(String tenant, String doc) {
+        String id = tenant + "/" + doc;
+        CachedSettings cached = settingsCache.get(id);
+        long now = System.nanoTime();
+        if (cached != null && cached.expiresAt() - now > 0) {
+            return cached.settings();
+        }
         DocumentSettings s = settingsOrNull(tenant, doc);
-        return s == null ? DocumentSettings.DEFAULT : s;
+        DocumentSettings effective = s == null ? DocumentSettings.DEFAULT : s;
+        settingsCache.put(id, new CachedSettings(effective, now + settingsTtl.toNanos()));
+        return effective;
     }
 
     /** Stores settings; returns true when the document is new. */
@@ -88,6 +108,7 @@ public class Documents {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        settingsCache.remove(tenant + "/" + doc);
         evict(tenant, doc);
         return current == null;
     }

@@ -57,7 +57,7 @@ public class Files {
         try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
             switch (kind) {
                 case "delta" -> checkDelta(storage, hash, bytes, replica);
-                case "pack" -> checkPack(storage, hash, bytes);
+                case "pack" -> checkPack(hash, bytes);
                 default -> checkIndex(bytes);
             }
             if (storage.write(key, bytes)) {
@@ -94,15 +94,10 @@ public class Files {
         }
     }
 
-    private void checkPack(ReplicaStorage storage, String hash, byte[] bytes) {
-        byte[] index = null;
+    private void checkPack(String hash, byte[] bytes) {
         try {
-            index = storage.read(hash + ".index");
-        } catch (MissingKeyException e) {
-            // no index: the pack is parsed JSON-aware
-        }
-        try {
-            Pack.parse(hash, bytes, index);
+            // JSON-aware scan; an index (if uploaded) is only an accelerator for readers.
+            Pack.parse(hash, bytes, null);
         } catch (MeldaException e) {
             throw unprocessable("invalid-pack", "Invalid pack", e.getMessage());
         }

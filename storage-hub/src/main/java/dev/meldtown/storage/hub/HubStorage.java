@@ -40,7 +40,7 @@ public final class HubStorage implements ReplicaStorage {
         String url = replicaUrl.toString();
         this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     @Override

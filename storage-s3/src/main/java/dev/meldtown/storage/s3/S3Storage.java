@@ -129,11 +129,20 @@ public final class S3Storage implements ReplicaStorage {
         } catch (S3Exception e) {
             // 412: the key exists (write-once). 409: a concurrent conditional write to the same key is in flight.
             if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return false;
+                // A retried PUT can meet its own first attempt, which did land: the object then holds our bytes.
+                return e.numAttempts() != null && e.numAttempts() > 1 && holds(key, data);
             }
             throw failure("write", key, e);
         } catch (SdkException e) {
             throw failure("write", key, e);
+        }
+    }
+
+    private boolean holds(String key, byte[] data) {
+        try {
+            return java.util.Arrays.equals(read(key), data);
+        } catch (MissingKeyException e) {
+            return false;
         }
     }
 

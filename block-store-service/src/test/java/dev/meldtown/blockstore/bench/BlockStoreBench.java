@@ -1,0 +1,171 @@
+package dev.meldtown.blockstore.bench;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * 4 KiB block PUT and GET through block-store-service versus the AWS SDK directly against the same S3 server, with
+ * the same number of client threads, alternating rounds in one run. Reads the endpoints from the local stack's
+ * .stack/env; run it with bin/bench-block-store (which starts the stack if needed).
+ */
+public final class BlockStoreBench {
+    interface Op {
+        void run(int i) throws Exception;
+    }
+
+    record Result(double perSecond, double p50, double p99) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> env = readEnv(Path.of(args[0]));
+        String token = args[1];
+        int threads = Integer.parseInt(args.length > 2 ? args[2] : "4");
+        int count = Integer.parseInt(args.length > 3 ? args[3] : "1500");
+        int rounds = Integer.parseInt(args.length > 4 ? args[4] : "3");
+
+        String doc = "bench-" + UUID.randomUUID().toString().substring(0, 8);
+        String replica = env.get("BLOCK_STORE_URL") + "/v1/tenants/bench/docs/" + doc + "/replicas/r";
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        S3Client s3 = S3Client.builder().endpointOverride(URI.create(env.get("S3_ENDPOINT"))).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(env.get("S3_ACCESS_KEY"), env.get("S3_SECRET_KEY"))))
+                .httpClient(ApacheHttpClient.builder().maxConnections(64).build()).build();
+        String bucket = env.get("S3_BUCKET");
+        String directPrefix = "bench-direct/" + doc + "/";
+
+        Map<String, List<Result>> results = new LinkedHashMap<>();
+        for (int round = 0; round < rounds; round++) {
+            List<byte[]> blocks = blocks(count, round);
+            List<String> keys = blocks.stream().map(b -> sha(b) + ".pack").toList();
+            String via = replica;
+            record("PUT service", results, measure(threads, count, i -> {
+                var r = http.send(HttpRequest.newBuilder(URI.create(via + "/files/" + keys.get(i))).header("Authorization", "Bearer " + token)
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(blocks.get(i))).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() != 201) {
+                    throw new IllegalStateException("PUT " + keys.get(i) + " answered " + r.statusCode() + " (expected 201: a new block)");
+                }
+            }));
+            record("PUT sdk", results, measure(threads, count, i -> s3.putObject(b -> b.bucket(bucket)
+                    .key(directPrefix + keys.get(i).substring(0, 2) + "/" + keys.get(i)).ifNoneMatch("*"), RequestBody.fromBytes(blocks.get(i)))));
+            record("GET service", results, measure(threads, count, i -> {
+                var r = http.send(HttpRequest.newBuilder(URI.create(via + "/files/" + keys.get(i))).header("Authorization", "Bearer " + token)
+                        .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (r.statusCode() != 200 || r.body().length != blocks.get(i).length) {
+                    throw new IllegalStateException("GET " + r.statusCode());
+                }
+            }));
+            record("GET sdk", results, measure(threads, count, i -> {
+                byte[] got = s3.getObjectAsBytes(b -> b.bucket(bucket).key(directPrefix + keys.get(i).substring(0, 2) + "/" + keys.get(i))).asByteArray();
+                if (got.length != blocks.get(i).length) {
+                    throw new IllegalStateException("short GET");
+                }
+            }));
+        }
+        System.out.printf("%nblock-store-service vs AWS SDK direct, 4 KiB packs, %d client threads, %d requests x %d rounds (median of rounds)%n%n",
+                threads, count, rounds);
+        System.out.println("| operation | path | req/s | p50 ms | p99 ms | service/sdk throughput |");
+        System.out.println("|---|---|---:|---:|---:|---:|");
+        for (String op : List.of("PUT", "GET")) {
+            Result svc = median(results.get(op + " service"));
+            Result sdk = median(results.get(op + " sdk"));
+            System.out.printf("| %s | service | %.0f | %.1f | %.1f | %.2f |%n", op, svc.perSecond(), svc.p50(), svc.p99(), svc.perSecond() / sdk.perSecond());
+            System.out.printf("| %s | sdk direct | %.0f | %.1f | %.1f | |%n", op, sdk.perSecond(), sdk.p50(), sdk.p99());
+        }
+        s3.close();
+    }
+
+    private static void record(String name, Map<String, List<Result>> results, Result r) {
+        results.computeIfAbsent(name, k -> new ArrayList<>()).add(r);
+        System.err.printf("%-12s %8.0f req/s  p50 %6.1f ms  p99 %6.1f ms%n", name, r.perSecond(), r.p50(), r.p99());
+    }
+
+    private static Result median(List<Result> rs) {
+        List<Result> sorted = rs.stream().sorted((a, b) -> Double.compare(a.perSecond(), b.perSecond())).toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    private static Result measure(int threads, int count, Op op) throws Exception {
+        long[] latencies = new long[count];
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r);
+            t.setDaemon(true);
+            return t;
+        });
+        long start = System.nanoTime();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            fs.add(pool.submit(() -> {
+                for (int i; (i = next.getAndIncrement()) < count; ) {
+                    long s = System.nanoTime();
+                    op.run(i);
+                    latencies[i] = System.nanoTime() - s;
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        Arrays.sort(latencies);
+        return new Result(count / seconds, latencies[count / 2] / 1e6, latencies[(int) (count * 0.99)] / 1e6);
+    }
+
+    /** Valid Melda packs of about 4 KiB: one object with a random 4000-character string. */
+    private static List<byte[]> blocks(int count, int round) {
+        Random random = new Random(round);
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            StringBuilder v = new StringBuilder(4000);
+            for (int c = 0; c < 4000; c++) {
+                v.append((char) ('a' + random.nextInt(26)));
+            }
+            out.add(("[{\"_id\":\"" + round + "-" + i + "\",\"v\":\"" + v + "\"}]").getBytes(StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private static String sha(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> readEnv(Path file) throws Exception {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(file)) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                values.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        return values;
+    }
+}
