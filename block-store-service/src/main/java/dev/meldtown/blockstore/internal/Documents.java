@@ -1,5 +1,6 @@
 package dev.meldtown.blockstore.internal;
 
+import dev.meldtown.crdt.Checkpoint;
 import dev.meldtown.crdt.FlateStorage;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
@@ -147,7 +148,7 @@ public class Documents {
             r = cache.get(id);
         }
         if (r == null) {
-            r = Replica.open(storage(tenant, doc, replica));
+            r = load(tenant, doc, replica);
             synchronized (this) {
                 Replica raced = cache.putIfAbsent(id, r);
                 if (raced != null) {
@@ -167,6 +168,28 @@ public class Documents {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Loads a replica from the newest read checkpoint (one download plus the blocks stored after it) when the
+     * merge-service wrote one, else by full replay. A checkpoint is only an accelerator: anything unreadable or
+     * not matching the stored blocks falls back to the replay.
+     */
+    Replica load(String tenant, String doc, String replica) {
+        ReplicaStorage storage = storage(tenant, doc, replica);
+        try {
+            byte[] pointer = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(Layout.latestCheckpoint(tenant, doc, replica))).asByteArray();
+            String name = EventCodec.mapper().readTree(pointer).path("name").asText();
+            if (name.matches("[0-9a-f]{64}")) {
+                byte[] bytes = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(Layout.checkpoint(tenant, doc, replica, name))).asByteArray();
+                return Checkpoint.parse(bytes).open(storage);
+            }
+        } catch (NoSuchKeyException e) {
+            // no checkpoint yet
+        } catch (IOException | dev.meldtown.crdt.MeldaException e) {
+            org.jboss.logging.Logger.getLogger(Documents.class).warnf("ignoring unreadable checkpoint of %s/%s/%s: %s", tenant, doc, replica, e.getMessage());
+        }
+        return Replica.open(storage);
     }
 
     private synchronized void evict(String tenant, String doc) {

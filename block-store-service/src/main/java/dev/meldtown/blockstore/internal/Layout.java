@@ -21,6 +21,15 @@ public final class Layout {
         return doc(tenant, doc) + "/settings.json";
     }
 
+    /** Read checkpoints written by the merge-service: {@code checkpoints/{replica}/{name}.json} and a {@code latest} pointer. */
+    public static String checkpoint(String tenant, String doc, String replica, String name) {
+        return doc(tenant, doc) + "/checkpoints/" + replica + "/" + name + ".json";
+    }
+
+    public static String latestCheckpoint(String tenant, String doc, String replica) {
+        return doc(tenant, doc) + "/checkpoints/" + replica + "/latest";
+    }
+
     /** Pending {@code block.committed} announcements, written before the delta and deleted once published. */
     public static final String OUTBOX = "outbox/";
 

@@ -1,0 +1,98 @@
+package dev.meldtown.blockstore;
+
+import static dev.meldtown.blockstore.Fixtures.as;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.Checkpoint;
+import dev.meldtown.crdt.MemoryStorage;
+import dev.meldtown.crdt.Replica;
+import dev.meldtown.service.S3Config;
+import dev.meldtown.testkit.quarkus.KafkaTestResource;
+import dev.meldtown.testkit.quarkus.S3TestResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** Reads start from the merge-service's newest read checkpoint plus newer blocks, and equal a full replay. */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = true)
+class CheckpointReadTest {
+    @Inject
+    S3Client s3;
+
+    @Inject
+    S3Config s3Config;
+
+    @Test
+    void aCheckpointedReplicaReadsTheSameWithFarFewerDownloads() {
+        MemoryStorage local = new MemoryStorage();
+        Replica replica = Replica.open(local);
+        for (int i = 0; i < 8; i++) {
+            replica.update("{\"title\":\"v" + i + "\",\"items\u266D\":[{\"_id\":\"i" + i + "\",\"n\":" + i + "}]}");
+            replica.commit("alice", "c" + i);
+        }
+        Checkpoint checkpoint = Checkpoint.of(replica);
+        replica.update("{\"title\":\"after the checkpoint\",\"items\u266D\":[]}");
+        replica.commit("alice", "newer");
+        String expected = CanonicalJson.write(replica.read());
+
+        String withCheckpoint = Fixtures.uniqueDoc();
+        String withoutCheckpoint = Fixtures.uniqueDoc();
+        upload(withCheckpoint, local);
+        upload(withoutCheckpoint, local);
+        String dir = "tenants/acme/docs/" + withCheckpoint + "/checkpoints/hub/";
+        put(dir + checkpoint.name() + ".json", checkpoint.bytes());
+        put(dir + "latest", ("{\"name\":\"" + checkpoint.name() + "\"}").getBytes(StandardCharsets.UTF_8));
+
+        double before = getObjects();
+        String fromCheckpoint = read(withCheckpoint);
+        double checkpointGets = getObjects() - before;
+        before = getObjects();
+        String fromReplay = read(withoutCheckpoint);
+        double replayGets = getObjects() - before;
+
+        assertThat(fromCheckpoint).isEqualTo(expected);
+        assertThat(fromReplay).isEqualTo(expected);
+        // pointer + checkpoint + the one newer block and its packs, against every block and pack
+        assertThat(checkpointGets).isLessThan(replayGets / 2);
+    }
+
+    @Test
+    void anUnreadableCheckpointFallsBackToTheFullReplay() {
+        MemoryStorage local = Fixtures.localReplica("{\"title\":\"fallback\"}");
+        String doc = Fixtures.uniqueDoc();
+        upload(doc, local);
+        put("tenants/acme/docs/" + doc + "/checkpoints/hub/latest", ("{\"name\":\"" + "a".repeat(64) + "\"}").getBytes(StandardCharsets.UTF_8));
+        put("tenants/acme/docs/" + doc + "/checkpoints/hub/" + "a".repeat(64) + ".json", "{not a checkpoint".getBytes(StandardCharsets.UTF_8));
+        assertThat(read(doc)).isEqualTo(CanonicalJson.write(Replica.open(local).read()));
+    }
+
+    private void upload(String doc, MemoryStorage local) {
+        for (String key : Fixtures.uploadOrder(local)) {
+            as("acme", "writer").body(local.read(key)).put("/v1/tenants/acme/docs/{doc}/replicas/hub/files/{key}", doc, key).then().statusCode(201);
+        }
+    }
+
+    private String read(String doc) {
+        String body = as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/hub/document", doc).then().statusCode(200).extract().asString();
+        return CanonicalJson.write(CanonicalJson.parse(body));
+    }
+
+    private void put(String key, byte[] bytes) {
+        s3.putObject(b -> b.bucket(s3Config.bucket()).key(key), RequestBody.fromBytes(bytes));
+    }
+
+    /** Total GetObject requests this service made, from its own S3 metrics. */
+    private static double getObjects() {
+        return RestAssured.get("/q/metrics").asString().lines()
+                .filter(l -> l.startsWith("meldtown_s3_operations_seconds_count{") && l.contains("operation=\"GetObject\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+}
