@@ -1,11 +1,9 @@
 package dev.meldtown.crdt;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,10 +30,11 @@ public final class CanonicalJson {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final BigInteger U64_MAX = new BigInteger("18446744073709551615");
     private static final BigInteger I64_MIN = BigInteger.valueOf(Long.MIN_VALUE);
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .disable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION) // serde_json: last duplicate wins
-            .build();
+    /**
+     * Streaming parser only (trailing tokens are checked by hand; duplicate keys are allowed, the last wins, as in
+     * serde_json): building an ObjectMapper costs a cold CLI run a few hundred classes and milliseconds.
+     */
+    private static final JsonFactory FACTORY = new JsonFactory();
 
     private CanonicalJson() {
     }
@@ -52,7 +51,7 @@ public final class CanonicalJson {
      */
     public static JsonNode parse(byte[] utf8) {
         checkUtf8(utf8);
-        try (JsonParser p = MAPPER.getFactory().createParser(utf8)) {
+        try (JsonParser p = FACTORY.createParser(utf8)) {
             JsonToken t = p.nextToken();
             if (t == null) {
                 throw new CorruptDataException("empty JSON input");
