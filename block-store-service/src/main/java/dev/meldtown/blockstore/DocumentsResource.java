@@ -11,9 +11,9 @@ import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.service.Access;
+import dev.meldtown.service.EventPublisher;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Role;
-import dev.meldtown.blockstore.internal.BlockAnnouncer;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
@@ -58,7 +58,7 @@ public class DocumentsResource {
     Files files;
 
     @Inject
-    BlockAnnouncer announcer;
+    EventPublisher events;
 
     @PathParam("tenant")
     String tenant;
@@ -285,8 +285,8 @@ public class DocumentsResource {
         }
         String requestId = UUID.randomUUID().toString();
         try {
-            announcer.send(EventType.MERGE_REQUESTED, tenant, doc, new Payloads.MergeRequested(tenant, doc, body.source(), target, requestId));
-        } catch (Exception e) {
+            events.publish(EventType.MERGE_REQUESTED, tenant, doc, new Payloads.MergeRequested(tenant, doc, body.source(), target, requestId));
+        } catch (EventPublisher.PublishException e) {
             throw new ProblemException(503, "events-unavailable", "Service Unavailable", "the merge request could not be published: " + e.getMessage());
         }
         return Response.accepted(Map.of("requestId", requestId)).build();

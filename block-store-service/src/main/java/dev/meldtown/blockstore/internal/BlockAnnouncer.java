@@ -4,23 +4,13 @@ import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
-import dev.meldtown.events.Topics;
+import dev.meldtown.service.EventPublisher;
 import dev.meldtown.service.S3Config;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.common.annotation.Identifier;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -44,13 +34,10 @@ public class BlockAnnouncer {
     S3Config s3Config;
 
     @Inject
-    @Identifier("default-kafka-broker")
-    Map<String, Object> kafkaConfig;
+    EventPublisher events;
 
     @ConfigProperty(name = "meldtown.block-store.outbox.grace", defaultValue = "PT10S")
     Duration grace;
-
-    private volatile KafkaProducer<String, byte[]> producer;
 
     /** Records the intent before the delta is written. Returns whether this caller created the entry. */
     public boolean intend(String tenant, String doc, String replica, DeltaBlock block, byte[] bytes) {
@@ -115,14 +102,8 @@ public class BlockAnnouncer {
     }
 
     /** Sends one event and waits for the broker's acknowledgement. */
-    public void send(Payloads.BlockCommitted data) throws Exception {
-        byte[] value = EventCodec.encode(EventType.BLOCK_COMMITTED, data.doc(), data);
-        producer().send(new ProducerRecord<>(Topics.BLOCKS, Topics.key(data.tenant(), data.doc()), value)).get(15, TimeUnit.SECONDS);
-    }
-
-    /** Publishes any other event of this service (e.g. merge.requested) and waits for the acknowledgement. */
-    public void send(EventType type, String tenant, String doc, Object data) throws Exception {
-        producer().send(new ProducerRecord<>(type.topic(), Topics.key(tenant, doc), EventCodec.encode(type, doc, data))).get(15, TimeUnit.SECONDS);
+    public void send(Payloads.BlockCommitted data) {
+        events.publish(EventType.BLOCK_COMMITTED, data.tenant(), data.doc(), data);
     }
 
     private boolean exists(String key) {
@@ -134,33 +115,6 @@ public class BlockAnnouncer {
                 return false;
             }
             throw e;
-        }
-    }
-
-    private KafkaProducer<String, byte[]> producer() {
-        KafkaProducer<String, byte[]> p = producer;
-        if (p == null) {
-            synchronized (this) {
-                if (producer == null) {
-                    Map<String, Object> config = new HashMap<>(kafkaConfig);
-                    config.put(ProducerConfig.ACKS_CONFIG, "all");
-                    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-                    // Fail fast when Kafka is away: the outbox keeps the event, the request need not wait.
-                    config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
-                    config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
-                    config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 10000);
-                    producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
-                }
-                p = producer;
-            }
-        }
-        return p;
-    }
-
-    @PreDestroy
-    void close() {
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
         }
     }
 }

@@ -1,0 +1,102 @@
+package dev.meldtown.service;
+
+import dev.meldtown.events.EventCodec;
+import dev.meldtown.events.EventType;
+import dev.meldtown.events.Topics;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * The one Kafka producer of a service: every event waits for the broker's acknowledgement (acks=all, idempotent
+ * producer) and fails fast when Kafka is away, so callers decide what to keep for later (an outbox, a retry).
+ */
+@ApplicationScoped
+public class EventPublisher {
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    @ConfigProperty(name = "quarkus.application.name", defaultValue = "meldtown")
+    String clientId;
+
+    private volatile KafkaProducer<String, byte[]> producer;
+
+    /** Encodes {@code data} as the contract's CloudEvent (schema-checked) and publishes it keyed {@code tenant/subject}. */
+    public void publish(EventType type, String tenant, String subject, Object data) {
+        send(type.topic(), Topics.key(tenant, subject), EventCodec.encode(type, subject, data), Map.of());
+    }
+
+    /** As {@link #publish(EventType, String, String, Object)} with another CloudEvents {@code source}. */
+    public void publish(EventType type, String source, String tenant, String subject, Object data) {
+        send(type.topic(), Topics.key(tenant, subject), EventCodec.encode(type, source, subject, data), Map.of());
+    }
+
+    /**
+     * Sends one record and waits for the acknowledgement.
+     *
+     * @throws PublishException if Kafka did not acknowledge in time
+     */
+    public void send(String topic, String key, byte[] value, Map<String, String> headers) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
+        headers.forEach((k, v) -> record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
+        try {
+            producer().send(record).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PublishException("interrupted while publishing to " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new PublishException("could not publish to " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        KafkaProducer<String, byte[]> p = producer;
+        if (p == null) {
+            synchronized (this) {
+                if (producer == null) {
+                    Map<String, Object> config = new HashMap<>(kafkaConfig);
+                    config.put(ProducerConfig.ACKS_CONFIG, "all");
+                    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+                    config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+                    config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
+                    config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
+                    config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+                    config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15000);
+                    producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+                }
+                p = producer;
+            }
+        }
+        return p;
+    }
+
+    @PreDestroy
+    void close() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Kafka did not take the event: transient, the caller keeps or retries it. */
+    public static final class PublishException extends RuntimeException {
+        public PublishException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}
