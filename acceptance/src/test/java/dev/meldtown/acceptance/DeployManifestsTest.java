@@ -37,6 +37,8 @@ class DeployManifestsTest {
             assertThat(svc.at("/spec/ports/0/targetPort").asText()).isEqualTo("http");
             assertThat(svc.at("/spec/selector")).isEqualTo(deployment.at("/spec/selector/matchLabels"));
         }
+        assertThat(find(docs, "Deployment", "sync-orchestrator").at("/spec/template/spec/containers/0/envFrom").findValuesAsText("name"))
+                .contains("meldtown-sync");
         // Every variable the services read from their config is provided.
         for (String key : List.of("KAFKA_BOOTSTRAP", "S3_ENDPOINT", "S3_BUCKET", "HTTP_PORT", "HTTP_HOST")) {
             assertThat(config.at("/data/" + key).isMissingNode()).as(key).isFalse();
