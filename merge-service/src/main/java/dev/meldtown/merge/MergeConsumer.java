@@ -54,6 +54,8 @@ public class MergeConsumer {
     private static final Logger LOG = Logger.getLogger(MergeConsumer.class);
     public static final String DLQ_REASON = "meldtown-dlq-reason";
     public static final String DLQ_CATEGORY = "meldtown-dlq-category";
+    /** Reserved, not committed, until used. */
+    static final long CONSUMER_STACK_BYTES = 1L << 30;
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -84,7 +86,9 @@ public class MergeConsumer {
             return;
         }
         running = true;
-        thread = new Thread(this::run, "meldtown-merge-consumer");
+        // A large stack: loading a replica walks its block DAG recursively (crdt Replica.isValid), and a linear history
+        // of thousands of blocks overflows the default 1 MiB (seen with 10,000 blocks in bin/bench-merge).
+        thread = new Thread(null, this::run, "meldtown-merge-consumer", CONSUMER_STACK_BYTES);
         thread.start();
     }
 
@@ -118,7 +122,8 @@ public class MergeConsumer {
                     loop(c);
                 } catch (WakeupException e) {
                     // shutting down
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
+                    // never let the thread die while the service still reports ready; uncommitted records come back
                     LOG.errorf(e, "merge consumer failed; restarting it in %s", config.retryBackoff());
                     pause();
                 }
@@ -179,6 +184,9 @@ public class MergeConsumer {
             return retry(r, e);
         } catch (RuntimeException e) {
             return failedAttempt(r, e);
+        } catch (StackOverflowError e) {
+            // a record this deep can never succeed on this instance as configured: counted, then dead-lettered
+            return failedAttempt(r, new IllegalStateException("stack overflow while processing the record", e));
         }
     }
 

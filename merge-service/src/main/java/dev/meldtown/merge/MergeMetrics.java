@@ -20,14 +20,19 @@ public class MergeMetrics {
     @Inject
     MeterRegistry registry;
 
-    private final AtomicLong lag = new AtomicLong();
+    /**
+     * Static and strongly referenced: Micrometer keeps a gauge's state object weakly, and when the application is
+     * restarted in one JVM (Quarkus tests) an existing gauge of that name is returned bound to the previous state,
+     * which is then collected and the gauge silently disappears from /q/metrics.
+     */
+    private static final AtomicLong LAG = new AtomicLong();
     private Timer meldDuration;
     private Counter copiedBytes;
     private Counter copiedFiles;
 
     @PostConstruct
     void init() {
-        Gauge.builder("meldtown.merge.consumer.lag", lag, AtomicLong::get)
+        Gauge.builder("meldtown.merge.consumer.lag", LAG, AtomicLong::get).strongReference(true)
                 .description("Records not yet processed on the partitions assigned to this instance").register(registry);
         meldDuration = Timer.builder("meldtown.merge.meld.duration").description("Duration of one meld (copy, refresh, policy)")
                 .publishPercentiles(0.5, 0.99).register(registry);
@@ -40,7 +45,7 @@ public class MergeMetrics {
     }
 
     public void lag(long records) {
-        lag.set(records);
+        LAG.set(records);
     }
 
     public void meld(Duration took, long bytes, int files) {
