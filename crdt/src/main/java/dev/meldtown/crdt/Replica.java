@@ -131,7 +131,47 @@ public final class Replica {
         return out;
     }
 
-    private boolean isValid(String id, Map<String, Boolean> memo, Map<String, String> reasons, Set<String> indexes, Set<String> visiting) {
+    /**
+     * Whether a block can be applied: its packs load and all its ancestors are valid. Walks the parent DAG with an
+     * explicit stack, because histories of many thousands of blocks would overflow the thread's stack.
+     */
+    private boolean isValid(String root, Map<String, Boolean> memo, Map<String, String> reasons, Set<String> indexes, Set<String> visiting) {
+        Boolean decided = enter(root, memo, reasons, indexes, visiting);
+        if (decided != null) {
+            return decided;
+        }
+        java.util.ArrayDeque<String> stack = new java.util.ArrayDeque<>();
+        java.util.Map<String, Integer> next = new HashMap<>();
+        stack.push(root);
+        next.put(root, 0);
+        Boolean childResult = null;
+        while (!stack.isEmpty()) {
+            String id = stack.peek();
+            List<String> parents = blocks.get(id).parents();
+            int i = next.get(id);
+            if (childResult != null && !childResult) {
+                String p = parents.get(i - 1);
+                reasons.put(id, blocks.containsKey(p) || corrupt.containsKey(p) ? "invalid parent " + p : "missing parent " + p);
+                childResult = leave(stack, id, false, memo, visiting);
+                continue;
+            }
+            if (i < parents.size()) {
+                String p = parents.get(i);
+                next.put(id, i + 1);
+                childResult = enter(p, memo, reasons, indexes, visiting);
+                if (childResult == null) {
+                    stack.push(p);
+                    next.put(p, 0);
+                }
+            } else {
+                childResult = leave(stack, id, true, memo, visiting);
+            }
+        }
+        return childResult;
+    }
+
+    /** Decides a block without visiting its parents when possible; null when its parents must be visited. */
+    private Boolean enter(String id, Map<String, Boolean> memo, Map<String, String> reasons, Set<String> indexes, Set<String> visiting) {
         if (applied.contains(id)) {
             return true;
         }
@@ -149,24 +189,20 @@ public final class Replica {
             memo.put(id, false);
             return false;
         }
-        boolean ok = true;
         for (String p : b.packs()) {
             String err = loadPack(p, indexes);
             if (err != null) {
                 reasons.put(id, err);
-                ok = false;
-                break;
+                visiting.remove(id);
+                memo.put(id, false);
+                return false;
             }
         }
-        if (ok) {
-            for (String p : b.parents()) {
-                if (!isValid(p, memo, reasons, indexes, visiting)) {
-                    reasons.put(id, blocks.containsKey(p) || corrupt.containsKey(p) ? "invalid parent " + p : "missing parent " + p);
-                    ok = false;
-                    break;
-                }
-            }
-        }
+        return null;
+    }
+
+    private static Boolean leave(java.util.Deque<String> stack, String id, boolean ok, Map<String, Boolean> memo, Set<String> visiting) {
+        stack.pop();
         visiting.remove(id);
         memo.put(id, ok);
         return ok;
