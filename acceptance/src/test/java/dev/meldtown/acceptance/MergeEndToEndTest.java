@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -202,11 +203,17 @@ class MergeEndToEndTest {
         int perReplica = 10;
         List<String> committed = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger count = new AtomicInteger();
+        // Writers hold back their second half until the kill, so the kill always lands mid-stream however fast or slow
+        // the machine is (on a slow CI machine all 30 commits once finished before the first meld reached the hub).
+        CountDownLatch killed = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(replicas.size());
         List<Future<?>> writers = new ArrayList<>();
         for (String replica : replicas) {
             writers.add(pool.submit(() -> {
                 for (int n = 1; n <= perReplica; n++) {
+                    if (n == perReplica / 2 + 1 && !killed.await(CONVERGE.toSeconds(), TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("the merge-service was never killed");
+                    }
                     committed.add(commitOwnItem(doc, replica, n));
                     count.incrementAndGet();
                 }
@@ -224,6 +231,7 @@ class MergeEndToEndTest {
         assertThat(service.destroyForcibly()).isTrue();
         service.onExit().get(30, TimeUnit.SECONDS);
         int atKill = count.get();
+        killed.countDown();
         assertThat(service.isAlive()).isFalse();
         assertThat(atKill).as("killed in the middle of the stream").isLessThan(replicas.size() * perReplica);
         for (Future<?> f : writers) {
@@ -301,6 +309,9 @@ class MergeEndToEndTest {
     @Test
     @Order(5)
     void aSecondInstanceInTheConsumerGroupTakesSomePartitionsAndEveryDocumentStillConverges() throws Exception {
+        // stands on its own: whatever an earlier test left behind, the stack's own instance runs first
+        Processes.Result up = stack.stack("up");
+        assertThat(up.exitCode()).as(up.stdout() + up.stderr()).isZero();
         int port = Ports.free();
         Path log = stack.dir.resolve("logs/merge-service-2.log");
         ProcessBuilder pb = new ProcessBuilder("java", "-Xmx384m", "-jar",

@@ -10,6 +10,7 @@ import dev.meldtown.crdt.internal.Patches;
 import dev.meldtown.crdt.internal.RevisionTree;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -22,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * A Melda replica (format generation C, what libmelda-tools 0.2.0 reads and writes) over a {@link ReplicaStorage}.
@@ -94,12 +96,56 @@ public final class Replica {
                 corrupt.put(id, e.getMessage());
             }
         }
-        Set<String> indexes = new HashSet<>(storage.list(".index"));
+        return applyLoaded(new HashSet<>(storage.list(".index"))::contains);
+    }
+
+    /**
+     * Loads the named blocks without listing the storage, for callers that know what was just stored (a meld of
+     * announced blocks): the cost follows the new blocks, not the history. Blocks waiting for a pack are retried
+     * too. When a named block is not stored, or a parent of one is neither applied nor named, blocks were stored
+     * that this replica has not seen: it falls back to {@link #refresh()}, which lists.
+     */
+    public RefreshReport refresh(Collection<String> added) {
+        Set<String> named = new TreeSet<>(added);
+        for (String id : named) {
+            if (blocks.containsKey(id) || corrupt.containsKey(id)) {
+                continue;
+            }
+            byte[] bytes;
+            try {
+                bytes = storage.read(id + ".delta");
+            } catch (MissingKeyException e) {
+                return refresh();
+            }
+            try {
+                blocks.put(id, DeltaBlock.parse(id, bytes));
+            } catch (MeldaException e) {
+                corrupt.put(id, e.getMessage());
+            }
+        }
+        for (String id : named) {
+            DeltaBlock b = blocks.get(id);
+            if (b != null && !applied.contains(id)) {
+                for (String p : b.parents()) {
+                    if (!applied.contains(p) && !named.contains(p)) {
+                        return refresh();
+                    }
+                }
+            }
+        }
+        return applyLoaded(null);
+    }
+
+    /**
+     * Applies every loaded block that became valid. {@code hasIndex} says which packs have an {@code .index}
+     * (from a listing); null probes for it.
+     */
+    private RefreshReport applyLoaded(Predicate<String> hasIndex) {
         Map<String, String> reasons = new TreeMap<>(corrupt);
         Map<String, Boolean> valid = new HashMap<>();
         List<String> candidates = new ArrayList<>();
         for (String id : new TreeSet<>(blocks.keySet())) {
-            if (!applied.contains(id) && isValid(id, valid, reasons, indexes, new HashSet<>())) {
+            if (!applied.contains(id) && isValid(id, valid, reasons, hasIndex, new HashSet<>())) {
                 candidates.add(id);
             }
         }
@@ -135,8 +181,8 @@ public final class Replica {
      * Whether a block can be applied: its packs load and all its ancestors are valid. Walks the parent DAG with an
      * explicit stack, because histories of many thousands of blocks would overflow the thread's stack.
      */
-    private boolean isValid(String root, Map<String, Boolean> memo, Map<String, String> reasons, Set<String> indexes, Set<String> visiting) {
-        Boolean decided = enter(root, memo, reasons, indexes, visiting);
+    private boolean isValid(String root, Map<String, Boolean> memo, Map<String, String> reasons, Predicate<String> hasIndex, Set<String> visiting) {
+        Boolean decided = enter(root, memo, reasons, hasIndex, visiting);
         if (decided != null) {
             return decided;
         }
@@ -158,7 +204,7 @@ public final class Replica {
             if (i < parents.size()) {
                 String p = parents.get(i);
                 next.put(id, i + 1);
-                childResult = enter(p, memo, reasons, indexes, visiting);
+                childResult = enter(p, memo, reasons, hasIndex, visiting);
                 if (childResult == null) {
                     stack.push(p);
                     next.put(p, 0);
@@ -171,7 +217,7 @@ public final class Replica {
     }
 
     /** Decides a block without visiting its parents when possible; null when its parents must be visited. */
-    private Boolean enter(String id, Map<String, Boolean> memo, Map<String, String> reasons, Set<String> indexes, Set<String> visiting) {
+    private Boolean enter(String id, Map<String, Boolean> memo, Map<String, String> reasons, Predicate<String> hasIndex, Set<String> visiting) {
         if (applied.contains(id)) {
             return true;
         }
@@ -190,7 +236,7 @@ public final class Replica {
             return false;
         }
         for (String p : b.packs()) {
-            String err = loadPack(p, indexes);
+            String err = loadPack(p, hasIndex);
             if (err != null) {
                 reasons.put(id, err);
                 visiting.remove(id);
@@ -209,7 +255,7 @@ public final class Replica {
     }
 
     /** Loads a pack if needed; returns null on success or the reason it cannot be used. */
-    private String loadPack(String hash, Set<String> indexes) {
+    private String loadPack(String hash, Predicate<String> hasIndex) {
         if (packs.containsKey(hash)) {
             return null;
         }
@@ -220,7 +266,7 @@ public final class Replica {
             return "missing pack " + hash;
         }
         byte[] index = null;
-        if (indexes.contains(hash)) {
+        if (hasIndex == null || hasIndex.test(hash)) {
             try {
                 index = storage.read(hash + ".index");
             } catch (MissingKeyException ignored) {

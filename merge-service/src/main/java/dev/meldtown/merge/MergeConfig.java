@@ -41,7 +41,16 @@ public interface MergeConfig {
     @WithDefault("128")
     int replicaCacheSize();
 
-    /** Write a read checkpoint of the hub once it has this many blocks more than the last one (1: after every meld that changed it). */
+    /**
+     * Write a read checkpoint of the hub once it has this many blocks more than the last one (1: after every meld
+     * that changed it) or 10% of its history more, whichever is larger, but at most
+     * {@link #checkpointMaxIntervalBlocks()}: a checkpoint holds the whole state, so writing one after every meld of
+     * a long history would make a meld cost the history.
+     */
     @WithDefault("1")
     int checkpointEveryBlocks();
+
+    /** Upper bound of the interval between checkpoints, in blocks (a read replays at most this many beyond one). */
+    @WithDefault("256")
+    int checkpointMaxIntervalBlocks();
 }

@@ -102,7 +102,7 @@ public class MergeProcessor {
             long start = System.nanoTime();
             Melder.Copied copied = melder.meldAll(req.tenant(), req.doc(), settings.flate(), req.source(), req.target(), false);
             Payloads.MergeCompleted result = settle(req.tenant(), req.doc(), settings, req.source(), req.target(), req.requestId(),
-                    copied, true, start);
+                    copied, null, true, start);
             return finish(req.tenant(), req.doc(), req.requestId(), List.of(result));
         } catch (Poison p) {
             failed(req.tenant(), req.doc(), req.source(), req.target(), req.requestId(), p);
@@ -127,8 +127,8 @@ public class MergeProcessor {
             long start = System.nanoTime();
             Melder.Copied intoHub = melder.meldTips(e.tenant(), e.doc(), settings.flate(), e.replica(), hub,
                     List.of(new Melder.Tip(e.block(), e.parents(), e.packs())));
-            results.add(settle(e.tenant(), e.doc(), settings, e.replica(), hub, requestId, intoHub, true, start));
-            List<Melder.Tip> tips = replicas.with(e.tenant(), e.doc(), hub, settings.flate(), r -> r.anchors().stream()
+            results.add(settle(e.tenant(), e.doc(), settings, e.replica(), hub, requestId, intoHub, List.of(e.block()), true, start));
+            List<Melder.Tip> tips = replicas.with(e.tenant(), e.doc(), hub, settings.flate(), List.of(), r -> r.anchors().stream()
                     .map(a -> {
                         DeltaBlock b = r.block(a);
                         return new Melder.Tip(a, b.parents(), b.packs());
@@ -139,7 +139,8 @@ public class MergeProcessor {
                 }
                 long s = System.nanoTime();
                 Melder.Copied out = melder.meldTips(e.tenant(), e.doc(), settings.flate(), hub, other, tips);
-                results.add(settle(e.tenant(), e.doc(), settings, hub, other, requestId, out, false, s));
+                results.add(settle(e.tenant(), e.doc(), settings, hub, other, requestId, out,
+                        tips.stream().map(Melder.Tip::id).toList(), false, s));
             }
             return finish(e.tenant(), e.doc(), requestId, results);
         } catch (Poison p) {
@@ -148,13 +149,18 @@ public class MergeProcessor {
         }
     }
 
-    /** After the copy: conflicts of the target, the policy (when asked), the hub's checkpoint, metrics. */
+    /**
+     * After the copy: conflicts of the target, the policy (when asked), the hub's checkpoint, metrics.
+     *
+     * @param added the blocks the meld brought (the target is refreshed with them), or null after a listing meld
+     */
     private Payloads.MergeCompleted settle(String tenant, String doc, DocSettings settings, String source, String target,
-                                           String requestId, Melder.Copied copied, boolean applyPolicy, long start) {
+                                           String requestId, Melder.Copied copied, List<String> added, boolean applyPolicy,
+                                           long start) {
         boolean isHub = target.equals(config.hub());
         record State(List<String> anchors, List<String> conflictIds, boolean resolved, Optional<DeltaBlock> resolve) {
         }
-        State state = replicas.with(tenant, doc, target, settings.flate(), r -> {
+        State state = replicas.with(tenant, doc, target, settings.flate(), copied.reconciled() ? null : added, r -> {
             List<String> ids = r.conflicts().stream().map(Conflict::uuid).toList();
             Optional<DeltaBlock> resolve = Optional.empty();
             if (applyPolicy && !ids.isEmpty() && settings.resolveToWinner()) {

@@ -12,15 +12,22 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * Loaded replicas, refreshed incrementally (a refresh lists the replica and downloads only new blocks), and the
- * read checkpoints of the hub: written after melds into it, and used to load it (one download plus newer blocks).
- * Used by the single consumer thread; methods are synchronized for the odd concurrent caller.
+ * Loaded replicas and the read checkpoints of the hub. A cached replica is refreshed with the blocks the caller
+ * knows were just stored (a meld of announced blocks), so the cost of a meld follows the new blocks, not the
+ * history; it lists the replica only when told nothing or when a block's parent is unknown (see
+ * {@link Replica#refresh(Collection)}). A replica is loaded from its newest checkpoint, or the hub's (replicas
+ * converge through the hub, so they hold its checkpointed blocks), plus newer blocks. Checkpoints of the hub are
+ * written after melds into it, at intervals that grow with the history (10% of it, between
+ * {@code checkpoint-every-blocks} and {@code checkpoint-max-interval-blocks}) so that writing one, which costs
+ * the whole state, stays a small share of the melds. Used by the single consumer thread; methods are
+ * synchronized for the odd concurrent caller.
  */
 @ApplicationScoped
 public class Replicas {
@@ -57,16 +64,23 @@ public class Replicas {
         return flate ? new FlateStorage(raw) : raw;
     }
 
-    /** Runs {@code work} on the freshly refreshed replica; a failure drops it from the cache (it may hold staged changes). */
-    public synchronized <T> T with(String tenant, String doc, String replica, boolean flate, Function<Replica, T> work) {
+    /**
+     * Runs {@code work} on the refreshed replica; a failure drops it from the cache (it may hold staged changes).
+     *
+     * @param added blocks just stored in the replica (refreshed without a listing), or null to refresh by listing
+     */
+    public synchronized <T> T with(String tenant, String doc, String replica, boolean flate, Collection<String> added,
+                                   Function<Replica, T> work) {
         String id = tenant + "/" + doc + "/" + replica + (flate ? "#flate" : "");
         Replica r = cache.get(id);
         try {
             if (r == null) {
                 r = load(tenant, doc, replica, flate);
                 cache.put(id, r);
-            } else {
+            } else if (added == null) {
                 r.refresh();
+            } else {
+                r.refresh(added);
             }
             return work.apply(r);
         } catch (RuntimeException e) {
@@ -79,10 +93,24 @@ public class Replicas {
         cache.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
     }
 
-    /** From the newest checkpoint when there is one (plus newer blocks), else by full replay. */
+    /**
+     * Forgets every loaded replica: after a rebalance another instance may have written to documents this one
+     * cached, and a refresh by named blocks would not see those writes.
+     */
+    public synchronized void clear() {
+        cache.clear();
+        checkpointed.clear();
+    }
+
+    /** From the replica's own newest checkpoint, else the hub's (plus newer blocks), else by full replay. */
     private Replica load(String tenant, String doc, String replica, boolean flate) {
         ReplicaStorage storage = storage(tenant, doc, replica, flate);
         Checkpoint cp = latest(tenant, doc, replica);
+        if (cp != null) {
+            checkpointed.put(tenant + "/" + doc + "/" + replica, cp.blocks().size());
+        } else if (!replica.equals(config.hub())) {
+            cp = latest(tenant, doc, config.hub());
+        }
         return cp == null ? Replica.open(storage) : cp.open(storage);
     }
 
@@ -102,15 +130,21 @@ public class Replicas {
         }
     }
 
+    /** Blocks between checkpoints after one of {@code last} blocks: 10% of the history, within the configured bounds. */
+    int interval(int last) {
+        int min = Math.max(1, config.checkpointEveryBlocks());
+        return Math.max(min, Math.min(last / 10, Math.max(min, config.checkpointMaxIntervalBlocks())));
+    }
+
     /**
      * Stores a checkpoint of {@code r} (write-once, named by its anchors) and points {@code latest} at it, unless
-     * fewer than {@code checkpoint-every-blocks} blocks arrived since the last one. Returns the name, or null.
+     * fewer than {@link #interval} blocks arrived since the last one. Returns the name, or null.
      */
     public synchronized String checkpoint(String tenant, String doc, String replica, Replica r) {
         String id = tenant + "/" + doc + "/" + replica;
         int blocks = r.appliedBlocks().size();
         Integer last = checkpointed.get(id);
-        if (blocks == 0 || (last != null && blocks - last < Math.max(1, config.checkpointEveryBlocks()) && blocks != last)) {
+        if (blocks == 0 || (last != null && blocks != last && blocks - last < interval(last))) {
             return null;
         }
         String name = Checkpoint.nameOf(r.anchors());

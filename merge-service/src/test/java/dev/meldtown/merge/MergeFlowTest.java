@@ -191,6 +191,56 @@ class MergeFlowTest {
         }
     }
 
+    /**
+     * The history scaling of issue 6: melding one announced block into a hub makes the same S3 requests whether
+     * the document has 3 blocks of history or 60, and lists nothing but the document's replica names (the cached
+     * hub and writer replicas are refreshed with the named blocks, not by listing them).
+     */
+    @Test
+    void aMeldOfOneNewBlockMakesTheSameS3RequestsWhateverTheHistory() throws Exception {
+        Map<String, Long> small = requestsForOneNewBlock(3);
+        Map<String, Long> large = requestsForOneNewBlock(60);
+        assertThat(small.get("ListObjectsV2")).as("listings: only the replica names").isEqualTo(1);
+        assertThat(large.get("ListObjectsV2")).isEqualTo(1);
+        assertThat(large.get("GetObject")).isEqualTo(small.get("GetObject")).isPositive();
+        assertThat(large.get("CopyObject")).isEqualTo(small.get("CopyObject")).isPositive();
+    }
+
+    /** S3 requests by operation for the meld of one block into a document with {@code history} earlier blocks (warm). */
+    private Map<String, Long> requestsForOneNewBlock(int history) throws Exception {
+        try (Hub h = hub(KEEP)) {
+            MemoryStorage w = new MemoryStorage();
+            for (int i = 0; i < history; i++) {
+                Hub.commit(w, "{\"title\":\"history\",\"n\":" + i + "}", "w");
+            }
+            h.push(w, "w");
+            h.push(w, "hub");
+            h.announce(w, "w"); // loads (and caches) the hub and w
+            assertThat(completed(h, "block:w:" + Hub.tip(w), 2)).hasSize(2);
+
+            Hub.commit(w, "{\"title\":\"history\",\"n\":" + history + "}", "w");
+            h.push(w, "w");
+            Map<String, Long> before = s3Requests();
+            h.announce(w, "w");
+            List<EventsProbe.Seen> done = completed(h, "block:w:" + Hub.tip(w), 2);
+            assertThat(done).extracting(e -> e.data().get("copied").size()).containsExactly(2, 0); // pack and delta into the hub
+            Map<String, Long> delta = new java.util.TreeMap<>(s3Requests());
+            delta.replaceAll((op, n) -> n - before.getOrDefault(op, 0L));
+            assertThat(h.read("hub")).isEqualTo(CanonicalJson.write(Replica.open(w).read()));
+            return delta;
+        }
+    }
+
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
+    private Map<String, Long> s3Requests() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        registry.find("meldtown.s3.operations").timers()
+                .forEach(t -> out.merge(t.getId().getTag("operation"), t.count(), Long::sum));
+        return out;
+    }
+
     private static Map<String, String> lastModified(Hub h) {
         Map<String, String> out = new java.util.TreeMap<>();
         h.s3.listObjectsV2Paginator(b -> b.bucket(h.bucket).prefix(Layout.replicas(h.tenant, h.doc))).contents()
