@@ -64,6 +64,40 @@ class CheckpointReadTest {
         assertThat(checkpointGets).isLessThan(replayGets / 2);
     }
 
+    /** A replica without a checkpoint of its own starts from the hub's: replicas converge through the hub. */
+    @Test
+    void anotherReplicaOfTheDocumentLoadsFromTheHubsCheckpoint() {
+        MemoryStorage local = new MemoryStorage();
+        Replica replica = Replica.open(local);
+        for (int i = 0; i < 8; i++) {
+            replica.update("{\"title\":\"v" + i + "\",\"items\u266D\":[{\"_id\":\"i" + i + "\",\"n\":" + i + "}]}");
+            replica.commit("alice", "c" + i);
+        }
+        Checkpoint checkpoint = Checkpoint.of(replica);
+        replica.update("{\"title\":\"alice went on\"}");
+        replica.commit("alice", "newer");
+        String expected = CanonicalJson.write(replica.read());
+
+        String withCheckpoint = Fixtures.uniqueDoc();
+        String withoutCheckpoint = Fixtures.uniqueDoc();
+        upload(withCheckpoint, "alice", local);
+        upload(withoutCheckpoint, "alice", local);
+        String dir = "tenants/acme/docs/" + withCheckpoint + "/checkpoints/hub/";
+        put(dir + checkpoint.name() + ".json", checkpoint.bytes());
+        put(dir + "latest", ("{\"name\":\"" + checkpoint.name() + "\"}").getBytes(StandardCharsets.UTF_8));
+
+        double before = getObjects();
+        String fromHubCheckpoint = read(withCheckpoint, "alice");
+        double checkpointGets = getObjects() - before;
+        before = getObjects();
+        String fromReplay = read(withoutCheckpoint, "alice");
+        double replayGets = getObjects() - before;
+
+        assertThat(fromHubCheckpoint).isEqualTo(expected);
+        assertThat(fromReplay).isEqualTo(expected);
+        assertThat(checkpointGets).isLessThan(replayGets / 2);
+    }
+
     @Test
     void anUnreadableCheckpointFallsBackToTheFullReplay() {
         MemoryStorage local = Fixtures.localReplica("{\"title\":\"fallback\"}");
@@ -75,13 +109,23 @@ class CheckpointReadTest {
     }
 
     private void upload(String doc, MemoryStorage local) {
+        upload(doc, "hub", local);
+    }
+
+    private void upload(String doc, String replica, MemoryStorage local) {
         for (String key : Fixtures.uploadOrder(local)) {
-            as("acme", "writer").body(local.read(key)).put("/v1/tenants/acme/docs/{doc}/replicas/hub/files/{key}", doc, key).then().statusCode(201);
+            as("acme", "writer").body(local.read(key)).put("/v1/tenants/acme/docs/{doc}/replicas/{replica}/files/{key}", doc, replica, key)
+                    .then().statusCode(201);
         }
     }
 
     private String read(String doc) {
-        String body = as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/hub/document", doc).then().statusCode(200).extract().asString();
+        return read(doc, "hub");
+    }
+
+    private String read(String doc, String replica) {
+        String body = as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/{replica}/document", doc, replica)
+                .then().statusCode(200).extract().asString();
         return CanonicalJson.write(CanonicalJson.parse(body));
     }
 

@@ -43,6 +43,10 @@ public class Documents {
     @Inject
     MeterRegistry registry;
 
+    /** The merge-service's hub replica, whose read checkpoints also serve the document's other replicas. */
+    @ConfigProperty(name = "meldtown.block-store.hub", defaultValue = "hub")
+    String hub;
+
     @ConfigProperty(name = "meldtown.block-store.replica-cache-size", defaultValue = "256")
     int cacheSize;
 
@@ -171,25 +175,34 @@ public class Documents {
     }
 
     /**
-     * Loads a replica from the newest read checkpoint (one download plus the blocks stored after it) when the
-     * merge-service wrote one, else by full replay. A checkpoint is only an accelerator: anything unreadable or
-     * not matching the stored blocks falls back to the replay.
+     * Loads a replica from the newest read checkpoint (one download plus the blocks stored after it): its own when
+     * the merge-service wrote one, else the hub's (every replica converges through the hub, so it holds the hub's
+     * checkpointed blocks), else by full replay. A checkpoint is only an accelerator: anything unreadable or not
+     * matching the stored blocks falls back to the replay.
      */
     Replica load(String tenant, String doc, String replica) {
         ReplicaStorage storage = storage(tenant, doc, replica);
+        Checkpoint cp = latestCheckpoint(tenant, doc, replica);
+        if (cp == null && !replica.equals(hub)) {
+            cp = latestCheckpoint(tenant, doc, hub);
+        }
+        return cp == null ? Replica.open(storage) : cp.open(storage);
+    }
+
+    private Checkpoint latestCheckpoint(String tenant, String doc, String replica) {
         try {
             byte[] pointer = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(Layout.latestCheckpoint(tenant, doc, replica))).asByteArray();
             String name = EventCodec.mapper().readTree(pointer).path("name").asText();
             if (name.matches("[0-9a-f]{64}")) {
                 byte[] bytes = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(Layout.checkpoint(tenant, doc, replica, name))).asByteArray();
-                return Checkpoint.parse(bytes).open(storage);
+                return Checkpoint.parse(bytes);
             }
         } catch (NoSuchKeyException e) {
             // no checkpoint yet
         } catch (IOException | dev.meldtown.crdt.MeldaException e) {
             org.jboss.logging.Logger.getLogger(Documents.class).warnf("ignoring unreadable checkpoint of %s/%s/%s: %s", tenant, doc, replica, e.getMessage());
         }
-        return Replica.open(storage);
+        return null;
     }
 
     private synchronized void evict(String tenant, String doc) {
