@@ -49,6 +49,10 @@ public final class Replica {
     private final Map<String, DeltaBlock> blocks = new HashMap<>(); // parsed, hash-checked
     private final Map<String, String> corrupt = new TreeMap<>(); // never retried: bad hash or unparsable
     private final Set<String> applied = new LinkedHashSet<>();
+    // Kept up to date as blocks load and apply, so a refresh and anchors() cost the new blocks, not the history.
+    private final Set<String> pending = new TreeSet<>(); // loaded, not applied (waiting for a pack or a parent)
+    private final Set<String> namedAsParent = new HashSet<>(); // parents of applied blocks
+    private final TreeSet<String> anchorSet = new TreeSet<>(); // applied and not in namedAsParent
     private final Map<String, Pack> packs = new HashMap<>();
     private final Map<String, byte[]> objects = new HashMap<>(); // digest -> exact bytes
     private final Map<String, ObjectNode> parsed = new HashMap<>(); // digest -> parsed content (immutable use)
@@ -92,6 +96,7 @@ public final class Replica {
             }
             try {
                 blocks.put(id, DeltaBlock.parse(id, storage.read(id + ".delta")));
+                pending.add(id);
             } catch (MeldaException e) {
                 corrupt.put(id, e.getMessage());
             }
@@ -119,6 +124,7 @@ public final class Replica {
             }
             try {
                 blocks.put(id, DeltaBlock.parse(id, bytes));
+                pending.add(id);
             } catch (MeldaException e) {
                 corrupt.put(id, e.getMessage());
             }
@@ -144,8 +150,8 @@ public final class Replica {
         Map<String, String> reasons = new TreeMap<>(corrupt);
         Map<String, Boolean> valid = new HashMap<>();
         List<String> candidates = new ArrayList<>();
-        for (String id : new TreeSet<>(blocks.keySet())) {
-            if (!applied.contains(id) && isValid(id, valid, reasons, hasIndex, new HashSet<>())) {
+        for (String id : new ArrayList<>(pending)) {
+            if (isValid(id, valid, reasons, hasIndex, new HashSet<>())) {
                 candidates.add(id);
             }
         }
@@ -155,7 +161,7 @@ public final class Replica {
                 packs.get(p).objects().forEach(objects::putIfAbsent);
             }
             apply(trees, blocks.get(id));
-            applied.add(id);
+            markApplied(blocks.get(id));
         }
         Map<String, String> invalid = new TreeMap<>();
         for (Map.Entry<String, String> e : reasons.entrySet()) {
@@ -465,7 +471,7 @@ public final class Replica {
             packs.put(pack.hash(), pack);
         }
         blocks.put(block.id(), block);
-        applied.add(block.id());
+        markApplied(block);
         staged.clear();
         stagedData.clear();
         return Optional.of(block.id());
@@ -488,23 +494,23 @@ public final class Replica {
 
     /** Applied blocks not named as parent by another applied block, sorted. */
     public List<String> anchors() {
-        Set<String> named = new HashSet<>();
-        for (String id : applied) {
-            named.addAll(blocks.get(id).parents());
-        }
-        List<String> out = new ArrayList<>();
-        for (String id : applied) {
-            if (!named.contains(id)) {
-                out.add(id);
-            }
-        }
-        out.sort(null);
-        return out;
+        return new ArrayList<>(anchorSet);
     }
 
-    /** Ids of all applied blocks. */
+    /** Records a block as applied (in any order: a parent may be applied after its child within one refresh). */
+    private void markApplied(DeltaBlock b) {
+        applied.add(b.id());
+        pending.remove(b.id());
+        namedAsParent.addAll(b.parents());
+        b.parents().forEach(anchorSet::remove);
+        if (!namedAsParent.contains(b.id())) {
+            anchorSet.add(b.id());
+        }
+    }
+
+    /** Ids of all applied blocks: a read-only view (it grows as the replica refreshes and commits). */
     public Set<String> appliedBlocks() {
-        return Set.copyOf(applied);
+        return java.util.Collections.unmodifiableSet(applied);
     }
 
     /** A parsed block by id. */
@@ -547,7 +553,7 @@ public final class Replica {
         }
         for (DeltaBlock b : blocks) {
             apply(r.trees, b);
-            r.applied.add(b.id());
+            r.markApplied(b);
         }
         return r;
     }

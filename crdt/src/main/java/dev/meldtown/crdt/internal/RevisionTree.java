@@ -17,12 +17,17 @@ public final class RevisionTree {
     private final TreeSet<Revision> revisions = new TreeSet<>();
     private final Map<Revision, String> parentText = new HashMap<>();
     private final Set<String> parentsInUse = new HashSet<>();
+    // Leaves kept as revisions are added (revisions are never removed), so leaves() does not walk the history.
+    private final Map<String, Revision> leafByText = new HashMap<>();
+    private final TreeSet<Revision> leaves = new TreeSet<>();
 
     public RevisionTree copy() {
         RevisionTree t = new RevisionTree();
         t.revisions.addAll(revisions);
         t.parentText.putAll(parentText);
         t.parentsInUse.addAll(parentsInUse);
+        t.leafByText.putAll(leafByText);
+        t.leaves.addAll(leaves);
         return t;
     }
 
@@ -33,7 +38,17 @@ public final class RevisionTree {
         }
         if (parent != null) {
             parentText.put(r, parent);
-            parentsInUse.add(parent);
+            if (parentsInUse.add(parent)) {
+                Revision former = leafByText.remove(parent);
+                if (former != null) {
+                    leaves.remove(former);
+                }
+            }
+        }
+        String text = r.toString();
+        if (!r.isResolved() && !parentsInUse.contains(text)) {
+            leafByText.put(text, r);
+            leaves.add(r);
         }
         return true;
     }
@@ -68,17 +83,11 @@ public final class RevisionTree {
 
     /** Leaves in ascending revision order. */
     public List<Revision> leaves() {
-        List<Revision> out = new ArrayList<>();
-        for (Revision r : revisions) {
-            if (!r.isResolved() && !parentsInUse.contains(r.toString())) {
-                out.add(r);
-            }
-        }
-        return out;
+        return new ArrayList<>(leaves);
     }
 
     public boolean inConflict() {
-        return leaves().size() > 1;
+        return leaves.size() > 1;
     }
 
     public int size() {
