@@ -1,11 +1,5 @@
 package dev.meldtown.blockstore;
 
-import static dev.meldtown.blockstore.Fixtures.as;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.equalTo;
-import static org.hamcrest.Matchers.hasSize;
-import static org.hamcrest.Matchers.nullValue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meldtown.crdt.CanonicalJson;
 import dev.meldtown.crdt.MemoryStorage;
@@ -14,6 +8,7 @@ import dev.meldtown.events.EventSchemas;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.testkit.EventsProbe;
 import dev.meldtown.testkit.MeldaTools;
 import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
@@ -31,6 +26,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
+import static dev.meldtown.blockstore.Fixtures.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.nullValue;
 
 @QuarkusTest
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)

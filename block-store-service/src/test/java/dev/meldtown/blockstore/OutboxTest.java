@@ -1,11 +1,9 @@
 package dev.meldtown.blockstore;
 
-import static dev.meldtown.blockstore.Fixtures.as;
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.meldtown.crdt.MemoryStorage;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.testkit.EventsProbe;
 import dev.meldtown.testkit.KafkaProcess;
 import dev.meldtown.testkit.quarkus.KafkaProcessTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
@@ -21,6 +19,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import static dev.meldtown.blockstore.Fixtures.as;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * block.committed is delivered at least once even when Kafka is down during the upload, or when the service

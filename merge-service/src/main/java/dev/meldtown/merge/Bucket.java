@@ -1,6 +1,7 @@
 package dev.meldtown.merge;
 
 import dev.meldtown.events.EventCodec;
+import dev.meldtown.service.BucketLayout;
 import dev.meldtown.service.S3Config;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -58,7 +59,7 @@ public class Bucket {
 
     /** The Melda files of a replica with their stored sizes, by file name ({@code .flate} removed for flate docs). */
     public SortedMap<String, Long> files(String tenant, String doc, String replica, boolean flate) {
-        String prefix = Layout.replica(tenant, doc, replica) + "/";
+        String prefix = BucketLayout.replica(tenant, doc, replica) + "/";
         SortedMap<String, Long> out = new TreeMap<>();
         for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix)).contents()) {
             String rest = o.key().substring(prefix.length());
@@ -81,7 +82,7 @@ public class Bucket {
 
     /** Replicas of a document holding at least one object, sorted. */
     public List<String> replicas(String tenant, String doc) {
-        String prefix = Layout.replicas(tenant, doc);
+        String prefix = BucketLayout.replicas(tenant, doc);
         List<String> names = new ArrayList<>();
         for (var page : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix).delimiter("/"))) {
             for (CommonPrefix p : page.commonPrefixes()) {
@@ -142,7 +143,7 @@ public class Bucket {
 
     /** The document's settings, or null when the document has neither settings nor replicas (unknown). */
     public DocSettings settingsOrNull(String tenant, String doc) {
-        byte[] json = getOrNull(Layout.settings(tenant, doc));
+        byte[] json = getOrNull(BucketLayout.settings(tenant, doc));
         if (json == null) {
             return replicas(tenant, doc).isEmpty() ? null : DocSettings.DEFAULT;
         }

@@ -1,5 +1,6 @@
 package dev.meldtown.merge;
 
+import dev.meldtown.service.BucketLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -44,7 +45,7 @@ public class Melder {
         }
         for (Tip tip : tips) {
             for (String parent : tip.parents()) {
-                if (!bucket.exists(Layout.file(tenant, doc, target, parent + ".delta", flate))) {
+                if (!bucket.exists(BucketLayout.file(tenant, doc, target, parent + ".delta", flate))) {
                     return meldAll(tenant, doc, flate, source, target, true);
                 }
             }
@@ -61,11 +62,11 @@ public class Melder {
     }
 
     private Copied ensure(String tenant, String doc, boolean flate, String source, String target, String file, boolean required) {
-        String to = Layout.file(tenant, doc, target, file, flate);
+        String to = BucketLayout.file(tenant, doc, target, file, flate);
         if (bucket.exists(to)) {
             return new Copied(List.of(), 0, false);
         }
-        String from = Layout.file(tenant, doc, source, file, flate);
+        String from = BucketLayout.file(tenant, doc, source, file, flate);
         OptionalLong size = bucket.size(from);
         if (size.isEmpty()) {
             if (required) {
@@ -89,7 +90,7 @@ public class Melder {
             for (Map.Entry<String, Long> e : offer.entrySet()) {
                 String file = e.getKey();
                 if (file.endsWith(suffix) && !have.containsKey(file)
-                        && bucket.copy(Layout.file(tenant, doc, source, file, flate), Layout.file(tenant, doc, target, file, flate))) {
+                        && bucket.copy(BucketLayout.file(tenant, doc, source, file, flate), BucketLayout.file(tenant, doc, target, file, flate))) {
                     keys.add(file);
                     bytes += e.getValue();
                 }

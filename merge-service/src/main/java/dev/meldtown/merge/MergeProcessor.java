@@ -8,6 +8,7 @@ import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
+import dev.meldtown.service.BucketLayout;
 import io.cloudevents.CloudEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -119,7 +120,7 @@ public class MergeProcessor {
             if (stored != null) {
                 return emit(e.tenant(), e.doc(), stored);
             }
-            if (!bucket.exists(Layout.file(e.tenant(), e.doc(), e.replica(), e.block() + ".delta", settings.flate()))) {
+            if (!bucket.exists(BucketLayout.file(e.tenant(), e.doc(), e.replica(), e.block() + ".delta", settings.flate()))) {
                 throw new Poison("missing-objects", "block " + e.block() + " is not stored in replica " + e.replica()
                         + " of " + e.tenant() + "/" + e.doc());
             }
@@ -198,7 +199,7 @@ public class MergeProcessor {
     }
 
     private List<Payloads.MergeCompleted> storedResults(String tenant, String doc, String requestId) {
-        byte[] json = bucket.getOrNull(Layout.result(tenant, doc, sha256(requestId)));
+        byte[] json = bucket.getOrNull(BucketLayout.result(tenant, doc, sha256(requestId)));
         if (json == null) {
             return null;
         }
@@ -213,7 +214,7 @@ public class MergeProcessor {
     /** Stores the outcome (durable), then emits it. */
     private List<Payloads.MergeCompleted> finish(String tenant, String doc, String requestId, List<Payloads.MergeCompleted> results) {
         try {
-            bucket.put(Layout.result(tenant, doc, sha256(requestId)), EventCodec.mapper().writeValueAsBytes(results));
+            bucket.put(BucketLayout.result(tenant, doc, sha256(requestId)), EventCodec.mapper().writeValueAsBytes(results));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -7,6 +7,7 @@ import dev.meldtown.crdt.MeldaException;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
+import dev.meldtown.service.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -60,7 +61,7 @@ public class Replicas {
     }
 
     public ReplicaStorage storage(String tenant, String doc, String replica, boolean flate) {
-        ReplicaStorage raw = new S3Storage(bucket.client(), bucket.name(), Layout.replica(tenant, doc, replica));
+        ReplicaStorage raw = new S3Storage(bucket.client(), bucket.name(), BucketLayout.replica(tenant, doc, replica));
         return flate ? new FlateStorage(raw) : raw;
     }
 
@@ -117,12 +118,12 @@ public class Replicas {
     /** The newest checkpoint of a replica, or null (none, or unreadable: a reader then replays). */
     public Checkpoint latest(String tenant, String doc, String replica) {
         try {
-            byte[] pointer = bucket.getOrNull(Layout.latestCheckpoint(tenant, doc, replica));
+            byte[] pointer = bucket.getOrNull(BucketLayout.latestCheckpoint(tenant, doc, replica));
             if (pointer == null) {
                 return null;
             }
             String name = EventCodec.mapper().readTree(pointer).path("name").asText();
-            byte[] bytes = bucket.getOrNull(Layout.checkpoint(tenant, doc, replica, name));
+            byte[] bytes = bucket.getOrNull(BucketLayout.checkpoint(tenant, doc, replica, name));
             return bytes == null ? null : Checkpoint.parse(bytes);
         } catch (IOException | MeldaException e) {
             LOG.warnf("ignoring unreadable checkpoint of %s/%s/%s: %s", tenant, doc, replica, e.getMessage());
@@ -151,7 +152,7 @@ public class Replicas {
         if (last != null && blocks == last) {
             return name; // unchanged since the last one
         }
-        String key = Layout.checkpoint(tenant, doc, replica, name);
+        String key = BucketLayout.checkpoint(tenant, doc, replica, name);
         if (!bucket.exists(key)) {
             bucket.putIfAbsent(key, Checkpoint.of(r).bytes());
         }
@@ -159,7 +160,7 @@ public class Replicas {
         r.anchors().forEach(pointer.putArray("anchors")::add);
         pointer.put("blocks", blocks);
         try {
-            bucket.put(Layout.latestCheckpoint(tenant, doc, replica), EventCodec.mapper().writeValueAsBytes(pointer));
+            bucket.put(BucketLayout.latestCheckpoint(tenant, doc, replica), EventCodec.mapper().writeValueAsBytes(pointer));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

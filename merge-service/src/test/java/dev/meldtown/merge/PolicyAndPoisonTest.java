@@ -1,7 +1,5 @@
 package dev.meldtown.merge;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meldtown.crdt.CanonicalJson;
 import dev.meldtown.crdt.LogEntry;
@@ -13,6 +11,7 @@ import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.testkit.EventsProbe;
 import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -24,6 +23,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Conflict policies, poison events and metrics, against a real broker and a real S3 server. */
 @QuarkusTest

@@ -4,6 +4,7 @@ import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
+import dev.meldtown.service.BucketLayout;
 import dev.meldtown.service.EventPublisher;
 import dev.meldtown.service.S3Config;
 import io.quarkus.scheduler.Scheduled;
@@ -50,7 +51,7 @@ public class BlockAnnouncer {
             throw new IllegalStateException(e);
         }
         try {
-            s3.putObject(b -> b.bucket(s3Config.bucket()).key(Layout.outbox(tenant, doc, replica, block.id())).ifNoneMatch("*"),
+            s3.putObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.outbox(tenant, doc, replica, block.id())).ifNoneMatch("*"),
                     RequestBody.fromBytes(json));
             return true;
         } catch (S3Exception e) {
@@ -63,7 +64,7 @@ public class BlockAnnouncer {
 
     /** Publishes now; on failure the entry stays for the sweeper. */
     public void publish(String tenant, String doc, String replica, String block) {
-        String key = Layout.outbox(tenant, doc, replica, block);
+        String key = BucketLayout.outbox(tenant, doc, replica, block);
         try {
             byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(key)).asByteArray();
             send(EventCodec.mapper().readValue(json, Payloads.BlockCommitted.class));
@@ -80,16 +81,16 @@ public class BlockAnnouncer {
     void sweep() {
         Instant cutoff = Instant.now().minus(grace);
         try {
-            for (S3Object entry : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(Layout.OUTBOX)).contents()) {
+            for (S3Object entry : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(BucketLayout.OUTBOX)).contents()) {
                 if (entry.lastModified().isAfter(cutoff)) {
                     continue;
                 }
-                String[] parts = entry.key().substring(Layout.OUTBOX.length()).split("/");
+                String[] parts = entry.key().substring(BucketLayout.OUTBOX.length()).split("/");
                 if (parts.length != 4 || !parts[3].endsWith(".json")) {
                     continue;
                 }
                 String block = parts[3].substring(0, parts[3].length() - ".json".length());
-                String deltaKey = Layout.replica(parts[0], parts[1], parts[2]) + "/" + block.substring(0, 2) + "/" + block + ".delta";
+                String deltaKey = BucketLayout.replica(parts[0], parts[1], parts[2]) + "/" + block.substring(0, 2) + "/" + block + ".delta";
                 if (exists(deltaKey) || exists(deltaKey + ".flate")) {
                     publish(parts[0], parts[1], parts[2], block);
                 } else {

@@ -5,6 +5,7 @@ import dev.meldtown.crdt.FlateStorage;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
+import dev.meldtown.service.BucketLayout;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.S3Config;
 import dev.meldtown.storage.s3.S3Storage;
@@ -73,7 +74,7 @@ public class Documents {
     /** The document's settings, or null when the document was never created. */
     public DocumentSettings settingsOrNull(String tenant, String doc) {
         try {
-            byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(Layout.settings(tenant, doc))).asByteArray();
+            byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(BucketLayout.settings(tenant, doc))).asByteArray();
             return EventCodec.mapper().readValue(json, DocumentSettings.class);
         } catch (NoSuchKeyException e) {
             return null;
@@ -109,7 +110,7 @@ public class Documents {
         }
         try {
             byte[] json = EventCodec.mapper().writeValueAsBytes(settings);
-            s3.putObject(b -> b.bucket(s3Config.bucket()).key(Layout.settings(tenant, doc)), RequestBody.fromBytes(json));
+            s3.putObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.settings(tenant, doc)), RequestBody.fromBytes(json));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -120,7 +121,7 @@ public class Documents {
 
     /** Names of the replicas that hold at least one file. */
     public List<String> replicas(String tenant, String doc) {
-        String prefix = Layout.replicas(tenant, doc);
+        String prefix = BucketLayout.replicas(tenant, doc);
         List<String> names = new ArrayList<>();
         for (var page : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(prefix).delimiter("/"))) {
             for (CommonPrefix p : page.commonPrefixes()) {
@@ -137,7 +138,7 @@ public class Documents {
 
     /** The storage of one replica: every write is counted and every new block announced. */
     public ReplicaStorage storage(String tenant, String doc, String replica) {
-        ReplicaStorage raw = new S3Storage(s3, s3Config.bucket(), Layout.replica(tenant, doc, replica));
+        ReplicaStorage raw = new S3Storage(s3, s3Config.bucket(), BucketLayout.replica(tenant, doc, replica));
         if (settings(tenant, doc).flate()) {
             raw = new FlateStorage(raw);
         }
@@ -191,10 +192,10 @@ public class Documents {
 
     private Checkpoint latestCheckpoint(String tenant, String doc, String replica) {
         try {
-            byte[] pointer = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(Layout.latestCheckpoint(tenant, doc, replica))).asByteArray();
+            byte[] pointer = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(BucketLayout.latestCheckpoint(tenant, doc, replica))).asByteArray();
             String name = EventCodec.mapper().readTree(pointer).path("name").asText();
             if (name.matches("[0-9a-f]{64}")) {
-                byte[] bytes = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(Layout.checkpoint(tenant, doc, replica, name))).asByteArray();
+                byte[] bytes = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(BucketLayout.checkpoint(tenant, doc, replica, name))).asByteArray();
                 return Checkpoint.parse(bytes);
             }
         } catch (NoSuchKeyException e) {

@@ -1,11 +1,15 @@
-package dev.meldtown.merge;
+package dev.meldtown.service;
 
 /**
- * Where things live in the bucket (contracts §2.1), as block-store-service lays them out. Service-private data
- * (checkpoints, merge results) stays outside {@code replicas/}.
+ * Where things live in the deployment's bucket (contracts §2.1), for every service that reads or writes it: replicas
+ * under {@code tenants/{t}/docs/{d}/replicas/{r}/} in Melda's two-character layout, and service-private data
+ * (settings, read checkpoints, merge results, the block outbox) outside {@code replicas/}.
  */
-public final class Layout {
-    private Layout() {
+public final class BucketLayout {
+    /** Pending {@code block.committed} announcements, written before the delta and deleted once published. */
+    public static final String OUTBOX = "outbox/";
+
+    private BucketLayout() {
     }
 
     public static String doc(String tenant, String doc) {
@@ -31,7 +35,7 @@ public final class Layout {
         return replica(tenant, doc, replica) + "/" + key.substring(0, 2) + "/" + key + (flate ? ".flate" : "");
     }
 
-    /** Read checkpoints of a replica: {@code checkpoints/{replica}/{name}.json} plus the {@code latest} pointer. */
+    /** Read checkpoints of a replica (written by the merge-service): {@code checkpoints/{replica}/{name}.json}. */
     public static String checkpoints(String tenant, String doc, String replica) {
         return doc(tenant, doc) + "/checkpoints/" + replica + "/";
     }
@@ -45,8 +49,12 @@ public final class Layout {
         return checkpoints(tenant, doc, replica) + "latest";
     }
 
-    /** The outcome of one processed event (its merge.completed payloads), re-emitted on redelivery. */
+    /** The outcome of one event processed by the merge-service (its merge.completed payloads), re-emitted on redelivery. */
     public static String result(String tenant, String doc, String requestHash) {
         return doc(tenant, doc) + "/merges/" + requestHash + ".json";
+    }
+
+    public static String outbox(String tenant, String doc, String replica, String block) {
+        return OUTBOX + tenant + "/" + doc + "/" + replica + "/" + block + ".json";
     }
 }

@@ -1,4 +1,4 @@
-package dev.meldtown.merge;
+package dev.meldtown.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meldtown.events.EventCodec;
@@ -15,15 +15,20 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
-/** Reads events back from the real broker, as a downstream consumer would. */
-final class EventsProbe {
-    record Seen(String key, CloudEvent event, JsonNode data, Map<String, String> headers, byte[] value) {
-        String type() {
+/** Reads events back from the real broker, as a downstream consumer would (a fresh consumer group, from the start). */
+public final class EventsProbe {
+    private EventsProbe() {
+    }
+
+    /** A record: its key, the CloudEvent and its data (null when the value is not an event), headers and raw value. */
+    public record Seen(String key, CloudEvent event, JsonNode data, Map<String, String> headers, byte[] value) {
+        public String type() {
             return event == null ? null : event.getType();
         }
     }
 
-    static List<Seen> await(String bootstrap, String topic, Predicate<Seen> match, int count, Duration timeout) throws Exception {
+    /** The first {@code count} records of {@code topic} that {@code match}, or fewer when {@code timeout} passes. */
+    public static List<Seen> await(String bootstrap, String topic, Predicate<Seen> match, int count, Duration timeout) throws Exception {
         try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID(),
