@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -124,6 +125,56 @@ final class LocalStack {
             }
         }
         return values;
+    }
+
+    // ------------------------------------------------------------------ more instances
+
+    /** A second packaged instance of a service, started next to the stack's own with the same embedded defaults. */
+    record Instance(Process process, String url, Path log) {
+        /** Stops it (SIGTERM, then SIGKILL after 30 s); harmless when it is already gone. */
+        void stop() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts {@code service} (its packaged jar) on a free port against this stack's Kafka, S3 and keys, and waits until
+     * it is ready. {@code n} names its log, {@code logs/<service>-<n>.log}.
+     */
+    Instance startInstance(String service, int n) throws IOException, InterruptedException {
+        int port = Ports.free();
+        Path log = dir.resolve("logs/" + service + "-" + n + ".log");
+        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx384m", "-jar",
+                ROOT.resolve(service + "/target/quarkus-app/quarkus-run.jar").toString())
+                .directory(ROOT.resolve(service).toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(Map.of("KAFKA_BOOTSTRAP", get("KAFKA_BOOTSTRAP"), "S3_ENDPOINT", get("S3_ENDPOINT"),
+                "S3_BUCKET", get("S3_BUCKET"), "S3_ACCESS_KEY", get("S3_ACCESS_KEY"), "S3_SECRET_KEY", get("S3_SECRET_KEY"),
+                "HTTP_PORT", String.valueOf(port), "MELDTOWN_JWT_PUBLIC_KEY", get("JWT_PUBLIC_KEY_FILE"),
+                "MELDTOWN_SYNC_SECRET_KEY", Files.readString(dir.resolve("secrets/sync-passwords-key")).trim()));
+        Instance instance = new Instance(pb.start(), "http://127.0.0.1:" + port, log);
+        boolean ready = await(Duration.ofMinutes(2), () -> {
+            try {
+                return instance.process().isAlive() && get(instance.url() + "/q/health/ready", null).statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+        if (!ready) {
+            instance.stop();
+            List<String> lines = Files.readAllLines(log);
+            throw new IllegalStateException(service + " instance " + n + " did not become ready; the end of " + log + ":\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+        }
+        return instance;
     }
 
     // ------------------------------------------------------------------ HTTP

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meldtown.testkit.Ports;
 import dev.meldtown.testkit.Processes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,7 +60,7 @@ class MergeEndToEndTest {
     static Path work;
     static String writer;
     static String reader;
-    static Process second;
+    static LocalStack.Instance second;
 
     @BeforeAll
     static void up() throws Exception {
@@ -74,11 +73,8 @@ class MergeEndToEndTest {
 
     @AfterAll
     static void down() throws Exception {
-        if (second != null && second.isAlive()) {
-            second.destroy();
-            if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
+        if (second != null) {
+            second.stop();
         }
         if (stack != null) {
             stack.stack("down");
@@ -312,20 +308,8 @@ class MergeEndToEndTest {
         // stands on its own: whatever an earlier test left behind, the stack's own instance runs first
         Processes.Result up = stack.stack("up");
         assertThat(up.exitCode()).as(up.stdout() + up.stderr()).isZero();
-        int port = Ports.free();
-        Path log = stack.dir.resolve("logs/merge-service-2.log");
-        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx384m", "-jar",
-                LocalStack.ROOT.resolve("merge-service/target/quarkus-app/quarkus-run.jar").toString())
-                .directory(LocalStack.ROOT.resolve("merge-service").toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(Map.of("KAFKA_BOOTSTRAP", stack.get("KAFKA_BOOTSTRAP"), "S3_ENDPOINT", stack.get("S3_ENDPOINT"),
-                "S3_BUCKET", stack.get("S3_BUCKET"), "S3_ACCESS_KEY", stack.get("S3_ACCESS_KEY"),
-                "S3_SECRET_KEY", stack.get("S3_SECRET_KEY"), "HTTP_PORT", String.valueOf(port),
-                "MELDTOWN_JWT_PUBLIC_KEY", stack.get("JWT_PUBLIC_KEY_FILE")));
-        second = pb.start();
-        String secondUrl = "http://127.0.0.1:" + port;
-        assertThat(await(() -> second.isAlive() && LocalStack.get(secondUrl + "/q/health/ready", null).statusCode() == 200))
-                .as("second instance ready (log %s)", log).isTrue();
+        second = stack.startInstance("merge-service", 2);
+        String secondUrl = second.url();
         String firstUrl = stack.get("MERGE_SERVICE_URL");
         long firstPid = Long.parseLong(Files.readString(stack.dir.resolve("run/merge-service.pid")).trim());
 
@@ -343,7 +327,7 @@ class MergeEndToEndTest {
                 }
                 return byClient.size() == 2 && byClient.values().stream().noneMatch(Set::isEmpty);
             })).as("two members with partitions: %s", byClient).isTrue();
-            assertThat(byClient.keySet()).containsExactlyInAnyOrder("meldtown-merge-" + firstPid, "meldtown-merge-" + second.pid());
+            assertThat(byClient.keySet()).containsExactlyInAnyOrder("meldtown-merge-" + firstPid, "meldtown-merge-" + second.process().pid());
             Set<TopicPartition> all = new HashSet<>();
             for (Set<TopicPartition> owned : byClient.values()) {
                 for (TopicPartition tp : owned) {
@@ -407,8 +391,8 @@ class MergeEndToEndTest {
             // each block event was processed by exactly one of them
             assertThat(firstDid + secondDid).isEqualTo(docs.size() * 2.0);
         } finally {
-            second.destroy();
-            assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            second.stop();
+            assertThat(second.process().isAlive()).isFalse();
         }
     }
 

@@ -3,11 +3,9 @@ package dev.meldtown.acceptance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.meldtown.testkit.Ports;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -37,7 +35,7 @@ class SyncTwoInstancesTest {
     @TempDir
     static Path stackDir;
     static LocalStack stack;
-    static Process second;
+    static LocalStack.Instance second;
     static String secondUrl;
     static String admin;
     static String writer;
@@ -49,26 +47,8 @@ class SyncTwoInstancesTest {
         admin = stack.token("acme", "admin");
         writer = stack.token("acme", "writer");
 
-        int port = Ports.free();
-        Path log = stack.dir.resolve("logs/sync-orchestrator-2.log");
-        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx384m", "-jar",
-                LocalStack.ROOT.resolve("sync-orchestrator/target/quarkus-app/quarkus-run.jar").toString())
-                .directory(LocalStack.ROOT.resolve("sync-orchestrator").toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(Map.of("KAFKA_BOOTSTRAP", stack.get("KAFKA_BOOTSTRAP"), "S3_ENDPOINT", stack.get("S3_ENDPOINT"),
-                "S3_BUCKET", stack.get("S3_BUCKET"), "S3_ACCESS_KEY", stack.get("S3_ACCESS_KEY"),
-                "S3_SECRET_KEY", stack.get("S3_SECRET_KEY"), "HTTP_PORT", String.valueOf(port),
-                "MELDTOWN_JWT_PUBLIC_KEY", stack.get("JWT_PUBLIC_KEY_FILE"),
-                "MELDTOWN_SYNC_SECRET_KEY", Files.readString(stack.dir.resolve("secrets/sync-passwords-key")).trim()));
-        second = pb.start();
-        secondUrl = "http://127.0.0.1:" + port;
-        assertThat(LocalStack.await(Duration.ofMinutes(2), () -> {
-            try {
-                return second.isAlive() && LocalStack.get(secondUrl + "/q/health/ready", null).statusCode() == 200;
-            } catch (Exception e) {
-                return false;
-            }
-        })).as("second instance ready (log %s)", log).isTrue();
+        second = stack.startInstance("sync-orchestrator", 2);
+        secondUrl = second.url();
 
         // registered through the stack's instance; the second one reads the same registry
         for (String town : List.of("north", "south")) {
@@ -89,11 +69,8 @@ class SyncTwoInstancesTest {
 
     @AfterAll
     static void down() throws Exception {
-        if (second != null && second.isAlive()) {
-            second.destroy();
-            if (!second.waitFor(30, TimeUnit.SECONDS)) {
-                second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            }
+        if (second != null) {
+            second.stop();
         }
         if (stack != null) {
             stack.stack("down");

@@ -60,7 +60,8 @@ class CheckpointPropertiesTest {
         assertThat(CanonicalJson.write(Replica.open(stores.get(0)).read())).isEqualTo(CanonicalJson.write(fromCheckpoint.read()));
     }
 
-    private static void edit(Random rnd, Replica r, int k, int step) {
+    /** A random edit of a ♭ array of items (and sometimes the title), committed by user k. */
+    static void edit(Random rnd, Replica r, int k, int step) {
         ObjectNode doc = r.read();
         if (!doc.has("items\u266D")) {
             doc.putArray("items\u266D");

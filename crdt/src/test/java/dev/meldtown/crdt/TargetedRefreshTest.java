@@ -2,9 +2,6 @@ package dev.meldtown.crdt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -156,7 +153,7 @@ class TargetedRefreshTest {
             if (rnd.nextInt(4) == 0) {
                 w.meld(hubStore); // the writer pulls what the others did
             }
-            edit(rnd, w, k, step);
+            CheckpointPropertiesTest.edit(rnd, w, k, step);
             List<String> fresh = new ArrayList<>(stores.get(k).list(".delta"));
             fresh.removeAll(hubStore.list(".delta"));
             copyBlocks(stores.get(k), hubStore, fresh);
@@ -182,25 +179,5 @@ class TargetedRefreshTest {
         assertThat(hub.appliedBlocks()).isEqualTo(full.appliedBlocks());
         assertThat(CanonicalJson.write(hub.read())).isEqualTo(CanonicalJson.write(full.read()));
         assertThat(CanonicalJson.write(JsonViews.conflicts(hub.conflicts()))).isEqualTo(CanonicalJson.write(JsonViews.conflicts(full.conflicts())));
-    }
-
-    /** Random edits of a ♭ array of items and a title. */
-    private static void edit(Random rnd, Replica r, int k, int step) {
-        ObjectNode doc = r.read();
-        if (!doc.has("items\u266D")) {
-            doc.putArray("items\u266D");
-        }
-        ArrayNode items = (ArrayNode) doc.get("items\u266D");
-        if (items.size() > 0 && rnd.nextBoolean()) {
-            items.remove(rnd.nextInt(items.size()));
-        }
-        if (items.size() > 0 && rnd.nextBoolean()) {
-            ((ObjectNode) items.get(rnd.nextInt(items.size()))).put("v", rnd.nextInt(1000));
-        }
-        items.insert(rnd.nextInt(items.size() + 1),
-                JsonNodeFactory.instance.objectNode().put("_id", "r" + k + "_" + step).put("v", step));
-        doc.put("title", "by " + k + " at " + step);
-        r.update(doc);
-        r.commit("user" + k, "step " + step);
     }
 }
