@@ -299,6 +299,55 @@ class SyncApiTest {
         assertThat(count("north", id)).isEqualTo(1);
     }
 
+    /**
+     * A pair of a scheduled federation whose peer cannot be reached is retried with exponential backoff: after its
+     * n-th failure in a row it is skipped for interval × 2^n (the federation's interval is 1 s here), and each
+     * attempt is one failed sync.completed.
+     */
+    @Test
+    void aFailingPeerOfAScheduledFederationBacksOffExponentially() throws Exception {
+        String tenant = tenant();
+        register(tenant, "north");
+        String ghost = "ghost" + IDS.incrementAndGet();
+        Map<String, Object> body = townBody("south"); // a real SQL server...
+        body.put("remotesApiUrl", "http://127.0.0.1:" + Ports.free() + "/beads"); // ...whose remotesapi nobody serves
+        as(tenant).contentType(ContentType.JSON).body(body).when().put(base(tenant) + "/towns/" + ghost).then().statusCode(200);
+        // hub topology: the only pair is north syncing with its peer ghost
+        as(tenant).contentType(ContentType.JSON)
+                .body(Map.of("towns", List.of("north", ghost), "topology", "hub:" + ghost, "strategy", "theirs", "intervalSeconds", 1))
+                .when().put(base(tenant) + "/federations/flaky").then().statusCode(200);
+        String key = tenant + "/north/" + ghost;
+        List<dev.meldtown.sync.service.FederationScheduler.Backoff> seen = new ArrayList<>();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            while (seen.size() < 3 && System.nanoTime() < deadline) {
+                var b = scheduler.backoffs().get(key);
+                if (b != null && (seen.isEmpty() || b.failures() != seen.get(seen.size() - 1).failures())) {
+                    seen.add(b);
+                }
+                Thread.sleep(50);
+            }
+        } finally {
+            as(tenant).when().delete(base(tenant) + "/federations/flaky").then().statusCode(204);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!scheduler.idle() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            // the remote lives in north's Dolt database, which other tests share
+            as(tenant).when().delete(base(tenant) + "/towns/north/peers/" + ghost).then().statusCode(204);
+        }
+        assertThat(seen).extracting(dev.meldtown.sync.service.FederationScheduler.Backoff::failures).containsExactly(1, 2, 3);
+        for (int i = 1; i < seen.size(); i++) {
+            // the next attempt came only after the previous wait, and was followed by a wait twice as long
+            Duration gap = Duration.between(seen.get(i - 1).until(), seen.get(i).until());
+            assertThat(gap).as("wait after failure %d", seen.get(i).failures())
+                    .isGreaterThanOrEqualTo(Duration.ofSeconds(1L << seen.get(i).failures()));
+        }
+        long failed = countEvents(tenant, "north", e -> ghost.equals(e.peer()) && e.error() != null
+                && "transport".equals(e.error().category()), Duration.ofSeconds(3));
+        assertThat(failed).as("one failed sync.completed per attempt").isEqualTo(3);
+    }
+
     @Test
     void everyEmittedSyncCompletedConformsToItsJsonSchema() throws Exception {
         String tenant = tenant();

@@ -40,7 +40,8 @@ public class FederationScheduler {
 
     private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
 
-    record Backoff(int failures, Instant until) {
+    /** A (town, peer) pair that failed {@code failures} times in a row and is skipped until {@code until}. */
+    public record Backoff(int failures, Instant until) {
     }
 
     /** True while no scheduled round is running. */
