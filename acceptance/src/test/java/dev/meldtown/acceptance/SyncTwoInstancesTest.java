@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,6 +85,7 @@ class SyncTwoInstancesTest {
         String path = "/v1/tenants/acme/towns/south/peers/north/sync";
         List<String> rows = new ArrayList<>();
         int overlapping = 0;
+        ExecutorService callers = Executors.newFixedThreadPool(2); // one thread per instance: the calls really are concurrent
         for (int round = 0; round < ROUNDS; round++) {
             String fromNorth = "bd-twin-n" + round;
             String fromSouth = "bd-twin-s" + round;
@@ -92,8 +95,8 @@ class SyncTwoInstancesTest {
             rows.add(fromSouth);
             String southBefore = head("SOUTH");
 
-            CompletableFuture<HttpResponse<String>> a = CompletableFuture.supplyAsync(() -> post(first + path, writer));
-            CompletableFuture<HttpResponse<String>> b = CompletableFuture.supplyAsync(() -> post(secondUrl + path, writer));
+            CompletableFuture<HttpResponse<String>> a = CompletableFuture.supplyAsync(() -> post(first + path, writer), callers);
+            CompletableFuture<HttpResponse<String>> b = CompletableFuture.supplyAsync(() -> post(secondUrl + path, writer), callers);
             List<JsonNode> results = new ArrayList<>();
             for (HttpResponse<String> r : List.of(a.get(3, TimeUnit.MINUTES), b.get(3, TimeUnit.MINUTES))) {
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -125,6 +128,7 @@ class SyncTwoInstancesTest {
                 assertThat(count(town, "SELECT COUNT(*) FROM dolt_status")).as("%s working set clean", town).isZero();
             }
         }
+        callers.shutdown();
         assertThat(overlapping).as("rounds in which both instances were working on south at the same time").isPositive();
     }
 
