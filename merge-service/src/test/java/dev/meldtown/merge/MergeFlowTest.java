@@ -193,6 +193,35 @@ class MergeFlowTest {
     }
 
     /**
+     * A block whose parent the hub lacks (the parent reached the writer's replica without an event, say straight
+     * into the bucket) makes the meld fall back to a full listing reconciliation: the parent, its pack and the
+     * block all reach the hub, packs first, and every replica reads the same.
+     */
+    @Test
+    void aBlockWhoseParentTheHubLacksFallsBackToAFullReconciliation() throws Exception {
+        try (Hub h = hub(KEEP)) {
+            MemoryStorage w = Hub.commit(new MemoryStorage(), "{\"title\":\"first\",\"items\u266D\":[{\"_id\":\"a\"}]}", "w");
+            String parent = Hub.tip(w);
+            Hub.commit(w, "{\"title\":\"second\",\"items\u266D\":[{\"_id\":\"a\"},{\"_id\":\"b\"}]}", "w");
+            String block = Hub.tip(w);
+            h.push(w, "w"); // both blocks are in w; only the second is announced
+            h.announce(w, "w");
+
+            List<EventsProbe.Seen> done = completed(h, "block:w:" + block, 2);
+            JsonNode intoHub = done.get(0).data();
+            assertThat(intoHub.get("target").asText()).isEqualTo("hub");
+            List<String> copied = texts(intoHub.get("copied"));
+            assertThat(copied).containsExactlyInAnyOrderElementsOf(w.list(""));
+            assertThat(copied).contains(parent + ".delta", block + ".delta");
+            int firstDelta = copied.indexOf(copied.stream().filter(k -> k.endsWith(".delta")).findFirst().orElseThrow());
+            assertThat(copied.subList(firstDelta, copied.size())).as("packs before deltas").allMatch(k -> k.endsWith(".delta"));
+            assertThat(texts(intoHub.get("anchors"))).containsExactly(block);
+            assertThat(h.read("hub")).isEqualTo(CanonicalJson.write(Replica.open(w).read())).contains("second");
+            assertThat(h.read("w")).isEqualTo(h.read("hub"));
+        }
+    }
+
+    /**
      * The history scaling of issue 6: melding one announced block into a hub makes the same S3 requests whether
      * the document has 3 blocks of history or 60, and lists nothing but the document's replica names (the cached
      * hub and writer replicas are refreshed with the named blocks, not by listing them).
