@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meldtown.testkit.Ports;
 import dev.meldtown.testkit.Processes;
+import dev.meldtown.testkit.StackEnv;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,6 +37,8 @@ final class LocalStack {
     final Path dir;
     /** What {@code bin/stack} is run with: the stack directory and every port. */
     final Map<String, String> env;
+    /** Instances started by {@link #startInstance}, stopped by {@link #down()}. */
+    private final List<Instance> instances = new ArrayList<>();
     /** Output and exit code of the first {@code up}. */
     String upOutput;
     int upExitCode;
@@ -58,7 +61,7 @@ final class LocalStack {
         s.upOutput = result.stdout() + result.stderr();
         s.upExitCode = result.exitCode();
         if (result.exitCode() == 0) {
-            s.stackEnv = readEnv(dir.resolve("env"));
+            s.stackEnv = StackEnv.read(dir.resolve("env"));
         }
         return s;
     }
@@ -78,6 +81,14 @@ final class LocalStack {
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
         pb.environment().putAll(environment);
         return Processes.exec(pb, timeout);
+    }
+
+    /** Stops the instances this test started, then {@code bin/stack down}. */
+    void down() throws InterruptedException {
+        for (Instance i : instances) {
+            i.stop();
+        }
+        stack("down");
     }
 
     /** {@code bin/stack token TENANT ROLE}. */
@@ -116,17 +127,6 @@ final class LocalStack {
         return pids;
     }
 
-    static Map<String, String> readEnv(Path file) throws IOException {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                values.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        return values;
-    }
-
     // ------------------------------------------------------------------ more instances
 
     /** A second packaged instance of a service, started next to the stack's own with the same embedded defaults. */
@@ -158,6 +158,7 @@ final class LocalStack {
                 "HTTP_PORT", String.valueOf(port), "MELDTOWN_JWT_PUBLIC_KEY", get("JWT_PUBLIC_KEY_FILE"),
                 "MELDTOWN_SYNC_SECRET_KEY", Files.readString(dir.resolve("secrets/sync-passwords-key")).trim()));
         Instance instance = new Instance(pb.start(), "http://127.0.0.1:" + port, log);
+        instances.add(instance);
         boolean ready = await(Duration.ofMinutes(2), () -> {
             try {
                 return instance.process().isAlive() && get(instance.url() + "/q/health/ready", null).statusCode() == 200;

@@ -73,11 +73,8 @@ class MergeEndToEndTest {
 
     @AfterAll
     static void down() throws Exception {
-        if (second != null) {
-            second.stop();
-        }
         if (stack != null) {
-            stack.stack("down");
+            stack.down();
         }
     }
 

@@ -71,11 +71,8 @@ class SyncTwoInstancesTest {
 
     @AfterAll
     static void down() throws Exception {
-        if (second != null) {
-            second.stop();
-        }
         if (stack != null) {
-            stack.stack("down");
+            stack.down();
         }
     }
 

@@ -7,7 +7,6 @@ import dev.meldtown.crdt.Replica;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
-import dev.meldtown.events.Topics;
 import dev.meldtown.service.BucketLayout;
 import io.cloudevents.CloudEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -186,8 +185,7 @@ public class MergeProcessor {
     private void announce(String tenant, String doc, String replica, DeltaBlock b) {
         var data = new Payloads.BlockCommitted(tenant, doc, replica, b.id(), b.parents().stream().sorted().toList(),
                 b.packs().stream().sorted().toList(), b.bytes().length);
-        publisher.send(EventType.BLOCK_COMMITTED.topic(), Topics.key(tenant, doc),
-                EventCodec.encode(EventType.BLOCK_COMMITTED, EventType.Sources.MERGE, doc, data));
+        publisher.publish(EventType.BLOCK_COMMITTED, EventType.Sources.MERGE, tenant, doc, data);
     }
 
     private DocSettings settings(String tenant, String doc) {
@@ -223,14 +221,14 @@ public class MergeProcessor {
 
     private List<Payloads.MergeCompleted> emit(String tenant, String doc, List<Payloads.MergeCompleted> results) {
         for (Payloads.MergeCompleted r : results) {
-            publisher.send(EventType.MERGE_COMPLETED.topic(), Topics.key(tenant, doc), EventCodec.encode(EventType.MERGE_COMPLETED, doc, r));
+            publisher.publish(EventType.MERGE_COMPLETED, tenant, doc, r);
         }
         return results;
     }
 
     private void failed(String tenant, String doc, String source, String target, String requestId, Poison p) {
         var data = new Payloads.MergeFailed(tenant, doc, source, target, requestId, new Payloads.Error(p.category(), p.reason()));
-        publisher.send(EventType.MERGE_FAILED.topic(), Topics.key(tenant, doc), EventCodec.encode(EventType.MERGE_FAILED, doc, data));
+        publisher.publish(EventType.MERGE_FAILED, tenant, doc, data);
     }
 
     static String sha256(String s) {

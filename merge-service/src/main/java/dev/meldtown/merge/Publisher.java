@@ -1,5 +1,6 @@
 package dev.meldtown.merge;
 
+import dev.meldtown.events.EventType;
 import dev.meldtown.service.EventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -23,8 +24,18 @@ public class Publisher {
         }
     }
 
-    public void send(String topic, String key, byte[] value) {
-        send(topic, key, value, Map.of());
+    /** The contract's CloudEvent for {@code data}, keyed {@code tenant/doc}; a failure is transient. */
+    public void publish(EventType type, String tenant, String doc, Object data) {
+        publish(type, type.source(), tenant, doc, data);
+    }
+
+    /** As {@link #publish(EventType, String, String, Object)} with another CloudEvents {@code source}. */
+    public void publish(EventType type, String source, String tenant, String doc, Object data) {
+        try {
+            events.publish(type, source, tenant, doc, data);
+        } catch (EventPublisher.PublishException e) {
+            throw new TransientException(e.getMessage(), e);
+        }
     }
 
     /** Infrastructure unavailable (Kafka, S3): the event is retried, never dead-lettered. */

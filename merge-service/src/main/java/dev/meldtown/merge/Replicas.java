@@ -3,11 +3,11 @@ package dev.meldtown.merge;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.Checkpoint;
 import dev.meldtown.crdt.FlateStorage;
-import dev.meldtown.crdt.MeldaException;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.service.BucketLayout;
+import dev.meldtown.service.ReadCheckpoints;
 import dev.meldtown.storage.s3.S3Storage;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,7 +17,6 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
-import org.jboss.logging.Logger;
 
 /**
  * Loaded replicas and the read checkpoints of the hub. A cached replica is refreshed with the blocks the caller
@@ -32,8 +31,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class Replicas {
-    private static final Logger LOG = Logger.getLogger(Replicas.class);
-
     @Inject
     Bucket bucket;
 
@@ -103,32 +100,14 @@ public class Replicas {
         checkpointed.clear();
     }
 
-    /** From the replica's own newest checkpoint, else the hub's (plus newer blocks), else by full replay. */
+    /** From the newest checkpoint that serves the replica ({@link ReadCheckpoints#forLoading}), else by full replay. */
     private Replica load(String tenant, String doc, String replica, boolean flate) {
         ReplicaStorage storage = storage(tenant, doc, replica, flate);
-        Checkpoint cp = latest(tenant, doc, replica);
-        if (cp != null) {
-            checkpointed.put(tenant + "/" + doc + "/" + replica, cp.blocks().size());
-        } else if (!replica.equals(config.hub())) {
-            cp = latest(tenant, doc, config.hub());
+        Checkpoint cp = ReadCheckpoints.forLoading(bucket.client(), bucket.name(), tenant, doc, replica, config.hub());
+        if (cp != null && replica.equals(config.hub())) {
+            checkpointed.put(tenant + "/" + doc + "/" + replica, cp.blocks().size()); // the next one is due from there
         }
         return cp == null ? Replica.open(storage) : cp.open(storage);
-    }
-
-    /** The newest checkpoint of a replica, or null (none, or unreadable: a reader then replays). */
-    public Checkpoint latest(String tenant, String doc, String replica) {
-        try {
-            byte[] pointer = bucket.getOrNull(BucketLayout.latestCheckpoint(tenant, doc, replica));
-            if (pointer == null) {
-                return null;
-            }
-            String name = EventCodec.mapper().readTree(pointer).path("name").asText();
-            byte[] bytes = bucket.getOrNull(BucketLayout.checkpoint(tenant, doc, replica, name));
-            return bytes == null ? null : Checkpoint.parse(bytes);
-        } catch (IOException | MeldaException e) {
-            LOG.warnf("ignoring unreadable checkpoint of %s/%s/%s: %s", tenant, doc, replica, e.getMessage());
-            return null;
-        }
     }
 
     /** Blocks between checkpoints after one of {@code last} blocks: 10% of the history, within the configured bounds. */

@@ -39,7 +39,7 @@ public class EventPublisher {
 
     /** Encodes {@code data} as the contract's CloudEvent (schema-checked) and publishes it keyed {@code tenant/subject}. */
     public void publish(EventType type, String tenant, String subject, Object data) {
-        send(type.topic(), Topics.key(tenant, subject), EventCodec.encode(type, subject, data), Map.of());
+        publish(type, type.source(), tenant, subject, data);
     }
 
     /** As {@link #publish(EventType, String, String, Object)} with another CloudEvents {@code source}. */

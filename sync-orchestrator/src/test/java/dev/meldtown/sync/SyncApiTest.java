@@ -16,6 +16,7 @@ import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.testkit.EventsProbe;
 import dev.meldtown.testkit.Ports;
 import dev.meldtown.testkit.Tokens;
 import dev.meldtown.testkit.quarkus.DoltTownsTestResource;
@@ -38,14 +39,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -399,78 +394,36 @@ class SyncApiTest {
 
     /** The raw {@code data} of the first {@code n} sync.completed events keyed {@code tenant/town}, in topic order. */
     private List<JsonNode> rawEvents(String tenant, String town, int n) throws Exception {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "sync-api-test-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        List<JsonNode> out = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.SYNCS));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (out.size() < n && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (Topics.key(tenant, town).equals(r.key())) {
-                        var event = EventCodec.decode(r.value());
-                        if (event.getType().equals(EventType.SYNC_COMPLETED.type())) {
-                            out.add(EventCodec.mapper().readTree(event.getData().toBytes()));
-                        }
-                    }
-                }
-            }
-        }
-        return out;
+        return syncEvents(tenant, town, s -> true, n, Duration.ofSeconds(60)).stream().map(EventsProbe.Seen::data).toList();
     }
 
-    private long countEvents(String tenant, String town, java.util.function.Predicate<Payloads.SyncCompleted> match, Duration during) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "sync-api-test-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        long n = 0;
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.SYNCS));
-            long deadline = System.nanoTime() + during.toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (Topics.key(tenant, town).equals(r.key())) {
-                        var event = EventCodec.decode(r.value());
-                        if (event.getType().equals(EventType.SYNC_COMPLETED.type())
-                                && match.test(EventCodec.data(event, Payloads.SyncCompleted.class))) {
-                            n++;
-                        }
-                    }
-                }
-            }
-        }
-        return n;
+    /** How many matching sync.completed events keyed {@code tenant/town} the topic holds after {@code during}. */
+    private long countEvents(String tenant, String town, java.util.function.Predicate<Payloads.SyncCompleted> match, Duration during)
+            throws Exception {
+        return syncEvents(tenant, town, s -> match.test(completed(s)), Integer.MAX_VALUE, during).size();
     }
 
-    private Payloads.SyncCompleted awaitEvent(String tenant, String town, java.util.function.Predicate<Payloads.SyncCompleted> match) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "sync-api-test-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(Topics.SYNCS));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (!Topics.key(tenant, town).equals(r.key())) {
-                        continue;
-                    }
-                    var event = EventCodec.decode(r.value());
-                    if (!event.getType().equals(EventType.SYNC_COMPLETED.type())) {
-                        continue;
-                    }
-                    assertThat(event.getSubject()).isEqualTo(town);
-                    var data = EventCodec.data(event, Payloads.SyncCompleted.class);
-                    if (match.test(data)) {
-                        return data;
-                    }
-                }
-            }
+    private Payloads.SyncCompleted awaitEvent(String tenant, String town, java.util.function.Predicate<Payloads.SyncCompleted> match)
+            throws Exception {
+        List<EventsProbe.Seen> seen = syncEvents(tenant, town, s -> {
+            assertThat(s.event().getSubject()).isEqualTo(town);
+            return match.test(completed(s));
+        }, 1, Duration.ofSeconds(60));
+        if (seen.isEmpty()) {
+            throw new AssertionError("no sync.completed for " + tenant + "/" + town + " on " + Topics.SYNCS);
         }
-        throw new AssertionError("no sync.completed for " + tenant + "/" + town + " on " + Topics.SYNCS);
+        return completed(seen.get(0));
+    }
+
+    /** Up to {@code max} sync.completed events keyed {@code tenant/town} that {@code match}, read back within {@code timeout}. */
+    private List<EventsProbe.Seen> syncEvents(String tenant, String town, java.util.function.Predicate<EventsProbe.Seen> match, int max,
+                                              Duration timeout) throws Exception {
+        return EventsProbe.await(bootstrap, Topics.SYNCS, s -> Topics.key(tenant, town).equals(s.key())
+                && EventType.SYNC_COMPLETED.type().equals(s.type()) && match.test(s), max, timeout);
+    }
+
+    private static Payloads.SyncCompleted completed(EventsProbe.Seen s) {
+        return EventCodec.data(s.event(), Payloads.SyncCompleted.class);
     }
 
     private static String tenant() {

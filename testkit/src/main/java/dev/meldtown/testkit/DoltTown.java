@@ -185,6 +185,30 @@ public final class DoltTown implements AutoCloseable {
         return new org.mariadb.jdbc.Driver().connect(jdbcUrl(), props);
     }
 
+    /** Inserts a row into the Beads-like {@code issues} table and commits it ("{town} adds {id}"). */
+    public void commitIssue(String id, String title) throws SQLException {
+        try (Connection c = connect()) {
+            try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO issues (id, title) VALUES (?, ?)")) {
+                ps.setString(1, id);
+                ps.setString(2, title);
+                ps.execute();
+            }
+            try (java.sql.PreparedStatement ps = c.prepareStatement("CALL DOLT_COMMIT('-Am', ?)")) {
+                ps.setString(1, name + " adds " + id);
+                ps.execute();
+            }
+        }
+    }
+
+    /** The commit hash of {@code main}. */
+    public String head() throws SQLException {
+        try (Connection c = connect(); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery("SELECT DOLT_HASHOF('main')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     public Path dir() {
         return dir;
     }

@@ -7,6 +7,7 @@ import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.service.BucketLayout;
 import dev.meldtown.service.ProblemException;
+import dev.meldtown.service.ReadCheckpoints;
 import dev.meldtown.service.S3Config;
 import dev.meldtown.storage.s3.S3Storage;
 import io.micrometer.core.instrument.Counter;
@@ -176,34 +177,13 @@ public class Documents {
     }
 
     /**
-     * Loads a replica from the newest read checkpoint (one download plus the blocks stored after it): its own when
-     * the merge-service wrote one, else the hub's (every replica converges through the hub, so it holds the hub's
-     * checkpointed blocks), else by full replay. A checkpoint is only an accelerator: anything unreadable or not
-     * matching the stored blocks falls back to the replay.
+     * Loads a replica from the newest read checkpoint that serves it ({@link ReadCheckpoints#forLoading}: one
+     * download plus the blocks stored after it), else by full replay.
      */
     Replica load(String tenant, String doc, String replica) {
         ReplicaStorage storage = storage(tenant, doc, replica);
-        Checkpoint cp = latestCheckpoint(tenant, doc, replica);
-        if (cp == null && !replica.equals(hub)) {
-            cp = latestCheckpoint(tenant, doc, hub);
-        }
+        Checkpoint cp = ReadCheckpoints.forLoading(s3, s3Config.bucket(), tenant, doc, replica, hub);
         return cp == null ? Replica.open(storage) : cp.open(storage);
-    }
-
-    private Checkpoint latestCheckpoint(String tenant, String doc, String replica) {
-        try {
-            byte[] pointer = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(BucketLayout.latestCheckpoint(tenant, doc, replica))).asByteArray();
-            String name = EventCodec.mapper().readTree(pointer).path("name").asText();
-            if (name.matches("[0-9a-f]{64}")) {
-                byte[] bytes = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(BucketLayout.checkpoint(tenant, doc, replica, name))).asByteArray();
-                return Checkpoint.parse(bytes);
-            }
-        } catch (NoSuchKeyException e) {
-            // no checkpoint yet
-        } catch (IOException | dev.meldtown.crdt.MeldaException e) {
-            org.jboss.logging.Logger.getLogger(Documents.class).warnf("ignoring unreadable checkpoint of %s/%s/%s: %s", tenant, doc, replica, e.getMessage());
-        }
-        return null;
     }
 
     private synchronized void evict(String tenant, String doc) {

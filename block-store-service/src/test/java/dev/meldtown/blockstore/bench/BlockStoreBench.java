@@ -1,11 +1,11 @@
 package dev.meldtown.blockstore.bench;
 
+import dev.meldtown.testkit.StackEnv;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ public final class BlockStoreBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> env = readEnv(Path.of(args[0]));
+        Map<String, String> env = StackEnv.read(Path.of(args[0]));
         String token = args[1];
         int threads = Integer.parseInt(args.length > 2 ? args[2] : "4");
         int count = Integer.parseInt(args.length > 3 ? args[3] : "1500");
@@ -177,16 +177,5 @@ public final class BlockStoreBench {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static Map<String, String> readEnv(Path file) throws Exception {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                values.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        return values;
     }
 }

@@ -148,21 +148,9 @@ public final class Patches {
             return x;
         }
 
+        /** Inserts after {@code at} (before its successor, so at the tail when it is the last), or appends when null. */
         Node insertAfter(Node at, JsonNode v) {
-            if (at == null) {
-                return insertBefore(null, v);
-            }
-            Node x = new Node(v);
-            first.put(v, x);
-            x.prev = at;
-            x.next = at.next;
-            if (at.next == null) {
-                tail = x;
-            } else {
-                at.next.prev = x;
-            }
-            at.next = x;
-            return x;
+            return insertBefore(at == null ? null : at.next, v);
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
+import dev.meldtown.testkit.StackEnv;
 import io.cloudevents.CloudEvent;
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -104,7 +105,7 @@ public final class MergeBench {
     }
 
     private static void run(String[] args) throws Exception {
-        Map<String, String> env = readEnv(Path.of(args.length > 0 ? args[0] : ".stack/env"));
+        Map<String, String> env = StackEnv.read(Path.of(args.length > 0 ? args[0] : ".stack/env"));
         int latencyEvents = args.length > 1 ? Integer.parseInt(args[1]) : 120;
         int burstEvents = args.length > 2 ? Integer.parseInt(args[2]) : 300;
         int bigHistory = args.length > 3 ? Integer.parseInt(args[3]) : 10_000;
@@ -419,16 +420,5 @@ public final class MergeBench {
         sorted.sort(null);
         int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
-    }
-
-    private static Map<String, String> readEnv(Path file) throws IOException {
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(file)) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                values.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
-        return values;
     }
 }

@@ -13,8 +13,6 @@ import dev.meldtown.testkit.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -202,25 +200,10 @@ public final class SyncBench {
     }
 
     private static void commitInsert(DoltTowns towns, String town) throws SQLException {
-        String id = "bench-" + town + "-" + (++ids);
-        try (Connection c = towns.get(town).connect()) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO issues (id, title) VALUES (?, ?)")) {
-                ps.setString(1, id);
-                ps.setString(2, "made in " + town);
-                ps.execute();
-            }
-            try (PreparedStatement ps = c.prepareStatement("CALL DOLT_COMMIT('-Am', ?)")) {
-                ps.setString(1, town + " adds " + id);
-                ps.execute();
-            }
-        }
+        towns.get(town).commitIssue("bench-" + town + "-" + (++ids), "made in " + town);
     }
 
     private static String head(DoltTowns towns, String town) throws SQLException {
-        try (Connection c = towns.get(town).connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT DOLT_HASHOF('main')")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return towns.get(town).head();
     }
 }

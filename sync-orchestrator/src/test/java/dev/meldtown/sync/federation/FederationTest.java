@@ -544,17 +544,7 @@ class FederationTest {
     }
 
     private static void commitInsert(String town, String id, String title) throws SQLException {
-        try (Connection c = towns.town(town).connect()) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO issues (id, title) VALUES (?, ?)")) {
-                ps.setString(1, id);
-                ps.setString(2, title);
-                ps.execute();
-            }
-            try (PreparedStatement ps = c.prepareStatement("CALL DOLT_COMMIT('-Am', ?)")) {
-                ps.setString(1, town + " adds " + id);
-                ps.execute();
-            }
-        }
+        towns.town(town).commitIssue(id, title);
     }
 
     private static void sql(DoltTown town, String sql) throws SQLException {
@@ -564,11 +554,7 @@ class FederationTest {
     }
 
     private static String head(String town) throws SQLException {
-        try (Connection c = towns.town(town).connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT DOLT_HASHOF('main')")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return towns.town(town).head();
     }
 
     private static List<String> parents(String town, String commit) throws SQLException {

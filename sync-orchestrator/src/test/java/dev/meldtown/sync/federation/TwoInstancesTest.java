@@ -14,7 +14,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -160,17 +159,7 @@ class TwoInstancesTest {
     }
 
     private static void commitInsert(String town, String id) throws SQLException {
-        try (Connection c = towns.town(town).connect()) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO issues (id, title) VALUES (?, ?)")) {
-                ps.setString(1, id);
-                ps.setString(2, "made in " + town);
-                ps.execute();
-            }
-            try (PreparedStatement ps = c.prepareStatement("CALL DOLT_COMMIT('-Am', ?)")) {
-                ps.setString(1, town + " adds " + id);
-                ps.execute();
-            }
-        }
+        towns.town(town).commitIssue(id, "made in " + town);
     }
 
     private static void assertClean(String town) throws SQLException {
@@ -180,11 +169,7 @@ class TwoInstancesTest {
     }
 
     private static String head(String town) throws SQLException {
-        try (Connection c = towns.town(town).connect(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT DOLT_HASHOF('main')")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return towns.town(town).head();
     }
 
     private static long count(String town, String sql) throws SQLException {
