@@ -14,13 +14,18 @@ DOLT_CANDIDATES=(
 KAFKA_VERSION="4.4.0"
 S3PROXY_VERSION="4.1.0"
 MELDA_TOOLS_VERSION="0.2.0"
+# Kubernetes tooling (scripts/install/kube.sh): built from the Go module proxy through wrapper modules.
+KUBE_VERSION="1.36.3"
+ETCD_VERSION="3.6.8"
+HELM_VERSION="4.3.2"
 
 DOLT_BIN="$MELDTOWN_HOME/dolt/bin/dolt"
 MELDA_TOOLS_ROOT="$MELDTOWN_HOME/libmelda-tools-$MELDA_TOOLS_VERSION"
 MELDA_BIN="$MELDA_TOOLS_ROOT/bin/libmelda-tools"
 KAFKA_DIR="$MELDTOWN_HOME/kafka-$KAFKA_VERSION"
 S3PROXY_JAR="$MELDTOWN_HOME/s3proxy-$S3PROXY_VERSION/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
-export DOLT_BIN MELDA_BIN KAFKA_DIR S3PROXY_JAR
+KUBE_BIN="$MELDTOWN_HOME/kube-$KUBE_VERSION/bin"
+export DOLT_BIN MELDA_BIN KAFKA_DIR S3PROXY_JAR KUBE_BIN
 
 log()  { printf '[meldtown] %s\n' "$*" >&2; }
 die()  { printf '[meldtown] error: %s\n' "$*" >&2; exit 1; }
