@@ -70,6 +70,23 @@ final class LocalStack {
         return stackEnv.get(key);
     }
 
+    /**
+     * What a Kafka client of this stack needs: the bootstrap servers, plus the SASL settings when the stack's env names
+     * any (keys {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_MECHANISM}, {@code KAFKA_USERNAME}, {@code KAFKA_PASSWORD}).
+     */
+    Map<String, Object> kafkaClientConfig() {
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", get("KAFKA_BOOTSTRAP"));
+        String protocol = stackEnv.get("KAFKA_SECURITY_PROTOCOL");
+        if (protocol != null && !protocol.equals("PLAINTEXT")) {
+            config.put("security.protocol", protocol);
+            config.put("sasl.mechanism", stackEnv.getOrDefault("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"));
+            config.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                    + stackEnv.get("KAFKA_USERNAME") + "\" password=\"" + stackEnv.get("KAFKA_PASSWORD") + "\";");
+        }
+        return config;
+    }
+
     Processes.Result stack(String... args) {
         return run(env, Duration.ofMinutes(15), args);
     }
