@@ -1,0 +1,130 @@
+package dev.meldtown.sync.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meldtown.sync.service.internal.RoundLease;
+import dev.meldtown.sync.service.internal.RoundTicker;
+import dev.meldtown.testkit.junit.S3Extension;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Issue 9: with two orchestrator instances, every scheduled round of a federation runs exactly once, and when one
+ * instance dies the other takes the rounds over. Two scheduler instances ({@link RoundTicker}, the scheduler's
+ * tick without Quarkus), each with its own S3 client, tick in lockstep against one real S3 server (S3Proxy), so
+ * every due round is raced for by both: only the conditional write ({@code If-Match} on the ETag) decides.
+ */
+class RoundsAcrossInstancesTest {
+    @RegisterExtension
+    static S3Extension s3 = new S3Extension();
+
+    record Ran(String federation, long round, String owner, java.time.Instant at) {
+    }
+
+    /** One scheduler instance ticking on its own thread until stopped; a round "runs" for 50 ms. */
+    static final class Instance implements AutoCloseable {
+        final String name;
+        final S3Client client;
+        final RoundTicker ticker;
+        final AtomicBoolean alive = new AtomicBoolean(true);
+        volatile CyclicBarrier lockstep;
+        final Thread thread;
+
+        Instance(String name, List<RoundTicker.Scheduled> federations, List<Ran> ran, CyclicBarrier lockstep) {
+            this.lockstep = lockstep;
+            this.name = name;
+            this.client = s3.server().client();
+            this.ticker = new RoundTicker(new RoundLease(client, s3.server().bucket(), name, Clock.systemUTC()));
+            this.thread = new Thread(() -> {
+                while (alive.get()) {
+                    try {
+                        CyclicBarrier step = this.lockstep;
+                        if (step != null) {
+                            step.await(2, TimeUnit.SECONDS);
+                        }
+                    } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                        if (!alive.get()) {
+                            return;
+                        }
+                    }
+                    ticker.tick(federations, claim -> {
+                        ran.add(new Ran(claim.federation(), claim.round(), name, java.time.Instant.now()));
+                        sleep(50);
+                    });
+                    sleep(20);
+                }
+            }, "scheduler-" + name);
+            thread.start();
+        }
+
+        /** Dies: stops ticking at once (a round it is running is not finished). */
+        @Override
+        public void close() throws InterruptedException {
+            alive.set(false);
+            thread.interrupt();
+            thread.join(5000);
+            client.close();
+        }
+    }
+
+    @Test
+    void everyRoundRunsOnceAcrossTwoInstancesAndTheSurvivorTakesOver() throws Exception {
+        List<RoundTicker.Scheduled> federations = List.of(
+                new RoundTicker.Scheduled("acme", "fleet", 2), new RoundTicker.Scheduled("acme", "pair", 2));
+        List<Ran> ran = new CopyOnWriteArrayList<>();
+        CyclicBarrier lockstep = new CyclicBarrier(2);
+        Instance a = new Instance("a", federations, ran, lockstep);
+        Instance b = new Instance("b", federations, ran, lockstep);
+        Thread.sleep(11_000);
+
+        // both raced for every round (lockstep); each round ran exactly once, numbered without gaps
+        List<Ran> together = List.copyOf(ran);
+        for (var f : federations) {
+            List<Long> rounds = together.stream().filter(r -> r.federation().equals(f.federation())).map(Ran::round).toList();
+            assertThat(rounds).as("rounds of %s: %s", f.federation(), together).hasSizeGreaterThanOrEqualTo(4)
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, rounds.size()).boxed().toList());
+        }
+        Map<String, Long> byOwner = together.stream().collect(Collectors.groupingBy(Ran::owner, Collectors.counting()));
+
+        // the instance that ran the latest round dies; the other one goes on alone
+        Ran latest = together.get(together.size() - 1);
+        Instance dead = latest.owner().equals("a") ? a : b;
+        Instance survivor = dead == a ? b : a;
+        survivor.lockstep = null;
+        dead.close();
+        lockstep.reset();
+        int before = ran.size();
+        Thread.sleep(7_000);
+        List<Ran> after = List.copyOf(ran.subList(before, ran.size()));
+        survivor.close();
+
+        assertThat(after).as("rounds after %s died (earlier: %s)", dead.name, byOwner).hasSizeGreaterThanOrEqualTo(5)
+                .allSatisfy(r -> assertThat(r.owner()).isEqualTo(survivor.name));
+        for (var f : federations) {
+            List<Long> rounds = new ArrayList<>(ran.stream().filter(r -> r.federation().equals(f.federation())).map(Ran::round).toList());
+            assertThat(rounds).as("rounds of %s across the takeover: %s", f.federation(), ran)
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, rounds.size()).boxed().toList());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
