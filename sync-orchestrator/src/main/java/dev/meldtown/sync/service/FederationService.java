@@ -323,6 +323,11 @@ public class FederationService {
         List<FederationRound.Member> members = new ArrayList<>();
         for (String town : fed.towns()) {
             var t = stored(tenant, town);
+            try {
+                limits.targets().requireRemotesApiUrl("remotesApiUrl of town " + town, t.remotesApiUrl());
+            } catch (IllegalArgumentException e) {
+                throw badRequest(e.getMessage());
+            }
             members.add(new FederationRound.Member(federation(tenant, t), new Peer(town, t.remotesApiUrl(), t.remoteUser())));
         }
         for (var m : members) {
