@@ -130,6 +130,21 @@ class HardeningTest {
     }
 
     @Test
+    void aTenantHasAtMostTheConfiguredNumberOfFederations() {
+        String tenant = tenant();
+        register(tenant, "north");
+        register(tenant, "south");
+        Map<String, Object> body = Map.of("towns", List.of("north", "south"));
+        for (int i = 1; i <= 6; i++) { // 6 in the test profile
+            as(tenant).contentType(ContentType.JSON).body(body).when().put(base(tenant) + "/federations/f" + i).then().statusCode(200);
+        }
+        badRequest(tenant, base(tenant) + "/federations/f7", body, "federations-per-tenant");
+        as(tenant).when().get(base(tenant) + "/federations/f7").then().statusCode(404);
+        as(tenant).contentType(ContentType.JSON).body(Map.of("towns", List.of("south", "north"), "strategy", "ours"))
+                .when().put(base(tenant) + "/federations/f6").then().statusCode(200).body("strategy", equalTo("ours"));
+    }
+
+    @Test
     void townAndPeerBodiesAreBounded() {
         String tenant = tenant();
         register(tenant, "north");

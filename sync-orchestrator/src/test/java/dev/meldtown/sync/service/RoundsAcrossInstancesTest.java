@@ -120,6 +120,66 @@ class RoundsAcrossInstancesTest {
         }
     }
 
+    /**
+     * The same with the second instance in another JVM ({@link SecondScheduler}), which is then killed with SIGKILL:
+     * no round runs twice, and the instance in this JVM runs every round after the kill.
+     */
+    @Test
+    void aSchedulerInAnotherJvmIsKilledAndTheOtherRunsTheRounds() throws Exception {
+        List<RoundTicker.Scheduled> federations = List.of(
+                new RoundTicker.Scheduled("beta", "fleet", 2), new RoundTicker.Scheduled("beta", "pair", 2));
+        List<Ran> ran = new CopyOnWriteArrayList<>();
+        var server = s3.server();
+        List<String> command = new ArrayList<>(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                SecondScheduler.class.getName(), server.endpoint().toString(), server.accessKey(), server.secretKey(), server.bucket(),
+                "jvm-b", "beta", "2"));
+        federations.forEach(f -> command.add(f.federation()));
+        Process other = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (line.equals("READY")) {
+                        ready.countDown();
+                    } else if (line.startsWith("RAN ")) {
+                        String[] parts = line.split(" ");
+                        ran.add(new Ran(parts[1], Long.parseLong(parts[2]), "jvm-b", java.time.Instant.now()));
+                    }
+                }
+            } catch (java.io.IOException ignored) {
+                // killed
+            }
+        }, "second-scheduler-output");
+        reader.setDaemon(true);
+        reader.start();
+        Instance a = null;
+        try {
+            assertThat(ready.await(60, TimeUnit.SECONDS)).as("the second JVM started").isTrue();
+            a = new Instance("jvm-a", federations, ran, null);
+            Thread.sleep(9_000);
+            other.destroyForcibly(); // SIGKILL: no clean-up of any kind
+            assertThat(other.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            reader.join(5_000);
+            int before = ran.size();
+            Thread.sleep(7_000);
+            List<Ran> after = List.copyOf(ran.subList(before, ran.size()));
+            assertThat(after).as("rounds after jvm-b was killed: %s", ran).hasSizeGreaterThanOrEqualTo(5)
+                    .allSatisfy(r -> assertThat(r.owner()).isEqualTo("jvm-a"));
+        } finally {
+            other.destroyForcibly();
+            if (a != null) {
+                a.close();
+            }
+        }
+        for (var f : federations) {
+            List<Long> rounds = ran.stream().filter(r -> r.federation().equals(f.federation())).map(Ran::round).sorted().toList();
+            assertThat(rounds).as("rounds of %s across two JVMs and a kill: %s", f.federation(), ran)
+                    .hasSizeGreaterThanOrEqualTo(6)
+                    .containsExactlyElementsOf(LongStream.rangeClosed(1, rounds.size()).boxed().toList());
+        }
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
