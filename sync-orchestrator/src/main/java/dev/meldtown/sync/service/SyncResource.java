@@ -26,8 +26,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponses;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /** contracts §2.2: towns, peers, fetch/pull/push/sync/status and federations of one tenant. */
@@ -35,17 +33,15 @@ import org.jboss.logging.Logger;
 @Produces(MediaType.APPLICATION_JSON)
 public class SyncResource {
     private static final Logger LOG = Logger.getLogger(SyncResource.class);
-    private static final ExecutorService ASYNC = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "meldtown-sync-async");
-        t.setDaemon(true);
-        return t;
-    });
 
     @Inject
     FederationService service;
 
     @Inject
     Access access;
+
+    @Inject
+    SyncLimits limits;
 
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The town as stored (never its password)",
@@ -236,15 +232,12 @@ public class SyncResource {
         String requestId = UUID.randomUUID().toString();
         if (async) {
             service.validate(tenant, town, peer, strategy);
-            ASYNC.submit(() -> {
-                try {
-                    service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId);
-                } catch (RuntimeException e) {
-                    LOG.errorf("async sync %s failed: %s", requestId, e.toString());
-                } catch (Error e) {
-                    LOG.errorf(e, "async sync %s failed with an Error", requestId);
-                }
-            });
+            boolean queued = limits.async().offer("async sync " + requestId,
+                    () -> service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId));
+            if (!queued) {
+                throw new ProblemException(503, "busy", "Service Busy", "meldtown.sync-limits.async-pending ("
+                        + limits.asyncPending() + ") asynchronous syncs already wait; try again later");
+            }
             return Response.accepted(Map.of("requestId", requestId)).build();
         }
         return Response.ok(service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId)).build();
