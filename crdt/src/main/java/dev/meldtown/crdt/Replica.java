@@ -63,6 +63,8 @@ public final class Replica {
     private record Staged(Revision revision, String parent) {
     }
 
+    private DocumentLimits limits = DocumentLimits.DEFAULT;
+
     private Replica(ReplicaStorage storage) {
         this.storage = storage;
     }
@@ -81,6 +83,17 @@ public final class Replica {
 
     public ReplicaStorage storage() {
         return storage;
+    }
+
+    /** The limits {@link #update} enforces ({@link DocumentLimits#DEFAULT} unless changed). */
+    public DocumentLimits limits() {
+        return limits;
+    }
+
+    /** Sets the limits {@link #update} enforces; returns this replica. */
+    public Replica limits(DocumentLimits limits) {
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
+        return this;
     }
 
     // ------------------------------------------------------------------ loading
@@ -303,10 +316,16 @@ public final class Replica {
      * same ♭ array would share that id and lose data in Melda, so they raise {@link InvalidDocumentException}
      * naming the array's path. Give array elements explicit {@code _id}s.
      *
+     * <p>The document must stay within {@link #limits()} (so that every reader can read what is written), and must
+     * not hold what Melda would silently lose (spec §8.5–6): primitives in a ♭ array, an object in a ♭ field
+     * whose {@code _id} starts with {@code !}, {@code _id} {@code √} below the root, one {@code _id} used twice.
+     *
      * @return whether anything was staged
-     * @throws InvalidDocumentException if the document cannot be flattened (nothing is staged then)
+     * @throws InvalidDocumentException if the document exceeds a limit or cannot be flattened (nothing is staged
+     *     then)
      */
     public boolean update(ObjectNode doc) {
+        limits.check(doc);
         Map<String, ObjectNode> flat = Flattener.flatten(doc);
         int before = stagedCount();
         for (String id : new ArrayList<>(trees.keySet())) {
@@ -326,9 +345,9 @@ public final class Replica {
         return stagedCount() != before;
     }
 
-    /** Convenience: {@link #update(ObjectNode)} from JSON text. */
+    /** Convenience: {@link #update(ObjectNode)} from JSON text (parsed within {@link #limits()}). */
     public boolean update(String json) {
-        JsonNode n = CanonicalJson.parse(json);
+        JsonNode n = limits.parse(json);
         if (!n.isObject()) {
             throw new InvalidDocumentException("document must be a JSON object");
         }
