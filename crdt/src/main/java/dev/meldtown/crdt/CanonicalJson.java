@@ -72,6 +72,57 @@ public final class CanonicalJson {
         }
     }
 
+    /**
+     * Checks, without building a tree, that {@code utf8} is one JSON array of objects as serde_json reads it
+     * (valid UTF-8, at most {@link #MAX_DEPTH} levels, finite numbers, no lone surrogates, nothing after it).
+     *
+     * @return the number of objects in the array
+     * @throws CorruptDataException naming what is wrong
+     */
+    static int checkArrayOfObjects(byte[] utf8) {
+        checkUtf8(utf8);
+        try (JsonParser p = FACTORY.createParser(utf8)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_ARRAY) {
+                throw new CorruptDataException(t == null ? "it is empty" : "it starts with " + t);
+            }
+            int n = 0;
+            for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                if (e != JsonToken.START_OBJECT) {
+                    throw new CorruptDataException("element " + n + " is not a JSON object (" + e + ")");
+                }
+                skip(p, e, 2);
+                n++;
+            }
+            if (p.nextToken() != null) {
+                throw new CorruptDataException("invalid JSON: trailing characters after the array");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new CorruptDataException("invalid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+    }
+
+    /** Reads past one value with the checks of {@link #read}, keeping only scalars transiently. */
+    private static void skip(JsonParser p, JsonToken t, int depth) throws IOException {
+        switch (t) {
+            case START_OBJECT -> {
+                checkDepth(depth, MAX_DEPTH);
+                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                    checkSurrogates(p.currentName());
+                    skip(p, p.nextToken(), depth + 1);
+                }
+            }
+            case START_ARRAY -> {
+                checkDepth(depth, MAX_DEPTH);
+                for (JsonToken v = p.nextToken(); v != JsonToken.END_ARRAY; v = p.nextToken()) {
+                    skip(p, v, depth + 1);
+                }
+            }
+            default -> read(p, t, depth, MAX_DEPTH);
+        }
+    }
+
     /** serde_json's default recursion limit: 128 nested levels fail. */
     static final int MAX_DEPTH = DocumentLimits.MAX_STORED_DEPTH;
 

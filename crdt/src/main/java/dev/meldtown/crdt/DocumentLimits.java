@@ -56,8 +56,8 @@ public record DocumentLimits(int maxDepth, int maxArrayLength, int maxObjectMemb
             throw new IllegalArgumentException("maxDepth must be within 1.." + MAX_READABLE_DEPTH
                     + " (a deeper document's pack would exceed serde_json's recursion limit of " + MAX_STORED_DEPTH + "), got " + maxDepth);
         }
-        if (maxArrayLength < 0 || maxObjectMembers < 0 || maxStringLength < 0 || maxDocumentBytes < 2) {
-            throw new IllegalArgumentException("limits must not be negative (and a document is at least 2 bytes)");
+        if (maxArrayLength < 0 || maxObjectMembers < 0 || maxStringLength < 0 || maxDocumentBytes < 0) {
+            throw new IllegalArgumentException("limits must not be negative");
         }
     }
 

@@ -48,6 +48,7 @@ public final class Replica {
     private final ReplicaStorage storage;
     private final Map<String, DeltaBlock> blocks = new HashMap<>(); // parsed, hash-checked
     private final Map<String, String> corrupt = new TreeMap<>(); // never retried: bad hash or unparsable
+    private final Map<String, String> corruptPacks = new TreeMap<>(); // pack hash -> why it cannot be used
     private final Set<String> applied = new LinkedHashSet<>();
     // Kept up to date as blocks load and apply, so a refresh and anchors() cost the new blocks, not the history.
     private final Set<String> pending = new TreeSet<>(); // loaded, not applied (waiting for a pack or a parent)
@@ -185,6 +186,21 @@ public final class Replica {
         return new RefreshReport(candidates, invalid);
     }
 
+    /**
+     * Stored files that are corrupt (not merely missing): {@code <id>.delta} files that do not hash to their name
+     * or do not parse, and {@code <hash>.pack} files named by a block that do not hash to their name or are not a
+     * pack. Keyed by storage key, with the reason. The blocks that need them are not applied (see
+     * {@link #invalidBlocks()}), so {@link #read()} shows an older state: callers that must not show older data
+     * (the CLI's {@code read}) refuse to when this is not empty. A block waiting for a parent or a pack that was
+     * not stored yet is not corrupt (a meld may be under way) and is not listed here.
+     */
+    public Map<String, String> corruptFiles() {
+        Map<String, String> out = new TreeMap<>();
+        corrupt.forEach((id, why) -> out.put(id + ".delta", why));
+        corruptPacks.forEach((hash, why) -> out.put(hash + ".pack", why));
+        return out;
+    }
+
     /** Blocks present in storage but not applied, with the reason. */
     public Map<String, String> invalidBlocks() {
         Map<String, String> out = new TreeMap<>(corrupt);
@@ -296,6 +312,7 @@ public final class Replica {
             packs.put(hash, Pack.parse(hash, bytes, index));
             return null;
         } catch (CorruptDataException e) {
+            corruptPacks.put(hash, e.getMessage());
             return "invalid pack " + hash + ": " + e.getMessage();
         }
     }
