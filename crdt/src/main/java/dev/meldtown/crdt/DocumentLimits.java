@@ -25,7 +25,8 @@ import java.util.Map;
  *   <li>{@code maxDocumentBytes}: the document's canonical (compact) UTF-8 size, or the size of the text given.</li>
  * </ul>
  *
- * <p>Writers refuse a document beyond any limit with {@link InvalidDocumentException} naming where, before
+ * <p>Writers refuse a document beyond any limit with {@link DocumentLimitException} (an
+ * {@link InvalidDocumentException}) naming where, before
  * anything is staged or written. Readers enforce only the depth (on each stored file): the sizes bind what we
  * write, while a replica written by libmelda-tools (which has no size limits) stays readable whatever its sizes.
  * A document read after a meld may combine objects from several writers, so it can be deeper or larger than any
@@ -65,19 +66,22 @@ public record DocumentLimits(int maxDepth, int maxArrayLength, int maxObjectMemb
      * Parses a document given as JSON text (UTF-8), refusing it before parsing when the text is larger than
      * {@code maxDocumentBytes}, and after parsing when it exceeds another limit.
      *
-     * @throws InvalidDocumentException if the text is not JSON or exceeds a limit
+     * @throws DocumentLimitException if the text exceeds a limit
+     * @throws InvalidDocumentException if the text is not JSON
      */
     public JsonNode parse(byte[] utf8) {
         if (utf8.length > maxDocumentBytes) {
-            throw new InvalidDocumentException("document of " + utf8.length + " bytes exceeds the limit of " + maxDocumentBytes + " bytes");
+            throw new DocumentLimitException("document of " + utf8.length + " bytes exceeds the limit of " + maxDocumentBytes + " bytes");
         }
         JsonNode n;
         try {
             // one level more than allowed, so that check() can name where the document is too deep
             n = CanonicalJson.parse(utf8, maxDepth + 1);
         } catch (CorruptDataException e) {
-            throw new InvalidDocumentException(e.getMessage().contains("nested deeper than")
-                    ? "document nested deeper than " + maxDepth + " levels (the document depth limit)" : e.getMessage());
+            if (e.getMessage().contains("nested deeper than")) {
+                throw new DocumentLimitException("document nested deeper than " + maxDepth + " levels (the document depth limit)");
+            }
+            throw new InvalidDocumentException(e.getMessage());
         }
         check(n);
         return n;
@@ -86,7 +90,7 @@ public record DocumentLimits(int maxDepth, int maxArrayLength, int maxObjectMemb
     /**
      * Checks a parsed document against every limit.
      *
-     * @throws InvalidDocumentException naming the first place that exceeds a limit
+     * @throws DocumentLimitException naming the first place that exceeds a limit
      */
     public void check(JsonNode doc) {
         long[] bytes = {0};
@@ -165,8 +169,8 @@ public record DocumentLimits(int maxDepth, int maxArrayLength, int maxObjectMemb
         }
     }
 
-    private static InvalidDocumentException refused(String what, List<String> path) {
-        return new InvalidDocumentException(what + " at " + describe(path));
+    private static DocumentLimitException refused(String what, List<String> path) {
+        return new DocumentLimitException(what + " at " + describe(path));
     }
 
     /** A JSON-pointer-like path, shortened in the middle when long (a 200-deep path would fill a screen). */

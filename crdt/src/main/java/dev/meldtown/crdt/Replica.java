@@ -49,6 +49,7 @@ public final class Replica {
     private final Map<String, DeltaBlock> blocks = new HashMap<>(); // parsed, hash-checked
     private final Map<String, String> corrupt = new TreeMap<>(); // never retried: bad hash or unparsable
     private final Map<String, String> corruptPacks = new TreeMap<>(); // pack hash -> why it cannot be used
+    private final Map<String, String> whyPending = new HashMap<>(); // loaded, not applied -> why (last refresh)
     private final Set<String> applied = new LinkedHashSet<>();
     // Kept up to date as blocks load and apply, so a refresh and anchors() cost the new blocks, not the history.
     private final Set<String> pending = new TreeSet<>(); // loaded, not applied (waiting for a pack or a parent)
@@ -183,6 +184,12 @@ public final class Replica {
                 invalid.put(e.getKey(), e.getValue());
             }
         }
+        whyPending.keySet().removeIf(applied::contains);
+        invalid.forEach((id, why) -> {
+            if (blocks.containsKey(id)) {
+                whyPending.put(id, why);
+            }
+        });
         return new RefreshReport(candidates, invalid);
     }
 
@@ -206,7 +213,7 @@ public final class Replica {
         Map<String, String> out = new TreeMap<>(corrupt);
         for (String id : blocks.keySet()) {
             if (!applied.contains(id)) {
-                out.putIfAbsent(id, "not applied (missing pack or parent)");
+                out.putIfAbsent(id, whyPending.getOrDefault(id, "not applied (missing pack or parent)"));
             }
         }
         return out;

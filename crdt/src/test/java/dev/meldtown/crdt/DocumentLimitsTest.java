@@ -77,7 +77,7 @@ class DocumentLimitsTest {
         w.commit("t", "first");
         List<String> before = s.list("");
         for (ObjectNode doc : List.of(nested(LIMIT + 1, "k", false), nested(LIMIT + 1, "k\u266D", false), nested(LIMIT + 1, "k", true))) {
-            assertThatThrownBy(() -> w.update(doc)).isInstanceOf(InvalidDocumentException.class)
+            assertThatThrownBy(() -> w.update(doc)).isInstanceOf(DocumentLimitException.class)
                     .hasMessageContaining("nested deeper than 126 levels at /k");
             assertThat(w.hasStagedChanges()).isFalse();
             assertThat(w.commit("t", "nothing")).isEmpty();
@@ -85,7 +85,7 @@ class DocumentLimitsTest {
         // and as text (the CLI's and the convenience API's path), also far beyond the parser's own limit
         for (int depth : new int[] {LIMIT + 1, 200, 5000}) {
             String text = "{\"k\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
-            assertThatThrownBy(() -> w.update(text)).isInstanceOf(InvalidDocumentException.class)
+            assertThatThrownBy(() -> w.update(text)).isInstanceOf(DocumentLimitException.class)
                     .hasMessageContaining("nested deeper than 126 levels");
         }
         assertThat(s.list("")).isEqualTo(before);

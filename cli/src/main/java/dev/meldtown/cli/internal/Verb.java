@@ -97,10 +97,14 @@ public abstract class Verb implements Callable<Integer> {
         out().print('\n');
     }
 
-    /** One line on stderr. */
+    /** Longest error line we print; longer ones are cut (a dependency's message can run to pages). */
+    static final int MAX_ERROR_LINE = 500;
+
+    /** One line on stderr, at most {@link #MAX_ERROR_LINE} characters. */
     protected void error(String message) {
         PrintWriter err = spec.commandLine().getErr();
-        err.print(oneLine(message));
+        String line = oneLine(message);
+        err.print(line.length() <= MAX_ERROR_LINE ? line : line.substring(0, MAX_ERROR_LINE - 1) + "…");
         err.print('\n');
         err.flush();
     }
@@ -158,17 +162,20 @@ public abstract class Verb implements Callable<Integer> {
             if (!Files.isDirectory(root)) {
                 throw new CliError(EXIT_ERROR, prefix() + ": no replica at " + url + ": " + root + " is not a directory");
             }
-            if (s.list("").isEmpty() && !isEmptyDirectory(root)) {
-                String other = flate ? "file://" : "file+flate://";
-                boolean otherKind = !(flate ? base : new FlateStorage(base)).list("").isEmpty();
+            if (!holdsMeldaFiles(s) && !isEmptyDirectory(root)) {
+                boolean otherKind = holdsMeldaFiles(flate ? base : new FlateStorage(base));
                 throw new CliError(EXIT_ERROR, prefix() + ": not a replica: " + root + " holds no " + (flate ? "compressed " : "") + "Melda files"
-                        + (otherKind ? " (it holds a " + (flate ? "plain" : "compressed") + " replica: use " + other + ")" : ""));
+                        + (otherKind ? " (it holds a " + (flate ? "plain replica: use file://" : "compressed replica: use file+flate://") + ")" : ""));
             }
             return;
         }
-        if (s.list("").isEmpty()) {
+        if (s.list(".delta").isEmpty()) {
             throw new CliError(EXIT_ERROR, prefix() + ": no replica at " + url + ": nothing is stored there");
         }
+    }
+
+    private static boolean holdsMeldaFiles(ReplicaStorage s) {
+        return !s.list(".delta").isEmpty() || !s.list(".pack").isEmpty();
     }
 
     private static boolean isEmptyDirectory(Path dir) {
