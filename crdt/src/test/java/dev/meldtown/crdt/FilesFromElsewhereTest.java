@@ -34,7 +34,7 @@ class FilesFromElsewhereTest {
             assertThat(Pack.parse(null, utf8(ok), null).digests()).as(ok).isNotEmpty();
         }
         Pack built = Pack.build(List.of(utf8("{\"x\":\"a{b\"}"), utf8("{\"y\":2}")));
-        assertThat(Pack.parse(built.hash(), built.bytes(), built.indexBytes()).digests()).isEqualTo(built.digests());
+        assertThat(Pack.parse(built.hash(), built.bytes(), built.indexBytes()).digests()).containsExactlyInAnyOrderElementsOf(built.digests());
     }
 
     @Test
