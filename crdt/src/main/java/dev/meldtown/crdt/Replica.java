@@ -478,12 +478,17 @@ public final class Replica {
      * Array descriptors with several leaves are first resolved to their merged order (as Melda does, minus its
      * deadlock, spec §8.2).
      *
-     * @param info free information object ({@code author}, {@code description}), or null
+     * @param info free information object ({@code author}, {@code description}), or null; it is stored inside the
+     *     delta, one level deeper, so it is held to {@link #limits()} like a document
      * @return the new block id, or empty if nothing was staged
+     * @throws DocumentLimitException if {@code info} exceeds the limits (nothing is written; the changes stay staged)
      */
     public Optional<String> commit(ObjectNode info) {
         if (staged.isEmpty()) {
             return Optional.empty();
+        }
+        if (info != null) {
+            limits.check(info);
         }
         for (String id : new ArrayList<>(trees.keySet())) {
             if (id.startsWith("^")) {

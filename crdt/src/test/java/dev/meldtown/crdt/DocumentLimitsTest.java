@@ -92,6 +92,18 @@ class DocumentLimitsTest {
         assertThat(Replica.open(s).read().get("a").intValue()).isEqualTo(1);
     }
 
+    @Test
+    void theCommitInformationIsHeldToTheSameLimitsBecauseItIsStoredInTheDelta() {
+        MemoryStorage s = new MemoryStorage();
+        Replica w = Replica.open(s);
+        w.update(TestDocs.obj("{'a':1}"));
+        assertThatThrownBy(() -> w.commit(nested(LIMIT + 1, "k", false))).isInstanceOf(DocumentLimitException.class)
+                .hasMessageContaining("nested deeper than 126 levels");
+        assertThat(s.list("")).isEmpty();
+        String block = w.commit(nested(LIMIT, "k", false)).orElseThrow();
+        assertThat(Replica.open(s).block(block).info().get("k")).isNotNull();
+    }
+
     @Property(tries = 60)
     void acceptedIffWithinTheDepthLimitAndAcceptedMeansReadable(@ForAll @IntRange(min = 1, max = 140) int depth,
             @ForAll boolean arrays, @ForAll boolean flat) {
