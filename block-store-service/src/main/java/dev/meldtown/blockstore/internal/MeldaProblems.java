@@ -1,6 +1,7 @@
 package dev.meldtown.blockstore.internal;
 
 import dev.meldtown.crdt.CorruptDataException;
+import dev.meldtown.crdt.DocumentLimitException;
 import dev.meldtown.crdt.InvalidDocumentException;
 import dev.meldtown.crdt.InvalidRevisionException;
 import dev.meldtown.crdt.MeldaException;
@@ -21,6 +22,9 @@ public class MeldaProblems {
         }
         if (e instanceof InvalidRevisionException) {
             return Problem.response(422, "invalid-revision", "Invalid revision", e.getMessage());
+        }
+        if (e instanceof DocumentLimitException) { // crdt DocumentLimits: refused before anything is written
+            return Problem.response(400, "document-limit", "Document exceeds a limit", e.getMessage());
         }
         if (e instanceof InvalidDocumentException) {
             return Problem.response(422, "invalid-document", "Invalid document", e.getMessage());
