@@ -16,6 +16,8 @@ service=$(basename "$module")
 image="localhost/meldtown/$service:$tag"
 app="$module/target/quarkus-app"
 archive="$module/target/image/$service.tar"
+# The project's licence (LICENSE; the root pom names it too), as an SPDX identifier.
+LICENSE=Apache-2.0
 
 started=$SECONDS
 [ -s "$app/quarkus-run.jar" ] || die "$app/quarkus-run.jar is missing: package $service first (./mvnw -Pimages package)"
@@ -24,14 +26,23 @@ if [ "$base" = "$DEFAULT_BASE" ]; then
   # The project's own base: (re)build it when missing or stale; a second when it is up to date.
   bash "$MELDTOWN_ROOT/scripts/install/base-image.sh"
 fi
+grep -q "Apache License" "$MELDTOWN_ROOT/LICENSE" && grep -q "Version 2.0" "$MELDTOWN_ROOT/LICENSE" \
+  || die "LICENSE is no longer Apache-2.0: update LICENSE= in images/build.sh"
 revision=$(git -C "$MELDTOWN_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 previous=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 
 t=$SECONDS
 podman build --quiet --pull=missing --layers \
   -f "$MELDTOWN_ROOT/images/Containerfile" \
-  --build-arg "BASE=$base" --build-arg "SERVICE=$service" --build-arg "VERSION=$tag" \
-  --build-arg "REVISION=$revision" --build-arg "SOURCE=$source_url" \
+  --build-arg "BASE=$base" \
+  --label "org.opencontainers.image.title=$service" \
+  --label "org.opencontainers.image.description=Meldtown $service (Quarkus fast-jar)" \
+  --label "org.opencontainers.image.version=$tag" \
+  --label "org.opencontainers.image.revision=$revision" \
+  --label "org.opencontainers.image.source=$source_url" \
+  --label "org.opencontainers.image.licenses=$LICENSE" \
+  --label "org.opencontainers.image.vendor=Meldtown" \
+  --label "org.opencontainers.image.base.name=$base" \
   -t "$image" "$app" >/dev/null
 log "image $image built from $base in $((SECONDS - t)) s"
 
