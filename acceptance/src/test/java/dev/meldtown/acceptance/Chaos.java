@@ -419,7 +419,7 @@ final class Chaos {
     /** Every record of a topic, from the beginning to its current end. */
     private List<ConsumerRecord<String, String>> events(String topic) {
         Properties p = new Properties();
-        p.putAll(stack.kafkaClientConfig());
+        p.putAll(stack.kafkaClient());
         p.put("key.deserializer", StringDeserializer.class.getName());
         p.put("value.deserializer", StringDeserializer.class.getName());
         List<ConsumerRecord<String, String>> out = new ArrayList<>();

@@ -70,21 +70,9 @@ final class LocalStack {
         return stackEnv.get(key);
     }
 
-    /**
-     * What a Kafka client of this stack needs: the bootstrap servers, plus the SASL settings when the stack's env names
-     * any (keys {@code KAFKA_SECURITY_PROTOCOL}, {@code KAFKA_SASL_MECHANISM}, {@code KAFKA_USERNAME}, {@code KAFKA_PASSWORD}).
-     */
-    Map<String, Object> kafkaClientConfig() {
-        Map<String, Object> config = new HashMap<>();
-        config.put("bootstrap.servers", get("KAFKA_BOOTSTRAP"));
-        String protocol = stackEnv.get("KAFKA_SECURITY_PROTOCOL");
-        if (protocol != null && !protocol.equals("PLAINTEXT")) {
-            config.put("security.protocol", protocol);
-            config.put("sasl.mechanism", stackEnv.getOrDefault("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512"));
-            config.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                    + stackEnv.get("KAFKA_USERNAME") + "\" password=\"" + stackEnv.get("KAFKA_PASSWORD") + "\";");
-        }
-        return config;
+    /** Settings for a Kafka client of this stack: its bootstrap servers and SASL/SCRAM credentials. */
+    Map<String, Object> kafkaClient() {
+        return StackEnv.kafkaClientConfig(stackEnv);
     }
 
     Processes.Result stack(String... args) {
@@ -170,7 +158,8 @@ final class LocalStack {
                 ROOT.resolve(service + "/target/quarkus-app/quarkus-run.jar").toString())
                 .directory(ROOT.resolve(service).toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(Map.of("KAFKA_BOOTSTRAP", get("KAFKA_BOOTSTRAP"), "S3_ENDPOINT", get("S3_ENDPOINT"),
+        pb.environment().putAll(StackEnv.kafkaServiceEnv(stackEnv));
+        pb.environment().putAll(Map.of("S3_ENDPOINT", get("S3_ENDPOINT"),
                 "S3_BUCKET", get("S3_BUCKET"), "S3_ACCESS_KEY", get("S3_ACCESS_KEY"), "S3_SECRET_KEY", get("S3_SECRET_KEY"),
                 "HTTP_PORT", String.valueOf(port), "MELDTOWN_JWT_PUBLIC_KEY", get("JWT_PUBLIC_KEY_FILE"),
                 "MELDTOWN_SYNC_SECRET_KEY", Files.readString(dir.resolve("secrets/sync-passwords-key")).trim()));
