@@ -47,7 +47,7 @@ public final class CachedProbe implements AutoCloseable {
         var builder = HealthCheckResponse.named(name);
         long since = runningSince;
         Result result = last;
-        if (since != 0 && System.nanoTime() - since > answerWithin.toNanos()) {
+        if (since != 0 && (result == null || System.nanoTime() - since > answerWithin.toNanos())) {
             return builder.down().withData("error", "no answer within " + answerWithin.toMillis() + " ms (asked "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since) + " ms ago)").build();
         }
