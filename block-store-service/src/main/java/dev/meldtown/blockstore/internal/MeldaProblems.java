@@ -6,6 +6,8 @@ import dev.meldtown.crdt.InvalidDocumentException;
 import dev.meldtown.crdt.InvalidRevisionException;
 import dev.meldtown.crdt.MeldaException;
 import dev.meldtown.crdt.UnknownObjectException;
+import dev.meldtown.service.DependencyUnavailableException;
+import dev.meldtown.service.Outages;
 import dev.meldtown.service.Problem;
 import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
@@ -33,7 +35,8 @@ public class MeldaProblems {
             LOG.warn("corrupt replica data", e);
             return Problem.response(500, "corrupt-data", "Corrupt replica data", e.getMessage());
         }
-        LOG.error("storage failure", e);
-        return Problem.response(503, "storage-unavailable", "Service Unavailable", e.getMessage());
+        DependencyUnavailableException outage = Outages.unavailable(e);
+        LOG.warn("storage failure", e);
+        return Problem.of(outage != null ? outage : new DependencyUnavailableException("storage", e.getMessage(), e));
     }
 }
