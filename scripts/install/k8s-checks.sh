@@ -65,7 +65,7 @@ if [ ! -f "$crds/.prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" ]; then
   chmod 644 "$crds"/monitoring.coreos.com_*.yaml
   touch "$crds/.prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
 fi
-if [ ! -f "$crds/.strimzi-$STRIMZI_VERSION" ]; then
+if [ ! -f "$crds/.strimzi-$STRIMZI_VERSION" ] || [ ! -s "$crds/strimzi-kafkausers.yaml" ]; then
   t=$SECONDS
   gen="$K8S_CHECKS/strimzi-$STRIMZI_VERSION"
   mkdir -p "$gen"
@@ -87,8 +87,9 @@ POM
     --crd-api-version v1 --api-versions v1beta2 --storage-version v1beta2 \
     io.strimzi.api.kafka.model.kafka.Kafka="$crds/strimzi-kafkas.yaml" \
     io.strimzi.api.kafka.model.nodepool.KafkaNodePool="$crds/strimzi-kafkanodepools.yaml" \
-    io.strimzi.api.kafka.model.topic.KafkaTopic="$crds/strimzi-kafkatopics.yaml" 2>/dev/null
-  for f in kafkas kafkanodepools kafkatopics; do [ -s "$crds/strimzi-$f.yaml" ] || die "Strimzi CRD $f was not generated"; done
+    io.strimzi.api.kafka.model.topic.KafkaTopic="$crds/strimzi-kafkatopics.yaml" \
+    io.strimzi.api.kafka.model.user.KafkaUser="$crds/strimzi-kafkausers.yaml" 2>/dev/null
+  for f in kafkas kafkanodepools kafkatopics kafkausers; do [ -s "$crds/strimzi-$f.yaml" ] || die "Strimzi CRD $f was not generated"; done
   touch "$crds/.strimzi-$STRIMZI_VERSION"
   log "Strimzi CRDs generated in $((SECONDS - t)) s"
 fi
