@@ -7,8 +7,8 @@
 #   kube-score   kube-score on both renders, ignoring deploy/helm/checks/kube-score-skips.txt
 #   scripts      the dev Kafka StatefulSet's start script and the setup Job's topic script (dev values, SASL/SCRAM)
 #                run outside Kubernetes against each other on loopback ports: the broker formats with the user,
-#                the Job authenticates and creates the topics; a wrong password is refused, and a restart with
-#                another password stops with a message
+#                the Job authenticates and creates the topics; its client settings carry a password with " and \;
+#                a wrong password is refused, and a restart with another password stops with a message
 #   up           the control plane (scripts/k8s/control-plane.sh up) and the CRDs (KEDA, prometheus-operator, Strimzi)
 #   install      helm install (dev values) into namespace meldtown, labelled Pod Security restricted; no warning allowed;
 #                the hook Job and test pods created for real too (there is no node to run them)
@@ -160,6 +160,19 @@ PY
   java -cp "$K8S_CHECKS/kafka-tools-$KAFKA_VERSION/libs/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" \
     --command-config "$dir/tmp/kafka-client.properties" --list > "$dir/list.out" 2>&1 || { cat "$dir/list.out" >&2; die "listing the topics failed"; }
   echo "topics on the broker: $(grep -v -e '^__' -e '^SLF4J' "$dir/list.out" | sort | paste -sd' ' -)"
+  # (the properties file the Job wrote for meldtown authenticates the admin call)
+  # A password with a quote and a backslash (an external cluster's Secret may hold one): the Job's quoting lets it in.
+  local odd='odd"pass\word'
+  java -cp "$K8S_CHECKS/kafka-tools-$KAFKA_VERSION/libs/*" org.apache.kafka.tools.ConfigCommand --bootstrap-server "127.0.0.1:$port" \
+    --command-config "$dir/tmp/kafka-client.properties" --alter --entity-type users --entity-name odd-user \
+    --add-config "SCRAM-SHA-512=[password=$odd]" > "$dir/odd-user.out" 2>&1 || { cat "$dir/odd-user.out" >&2; die "adding a SCRAM user failed"; }
+  # the Job's settings part only (what precedes topic()), then one authenticated call with the file it wrote
+  env "${client_env[@]}" KAFKA_USERNAME=odd-user KAFKA_PASSWORD="$odd" bash -ec "$(sed '/^topic() {/,$d' "$dir/topics.sh")"
+  java -cp "$K8S_CHECKS/kafka-tools-$KAFKA_VERSION/libs/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" \
+    --command-config "$dir/tmp/kafka-client.properties" --list > "$dir/odd.out" 2>&1 \
+    || { cat "$dir/odd.out" >&2; die "the Job's client settings failed with a password holding \" and \\"; }
+  grep -q "^meldtown.blocks$" "$dir/odd.out" || { cat "$dir/odd.out" >&2; die "odd-user listed no topics"; }
+  echo "a password with \" and \\ authenticates through the Job's client settings"
   if env "${client_env[@]}" KAFKA_PASSWORD="wrong-$pw" bash -ec "$(cat "$dir/topics.sh")" > "$dir/wrong.out" 2>&1; then
     die "the topic script succeeded with a wrong password"
   fi

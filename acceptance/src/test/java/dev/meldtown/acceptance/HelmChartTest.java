@@ -470,6 +470,7 @@ class HelmChartTest {
         String out = step("scripts");
         assertThat(out).contains("topics ready")
                 .contains("topics on the broker: " + String.join(" ", Topics.BLOCKS, Topics.MERGES, Topics.MERGES_DLQ, Topics.SYNCS))
+                .contains("a password with \" and \\ authenticates through the Job's client settings")
                 .contains("wrong password refused: Authentication failed")
                 .contains("restart with another password: this log dir was formatted without the SCRAM user meldtown or with another password");
     }
