@@ -8,6 +8,7 @@
 #                io.strimzi:crd-generator) from its API classes (io.strimzi:api): the way Strimzi's build makes the
 #                CRDs it releases. Strimzi publishes no CRD YAML to a registry we reach; the generator is served up
 #                to 0.45.0, so both are pinned there.
+#   kafka-tools-<version>/libs   org.apache.kafka:kafka-tools (TopicCommand) and its runtime dependencies
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
 
@@ -65,7 +66,7 @@ if [ ! -f "$crds/.prometheus-operator-$PROMETHEUS_OPERATOR_VERSION" ]; then
   chmod 644 "$crds"/monitoring.coreos.com_*.yaml
   touch "$crds/.prometheus-operator-$PROMETHEUS_OPERATOR_VERSION"
 fi
-if [ ! -f "$crds/.strimzi-$STRIMZI_VERSION" ]; then
+if [ ! -f "$crds/.strimzi-$STRIMZI_VERSION" ] || [ ! -s "$crds/strimzi-kafkausers.yaml" ]; then
   t=$SECONDS
   gen="$K8S_CHECKS/strimzi-$STRIMZI_VERSION"
   mkdir -p "$gen"
@@ -87,9 +88,31 @@ POM
     --crd-api-version v1 --api-versions v1beta2 --storage-version v1beta2 \
     io.strimzi.api.kafka.model.kafka.Kafka="$crds/strimzi-kafkas.yaml" \
     io.strimzi.api.kafka.model.nodepool.KafkaNodePool="$crds/strimzi-kafkanodepools.yaml" \
-    io.strimzi.api.kafka.model.topic.KafkaTopic="$crds/strimzi-kafkatopics.yaml" 2>/dev/null
-  for f in kafkas kafkanodepools kafkatopics; do [ -s "$crds/strimzi-$f.yaml" ] || die "Strimzi CRD $f was not generated"; done
+    io.strimzi.api.kafka.model.topic.KafkaTopic="$crds/strimzi-kafkatopics.yaml" \
+    io.strimzi.api.kafka.model.user.KafkaUser="$crds/strimzi-kafkausers.yaml" 2>/dev/null
+  for f in kafkas kafkanodepools kafkatopics kafkausers; do [ -s "$crds/strimzi-$f.yaml" ] || die "Strimzi CRD $f was not generated"; done
   touch "$crds/.strimzi-$STRIMZI_VERSION"
   log "Strimzi CRDs generated in $((SECONDS - t)) s"
 fi
+# ---- Kafka's TopicCommand (org.apache.kafka:kafka-tools), as in the chart's tools image: chart-checks' `scripts` step
+# runs the setup Job's topic script with it (beside the broker jars of scripts/install/kafka.sh).
+tools="$K8S_CHECKS/kafka-tools-$KAFKA_VERSION"
+if [ ! -f "$tools/.complete" ]; then
+  mkdir -p "$tools"
+  cat > "$tools/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.meldtown.tools</groupId><artifactId>kafka-tools</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$KAFKA_VERSION</version></dependency>
+  </dependencies>
+</project>
+POM
+  rm -rf "$tools/libs"
+  "$MELDTOWN_ROOT/mvnw" -q -B -f "$tools/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tools/libs"
+  ls "$tools"/libs/kafka-tools-*.jar >/dev/null || die "kafka-tools was not downloaded"
+  touch "$tools/.complete"
+fi
+
 log "k8s checks ready in $K8S_CHECKS ($(ls "$crds"/*.yaml | wc -l) CRDs) in $((SECONDS - t0)) s"

@@ -5,6 +5,10 @@
 #   validate     kubernetes-validate --strict on both renders (custom resources: see crs)
 #   checkov      checkov on both renders, skipping deploy/helm/checks/checkov-skips.txt
 #   kube-score   kube-score on both renders, ignoring deploy/helm/checks/kube-score-skips.txt
+#   scripts      the dev Kafka StatefulSet's start script and the setup Job's topic script (dev values, SASL/SCRAM)
+#                run outside Kubernetes against each other on loopback ports: the broker formats with the user,
+#                the Job authenticates and creates the topics; its client settings carry a password with " and \;
+#                a wrong password is refused, and a restart with another password stops with a message
 #   up           the control plane (scripts/k8s/control-plane.sh up) and the CRDs (KEDA, prometheus-operator, Strimzi)
 #   install      helm install (dev values) into namespace meldtown, labelled Pod Security restricted; no warning allowed;
 #                the hook Job and test pods created for real too (there is no node to run them)
@@ -111,6 +115,77 @@ step_up() {
   log "CRDs established: $(kc get crd -o name | wc -l)"
 }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+step_scripts() {
+  mapfile -t dev < <(dev_args)
+  local dir="$OUT/scripts" port ctl pw="dev-only-kafka-password" i
+  rm -rf "$dir"; mkdir -p "$dir/var" "$dir/tmp"
+  [ -d "$KAFKA_DIR/libs" ] || die "no Kafka in $KAFKA_DIR: run scripts/install/kafka.sh"
+  port=$(free_port); ctl=$(free_port)
+  "$HELM" template meldtown "$CHART" --namespace meldtown "${dev[@]}" \
+    --show-only templates/kafka.yaml --show-only templates/setup-job.yaml > "$dir/rendered.yaml"
+  # The pod's paths and ports, moved to this directory and free loopback ports; nothing else of the scripts changes.
+  # The broker runs on scripts/install/kafka.sh's jars, the Job's TopicCommand on kafka-tools' (the image has both).
+  [ -f "$K8S_CHECKS/kafka-tools-$KAFKA_VERSION/.complete" ] || die "no kafka-tools: run scripts/install/k8s-checks.sh"
+  "$K8S_CHECKS/venv/bin/python" - "$dir" "$port" "$ctl" "$KAFKA_DIR/libs" "$K8S_CHECKS/kafka-tools-$KAFKA_VERSION/libs" <<'PY'
+import sys, yaml
+d, port, ctl, broker_libs, tools_libs = sys.argv[1:]
+docs = {x["kind"]: x for x in yaml.safe_load_all(open(d + "/rendered.yaml")) if x}
+def moved(s, libs):
+    for a, b in [("/tmp/", d + "/tmp/"), ("0.0.0.0:9092", "127.0.0.1:" + port), ("0.0.0.0:9093", "127.0.0.1:" + ctl),
+                 ("127.0.0.1:9093", "127.0.0.1:" + ctl), ("meldtown-kafka:9092", "127.0.0.1:" + port), ("/var/lib/kafka", d + "/var"),
+                 ("/opt/kafka/libs", libs), ("-Xmx512m -Xms512m", "-Xmx384m -Xms384m")]:
+        s = s.replace(a, b)
+    return s
+broker = docs["StatefulSet"]["spec"]["template"]["spec"]["containers"][0]["command"][2]
+job = docs["Job"]["spec"]["template"]["spec"]["containers"][0]["command"][2]
+kafka_part = job[job.index("# The SASL client settings"):]  # the bucket part before it needs S3 (covered by install)
+open(d + "/broker.sh", "w").write(moved(broker, broker_libs))
+open(d + "/topics.sh", "w").write(moved(kafka_part, tools_libs))
+PY
+  grep -q -- '--add-scram' "$dir/broker.sh" || die "the dev broker script does not create the SCRAM user"
+  grep -q -- '--command-config' "$dir/topics.sh" || die "the setup Job does not pass --command-config"
+  BROKER_PID=""
+  broker() { KAFKA_USERNAME=meldtown KAFKA_PASSWORD="$1" sh -ec "$(cat "$dir/broker.sh")" >> "$dir/broker.log" 2>&1 & BROKER_PID=$!; }
+  stop() { if [ -n "$BROKER_PID" ]; then kill "$BROKER_PID" 2>/dev/null || true; wait "$BROKER_PID" 2>/dev/null || true; fi; BROKER_PID=""; }
+  trap stop EXIT
+  client_env=(KAFKA_BOOTSTRAP="127.0.0.1:$port" KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT KAFKA_SASL_MECHANISM=SCRAM-SHA-512 KAFKA_USERNAME=meldtown)
+  broker "$pw"
+  for i in $(seq 1 60); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 1; done
+  [ "$i" != 60 ] || { cat "$dir/broker.log" >&2; die "the dev broker did not start"; }
+  env "${client_env[@]}" KAFKA_PASSWORD="$pw" bash -ec "$(cat "$dir/topics.sh")" > "$dir/topics.out" 2>&1 \
+    || { cat "$dir/topics.out" "$dir/broker.log" >&2; die "the setup Job's topic script failed against the SASL broker"; }
+  grep -v -e '^SLF4J' -e '^WARNING: Due to limitations' "$dir/topics.out"
+  java -cp "$K8S_CHECKS/kafka-tools-$KAFKA_VERSION/libs/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" \
+    --command-config "$dir/tmp/kafka-client.properties" --list > "$dir/list.out" 2>&1 || { cat "$dir/list.out" >&2; die "listing the topics failed"; }
+  echo "topics on the broker: $(grep -v -e '^__' -e '^SLF4J' "$dir/list.out" | sort | paste -sd' ' -)"
+  # (the properties file the Job wrote for meldtown authenticates the admin call)
+  # A password with a quote and a backslash (an external cluster's Secret may hold one): the Job's quoting lets it in.
+  local odd='odd"pass\word'
+  java -cp "$K8S_CHECKS/kafka-tools-$KAFKA_VERSION/libs/*" org.apache.kafka.tools.ConfigCommand --bootstrap-server "127.0.0.1:$port" \
+    --command-config "$dir/tmp/kafka-client.properties" --alter --entity-type users --entity-name odd-user \
+    --add-config "SCRAM-SHA-512=[password=$odd]" > "$dir/odd-user.out" 2>&1 || { cat "$dir/odd-user.out" >&2; die "adding a SCRAM user failed"; }
+  # the Job's settings part only (what precedes topic()), then one authenticated call with the file it wrote
+  env "${client_env[@]}" KAFKA_USERNAME=odd-user KAFKA_PASSWORD="$odd" bash -ec "$(sed '/^topic() {/,$d' "$dir/topics.sh")"
+  java -cp "$K8S_CHECKS/kafka-tools-$KAFKA_VERSION/libs/*" org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" \
+    --command-config "$dir/tmp/kafka-client.properties" --list > "$dir/odd.out" 2>&1 \
+    || { cat "$dir/odd.out" >&2; die "the Job's client settings failed with a password holding \" and \\"; }
+  grep -q "^meldtown.blocks$" "$dir/odd.out" || { cat "$dir/odd.out" >&2; die "odd-user listed no topics"; }
+  echo "a password with \" and \\ authenticates through the Job's client settings"
+  if env "${client_env[@]}" KAFKA_PASSWORD="wrong-$pw" bash -ec "$(cat "$dir/topics.sh")" > "$dir/wrong.out" 2>&1; then
+    die "the topic script succeeded with a wrong password"
+  fi
+  grep -q 'SaslAuthenticationException\|Authentication failed' "$dir/wrong.out" || { cat "$dir/wrong.out" >&2; die "a wrong password failed for another reason"; }
+  echo "wrong password refused: $(grep -o 'Authentication failed[^.]*' "$dir/wrong.out" | head -1)"
+  stop
+  if KAFKA_USERNAME=meldtown KAFKA_PASSWORD="other-$pw" sh -ec "$(cat "$dir/broker.sh")" > "$dir/restart.out" 2>&1; then
+    die "the dev broker started with another password on a log dir formatted for the first"
+  fi
+  echo "restart with another password: $(cat "$dir/restart.out")"
+  trap - EXIT
+}
+
 restricted_namespace() { # name
   kc create namespace "$1" --dry-run=client -o yaml | kc apply -f - >/dev/null
   kc label --overwrite namespace "$1" pod-security.kubernetes.io/enforce=restricted \
@@ -163,7 +238,7 @@ step_crs() {
       die "the KafkaTopic CRD accepted $bad"
     fi
   done
-  kc get -n meldtown-prod kafkas.kafka.strimzi.io,kafkanodepools.kafka.strimzi.io,kafkatopics.kafka.strimzi.io,scaledobjects.keda.sh,servicemonitors.monitoring.coreos.com,prometheusrules.monitoring.coreos.com,ingresses,deployments \
+  kc get -n meldtown-prod kafkas.kafka.strimzi.io,kafkanodepools.kafka.strimzi.io,kafkatopics.kafka.strimzi.io,kafkausers.kafka.strimzi.io,scaledobjects.keda.sh,triggerauthentications.keda.sh,servicemonitors.monitoring.coreos.com,prometheusrules.monitoring.coreos.com,ingresses,deployments \
     -o name | tee "$OUT/stored-prod.txt"
 }
 
@@ -189,13 +264,14 @@ step_upgrade() {
 
 step_down() { bash "$MELDTOWN_ROOT/scripts/k8s/control-plane.sh" down; }
 
-[ $# -eq 1 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,20p' "$0" >&2; exit 2; }
 [ -x "$HELM" ] || die "no helm in $KUBE_BIN: run scripts/install/kube.sh"
 t0=$SECONDS
 case "$1" in
   lint) step_lint ;;
   template) step_template ;;
   validate) step_validate ;;
+  scripts) step_scripts ;;
   checkov) step_checkov ;;
   kube-score) step_kube_score ;;
   up) step_up ;;

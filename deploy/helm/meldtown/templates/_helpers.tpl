@@ -52,7 +52,7 @@ app.kubernetes.io/part-of: meldtown
 {{- if .Values.kafka.dev.enabled -}}
 {{- printf "%s:9092" (include "meldtown.componentName" (dict "root" . "name" "kafka")) -}}
 {{- else if .Values.kafka.strimzi.enabled -}}
-{{- printf "%s-kafka-bootstrap:9092" .Values.kafka.strimzi.clusterName -}}
+{{- printf "%s-kafka-bootstrap:%s" .Values.kafka.strimzi.clusterName (ternary "9093" "9092" (eq (include "meldtown.kafkaProtocol" .) "SASL_SSL")) -}}
 {{- else -}}
 {{- .Values.kafka.bootstrap -}}
 {{- end -}}
@@ -81,6 +81,70 @@ app.kubernetes.io/part-of: meldtown
 {{- end -}}
 {{- define "meldtown.testTokenSecret" -}}
 {{- .Values.tests.existingTokenSecret | default (printf "%s-test-token" (include "meldtown.fullname" .)) -}}
+{{- end -}}
+
+{{/* Kafka client security (kafka.sasl). */}}
+{{- define "meldtown.kafkaProtocol" -}}
+{{- if .Values.kafka.sasl.enabled -}}{{ .Values.kafka.sasl.protocol }}{{- else -}}PLAINTEXT{{- end -}}
+{{- end -}}
+{{/* The Secret and key holding the SASL password: Strimzi's user Secret, the operator's, or the chart's. */}}
+{{- define "meldtown.kafkaPasswordSecret" -}}
+{{- $s := .Values.kafka.sasl -}}
+{{- if .Values.kafka.strimzi.enabled -}}{{ $s.username }}
+{{- else -}}{{ $s.existingSecret | default (printf "%s-kafka" (include "meldtown.fullname" .)) }}
+{{- end -}}
+{{- end -}}
+{{- define "meldtown.kafkaPasswordKey" -}}
+{{- if .Values.kafka.strimzi.enabled -}}password{{- else -}}{{ .Values.kafka.sasl.passwordKey }}{{- end -}}
+{{- end -}}
+{{/* The Secret with the brokers' CA (SASL_SSL only); empty: the JVM's default CAs. */}}
+{{- define "meldtown.kafkaCaSecret" -}}
+{{- $s := .Values.kafka.sasl -}}
+{{- if and $s.enabled (eq $s.protocol "SASL_SSL") -}}
+{{- if $s.caSecret -}}{{ $s.caSecret }}
+{{- else if .Values.kafka.strimzi.enabled -}}{{ printf "%s-cluster-ca-cert" .Values.kafka.strimzi.clusterName }}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{/* Environment of a Kafka client container (docs/kafka-security.md); the password only as a secretKeyRef. */}}
+{{- define "meldtown.kafkaClientEnv" -}}
+{{- $s := .Values.kafka.sasl -}}
+{{- if $s.enabled }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ $s.protocol | quote }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ $s.mechanism | quote }}
+- name: KAFKA_USERNAME
+  value: {{ $s.username | quote }}
+- name: KAFKA_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "meldtown.kafkaPasswordSecret" . }}
+      key: {{ include "meldtown.kafkaPasswordKey" . }}
+{{- if include "meldtown.kafkaCaSecret" . }}
+- name: KAFKA_SSL_TRUSTSTORE_TYPE
+  value: PEM
+- name: KAFKA_SSL_TRUSTSTORE_LOCATION
+  value: /etc/meldtown/kafka-ca/ca.crt
+{{- end }}
+{{- end }}
+{{- end -}}
+{{- define "meldtown.kafkaCaMount" -}}
+{{- if include "meldtown.kafkaCaSecret" . }}
+- name: kafka-ca
+  mountPath: /etc/meldtown/kafka-ca
+  readOnly: true
+{{- end }}
+{{- end -}}
+{{- define "meldtown.kafkaCaVolume" -}}
+{{- with include "meldtown.kafkaCaSecret" . }}
+- name: kafka-ca
+  secret:
+    secretName: {{ . }}
+    items:
+      - key: {{ $.Values.kafka.sasl.caKey }}
+        path: ca.crt
+{{- end }}
 {{- end -}}
 
 {{/* Every required setting, each failing with the value to set. Included by the ConfigMap. */}}
@@ -119,6 +183,27 @@ app.kubernetes.io/part-of: meldtown
 {{- if and (not $v.mergeService.keda.enabled) (gt (int $v.mergeService.replicaCount) (int $v.kafka.topics.partitions)) -}}
 {{- fail (printf "mergeService.replicaCount (%d) exceeds kafka.topics.partitions (%d): the extra replicas would own no partition" (int $v.mergeService.replicaCount) (int $v.kafka.topics.partitions)) -}}
 {{- end -}}
+{{- $sasl := $v.kafka.sasl -}}
+{{- if $sasl.enabled -}}
+{{- if and (not $v.kafka.strimzi.enabled) (not $sasl.password) (not $sasl.existingSecret) -}}
+{{- fail "kafka.sasl.password or kafka.sasl.existingSecret is required when kafka.sasl.enabled=true (with kafka.strimzi.enabled the KafkaUser's Secret holds it)" -}}
+{{- end -}}
+{{- if and $v.kafka.dev.enabled (ne $sasl.protocol "SASL_PLAINTEXT") -}}
+{{- fail "kafka.sasl.protocol must be SASL_PLAINTEXT with kafka.dev.enabled: the development broker has no TLS listener" -}}
+{{- end -}}
+{{- if and $v.kafka.dev.enabled (not (regexMatch "^[A-Za-z0-9._~-]+$" $sasl.username)) -}}
+{{- fail "kafka.sasl.username of the development broker may hold only letters, digits and . _ ~ -" -}}
+{{- end -}}
+{{- if and $v.kafka.dev.enabled $sasl.password (not (regexMatch "^[A-Za-z0-9._~-]+$" $sasl.password)) -}}
+{{- fail "kafka.sasl.password of the development broker may hold only letters, digits and . _ ~ - (kafka-storage format --add-scram takes it unquoted)" -}}
+{{- end -}}
+{{- if and $v.kafka.strimzi.enabled (ne $sasl.mechanism "SCRAM-SHA-512") -}}
+{{- fail "kafka.sasl.mechanism must be SCRAM-SHA-512 with kafka.strimzi.enabled: Strimzi's scram-sha-512 authentication" -}}
+{{- end -}}
+{{- if and $v.kafka.strimzi.enabled (not (regexMatch "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" $sasl.username)) -}}
+{{- fail "kafka.sasl.username is also the KafkaUser's name with kafka.strimzi.enabled: lower-case letters, digits, . and -" -}}
+{{- end -}}
+{{- end -}}
 {{- if and $v.tests.enabled (not $v.tests.token) (not $v.tests.existingTokenSecret) -}}
 {{- fail "tests.token or tests.existingTokenSecret is required when tests.enabled=true: a writer token for tests.tenant signed by the deployment's key (or set tests.enabled=false)" -}}
 {{- end -}}
@@ -126,7 +211,7 @@ app.kubernetes.io/part-of: meldtown
 
 {{/* Checksum of everything the services read from the chart's ConfigMap and Secrets: a change rolls the pods. */}}
 {{- define "meldtown.configChecksum" -}}
-{{- $parts := list (include (print .Template.BasePath "/configmap.yaml") .) (include (print .Template.BasePath "/secrets.yaml") .) .Values.jwt.existingSecret .Values.s3.existingSecret .Values.sync.existingSecret .Values.kafka.existingSecret -}}
+{{- $parts := list (include (print .Template.BasePath "/configmap.yaml") .) (include (print .Template.BasePath "/secrets.yaml") .) .Values.jwt.existingSecret .Values.s3.existingSecret .Values.sync.existingSecret .Values.kafka.existingSecret .Values.kafka.sasl.existingSecret -}}
 {{- join "\n---\n" $parts | sha256sum -}}
 {{- end -}}
 

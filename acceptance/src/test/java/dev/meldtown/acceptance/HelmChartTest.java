@@ -253,6 +253,200 @@ class HelmChartTest {
     }
 
     @Test
+    @Order(3)
+    void everyKafkaClientAuthenticatesWithScramAndReadsThePasswordFromASecret() throws Exception {
+        for (String values : List.of("dev", "prod")) {
+            List<JsonNode> docs = documents(values);
+            String rendered = Files.readString(OUT.resolve(values + ".yaml"));
+            for (String service : SERVICES) {
+                JsonNode deployment = find(docs, "Deployment", "meldtown-" + service);
+                JsonNode c = deployment.at("/spec/template/spec/containers/0");
+                String what = values + " " + service;
+                assertThat(env(c, "KAFKA_SECURITY_PROTOCOL").path("value").asText()).as(what)
+                        .isEqualTo(values.equals("dev") ? "SASL_PLAINTEXT" : "SASL_SSL");
+                assertThat(env(c, "KAFKA_SASL_MECHANISM").path("value").asText()).as(what).isEqualTo("SCRAM-SHA-512");
+                assertThat(env(c, "KAFKA_USERNAME").path("value").asText()).as(what).isEqualTo("meldtown");
+                JsonNode password = env(c, "KAFKA_PASSWORD");
+                assertThat(password.has("value")).as(what + ": no inline password").isFalse();
+                assertPasswordSecretExists(docs, password.at("/valueFrom/secretKeyRef"), what);
+            }
+            // the password is nowhere in the rendered objects in clear text (dev: only base64 in its Secret)
+            if (values.equals("dev")) {
+                String devPassword = YAML.readTree(CHART.resolve("values-dev.yaml").toFile()).at("/kafka/sasl/password").asText();
+                assertThat(devPassword).isNotEmpty();
+                assertThat(rendered).doesNotContain(devPassword);
+                JsonNode secret = find(docs, "Secret", "meldtown-kafka");
+                assertThat(new String(java.util.Base64.getDecoder().decode(secret.at("/data/KAFKA_PASSWORD").asText()))).isEqualTo(devPassword);
+                // the development broker creates its SCRAM user from the same Secret
+                JsonNode broker = find(docs, "StatefulSet", "meldtown-kafka").at("/spec/template/spec/containers/0");
+                assertThat(env(broker, "KAFKA_PASSWORD").at("/valueFrom/secretKeyRef"))
+                        .isEqualTo(env(find(docs, "Deployment", "meldtown-merge-service").at("/spec/template/spec/containers/0"), "KAFKA_PASSWORD")
+                                .at("/valueFrom/secretKeyRef"));
+            }
+        }
+        // prod: TLS listener of Strimzi, whose CA the clients trust from a mounted file
+        List<JsonNode> prod = documents("prod");
+        JsonNode config = find(prod, "ConfigMap", "meldtown");
+        assertThat(config.at("/data/KAFKA_BOOTSTRAP").asText()).isEqualTo("meldtown-kafka-kafka-bootstrap:9093");
+        JsonNode kafka = find(prod, "Kafka", "meldtown-kafka");
+        JsonNode tlsListener = null;
+        for (JsonNode l : kafka.at("/spec/kafka/listeners")) {
+            assertThat(l.at("/authentication/type").asText()).as("listener " + l.path("name")).isEqualTo("scram-sha-512");
+            if (l.path("port").asInt() == 9093) {
+                tlsListener = l;
+            }
+        }
+        assertThat(tlsListener).isNotNull();
+        assertThat(tlsListener.path("tls").asBoolean()).isTrue();
+        assertThat(kafka.at("/spec/kafka/authorization/type").asText()).isEqualTo("simple");
+        JsonNode pod = find(prod, "Deployment", "meldtown-block-store-service").at("/spec/template/spec");
+        String truststore = env(pod.at("/containers/0"), "KAFKA_SSL_TRUSTSTORE_LOCATION").path("value").asText();
+        assertThat(env(pod.at("/containers/0"), "KAFKA_SSL_TRUSTSTORE_TYPE").path("value").asText()).isEqualTo("PEM");
+        String volumeName = null;
+        for (JsonNode m : pod.at("/containers/0/volumeMounts")) {
+            if (truststore.startsWith(m.path("mountPath").asText() + "/")) {
+                volumeName = m.path("name").asText();
+                assertThat(truststore.substring(m.path("mountPath").asText().length() + 1))
+                        .isEqualTo(volume(pod, volumeName).at("/secret/items/0/path").asText());
+            }
+        }
+        assertThat(volumeName).as("a mount holds " + truststore).isNotNull();
+        assertThat(volume(pod, volumeName).at("/secret/secretName").asText()).isEqualTo("meldtown-kafka-cluster-ca-cert");
+        assertThat(volume(pod, volumeName).at("/secret/items/0/key").asText()).isEqualTo("ca.crt");
+    }
+
+    @Test
+    @Order(3)
+    void theKafkaUserMayDoWhatEachServiceDoesAndNoMore() throws Exception {
+        JsonNode user = find(documents("prod"), "KafkaUser", "meldtown");
+        assertThat(user.at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("meldtown-kafka");
+        assertThat(user.at("/spec/authentication/type").asText()).isEqualTo("scram-sha-512");
+        assertThat(user.at("/spec/authorization/type").asText()).isEqualTo("simple");
+        JsonNode acls = user.at("/spec/authorization/acls");
+        // docs/kafka-security.md: what each service (and KEDA) does on Kafka
+        List<String[]> needed = List.of(
+                new String[] {"topic", Topics.BLOCKS, "Write"}, new String[] {"topic", Topics.MERGES, "Write"},
+                new String[] {"topic", Topics.MERGES_DLQ, "Write"}, new String[] {"topic", Topics.SYNCS, "Write"},
+                new String[] {"topic", Topics.BLOCKS, "Read"}, new String[] {"topic", Topics.MERGES, "Read"},
+                new String[] {"topic", Topics.SYNCS, "Read"}, new String[] {"topic", Topics.BLOCKS, "Create"},
+                new String[] {"topic", Topics.MERGES, "Create"}, new String[] {"topic", Topics.MERGES_DLQ, "Create"},
+                new String[] {"topic", Topics.BLOCKS, "Describe"}, new String[] {"topic", Topics.MERGES, "Describe"},
+                new String[] {"group", "meldtown-merge", "Read"}, new String[] {"group", "meldtown-sync-orchestrator", "Read"},
+                new String[] {"group", "meldtown-merge", "Describe"});
+        for (String[] n : needed) {
+            assertThat(granted(acls, n[0], n[1], n[2])).as(String.join(" ", n)).isTrue();
+        }
+        // nothing beyond the contract's topics and the two groups, no wildcard, no cluster-wide operation
+        for (JsonNode acl : acls) {
+            JsonNode r = acl.path("resource");
+            assertThat(r.path("patternType").asText("literal")).isEqualTo("literal");
+            if (r.path("type").asText().equals("topic")) {
+                assertThat(r.path("name").asText()).isIn(Topics.BLOCKS, Topics.MERGES, Topics.MERGES_DLQ, Topics.SYNCS);
+            } else {
+                assertThat(r.path("type").asText()).isEqualTo("group");
+                assertThat(r.path("name").asText()).isIn("meldtown-merge", "meldtown-sync-orchestrator");
+            }
+            for (JsonNode op : acl.path("operations")) {
+                assertThat(op.asText()).isNotIn("All", "Delete", "Alter", "AlterConfigs", "ClusterAction");
+            }
+        }
+        assertThat(granted(acls, "topic", Topics.MERGES_DLQ, "Read")).as("no service reads the DLQ").isFalse();
+        assertThat(granted(acls, "topic", Topics.BLOCKS, "Delete")).isFalse();
+    }
+
+    @Test
+    @Order(3)
+    void theSetupJobAndKedaAuthenticateToo() throws Exception {
+        List<JsonNode> dev = documents("dev");
+        JsonNode job = find(dev, "Job", "meldtown-setup").at("/spec/template/spec");
+        String script = job.at("/containers/0/command/2").asText();
+        // TopicCommand reads its SASL settings from a file in /tmp (the root file system is read-only)
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("--command-config (\\S+)").matcher(script);
+        assertThat(m.find()).as(script).isTrue();
+        String file = m.group(1);
+        assertThat(file).startsWith("/tmp/");
+        assertThat(script).contains("> " + file + " )");
+        assertThat(volume(job, "tmp").has("emptyDir")).isTrue();
+        JsonNode password = env(job.at("/containers/0"), "KAFKA_PASSWORD");
+        assertThat(password.has("value")).isFalse();
+        assertPasswordSecretExists(dev, password.at("/valueFrom/secretKeyRef"), "dev setup Job");
+
+        List<JsonNode> prod = documents("prod");
+        JsonNode scaled = find(prod, "ScaledObject", "meldtown-merge-service");
+        java.util.Set<String> params = new java.util.HashSet<>();
+        for (JsonNode trigger : scaled.at("/spec/triggers")) {
+            String ref = trigger.at("/authenticationRef/name").asText();
+            assertThat(ref).as("trigger " + trigger.at("/metadata/topic")).isNotEmpty();
+            JsonNode auth = find(prod, "TriggerAuthentication", ref);
+            for (JsonNode t : auth.at("/spec/secretTargetRef")) {
+                String name = t.path("name").asText();
+                String key = t.path("key").asText();
+                params.add(t.path("parameter").asText());
+                switch (t.path("parameter").asText()) {
+                    case "password" -> assertPasswordSecretExists(prod, t, "KEDA");
+                    case "ca" -> assertThat(name + "/" + key).isEqualTo("meldtown-kafka-cluster-ca-cert/ca.crt");
+                    default -> {
+                        JsonNode secret = find(prod, "Secret", name);
+                        String value = new String(java.util.Base64.getDecoder().decode(secret.at("/data/" + key).asText()));
+                        assertThat(value).as(t.toString()).isEqualTo(switch (t.path("parameter").asText()) {
+                            case "sasl" -> "scram_sha512";
+                            case "username" -> "meldtown";
+                            case "tls" -> "enable";
+                            default -> throw new AssertionError("unexpected parameter " + t);
+                        });
+                    }
+                }
+            }
+            assertThat(trigger.at("/metadata/bootstrapServers").asText()).isEqualTo("meldtown-kafka-kafka-bootstrap:9093");
+        }
+        assertThat(params).containsExactlyInAnyOrder("sasl", "username", "password", "tls", "ca");
+        // with Strimzi the Job makes only the bucket: it needs no Kafka credentials (and waits for no Strimzi Secret)
+        assertThat(find(prod, "Job", "meldtown-setup").at("/spec/template/spec/containers/0/env").findValuesAsText("name"))
+                .doesNotContain("KAFKA_PASSWORD");
+    }
+
+    @Test
+    @Order(3)
+    void incompleteSaslSettingsFailWithTheSettingToProvide() {
+        List<String> dev = List.of("template", "meldtown", CHART.toString(), "-f", CHART.resolve("values-dev.yaml").toString(),
+                "--set", "jwt.publicKey=x", "--set", "tests.token=t");
+        Map<String, List<String>> failures = new java.util.LinkedHashMap<>();
+        failures.put("kafka.sasl.password or kafka.sasl.existingSecret is required", List.of("--set", "kafka.sasl.password="));
+        failures.put("kafka.sasl.protocol must be SASL_PLAINTEXT with kafka.dev.enabled", List.of("--set", "kafka.sasl.protocol=SASL_SSL"));
+        failures.put("kafka.sasl.password of the development broker", List.of("--set", "kafka.sasl.password=a]b"));
+        failures.put("protocol", List.of("--set", "kafka.sasl.protocol=PLAINTEXT"));
+        for (var f : failures.entrySet()) {
+            Processes.Result r = helm(Stream.concat(dev.stream(), f.getValue().stream()).toList());
+            assertThat(r.exitCode()).as(f.getKey()).isNotZero();
+            assertThat(r.stderr()).contains(f.getKey());
+        }
+        // an existing Secret replaces the password: the clients and the broker read it, the chart creates none
+        Processes.Result existing = helm(concat(dev, "--set", "kafka.sasl.password=", "--set", "kafka.sasl.existingSecret=my-kafka",
+                "--set", "kafka.sasl.passwordKey=pw"));
+        assertThat(existing.exitCode()).as(existing.stderr()).isZero();
+        List<JsonNode> docs = parseUnchecked(existing.stdout());
+        assertThat(docs.stream().filter(d -> d.path("kind").asText().equals("Secret")).map(d -> d.at("/metadata/name").asText()))
+                .doesNotContain("meldtown-kafka");
+        for (JsonNode d : docs) {
+            JsonNode pod = podSpec(d);
+            if (pod == null) {
+                continue;
+            }
+            for (JsonNode c : pod.path("containers")) {
+                for (JsonNode e : c.path("env")) {
+                    if (e.path("name").asText().equals("KAFKA_PASSWORD")) {
+                        assertThat(e.at("/valueFrom/secretKeyRef").toString()).isEqualTo("{\"name\":\"my-kafka\",\"key\":\"pw\"}");
+                    }
+                }
+            }
+        }
+        List<String> prod = List.of("template", "meldtown", CHART.toString(), "-f", CHART.resolve("values-prod.yaml").toString());
+        Processes.Result sha256 = helm(concat(prod, "--set", "kafka.sasl.mechanism=SCRAM-SHA-256"));
+        assertThat(sha256.exitCode()).isNotZero();
+        assertThat(sha256.stderr()).contains("kafka.sasl.mechanism must be SCRAM-SHA-512 with kafka.strimzi.enabled");
+    }
+
+    @Test
     @Order(4)
     void renderedObjectsPassKubernetesValidateStrict() {
         step("validate");
@@ -271,6 +465,17 @@ class HelmChartTest {
     }
 
     @Test
+    @Order(6)
+    void theDevBrokerAndSetupJobScriptsAuthenticateWithScramOutsideKubernetes() {
+        String out = step("scripts");
+        assertThat(out).contains("topics ready")
+                .contains("topics on the broker: " + String.join(" ", Topics.BLOCKS, Topics.MERGES, Topics.MERGES_DLQ, Topics.SYNCS))
+                .contains("a password with \" and \\ authenticates through the Job's client settings")
+                .contains("wrong password refused: Authentication failed")
+                .contains("restart with another password: this log dir was formatted without the SCRAM user meldtown or with another password");
+    }
+
+    @Test
     @Order(7)
     void aRealApiServerWithTheCrdsStarts() {
         step("up");
@@ -283,10 +488,11 @@ class HelmChartTest {
         assertThat(out).contains("deployment.apps/meldtown-block-store-service", "deployment.apps/meldtown-merge-service",
                 "deployment.apps/meldtown-sync-orchestrator", "statefulset.apps/meldtown-kafka", "statefulset.apps/meldtown-s3proxy",
                 "statefulset.apps/meldtown-dolt-hub", "job.batch/meldtown-setup", "pod/meldtown-test-commit-and-read",
-                "networkpolicy.networking.k8s.io/meldtown-default-deny", "horizontalpodautoscaler.autoscaling/meldtown-block-store-service");
+                "networkpolicy.networking.k8s.io/meldtown-default-deny", "horizontalpodautoscaler.autoscaling/meldtown-block-store-service",
+                "secret/meldtown-kafka");
         // the notes name the secrets, never their values
         String notes = Files.readString(OUT.resolve("install.out"));
-        assertThat(notes).contains("meldtown-s3").doesNotContain("meldtown-dev-secret").doesNotContain("dev-only-meldtown-sync-key")
+        assertThat(notes).contains("meldtown-s3").doesNotContain("meldtown-dev-secret").doesNotContain("dev-only-meldtown-sync-key").doesNotContain("dev-only-kafka-password")
                 .doesNotContain(Files.readString(OUT.resolve("test-token")).trim());
     }
 
@@ -297,7 +503,8 @@ class HelmChartTest {
         assertThat(out).contains("kafka.kafka.strimzi.io/meldtown-kafka", "kafkanodepool.kafka.strimzi.io/meldtown-kafka-dual",
                 "kafkatopic.kafka.strimzi.io/meldtown.blocks", "scaledobject.keda.sh/meldtown-merge-service",
                 "servicemonitor.monitoring.coreos.com/meldtown", "prometheusrule.monitoring.coreos.com/meldtown",
-                "ingress.networking.k8s.io/meldtown");
+                "ingress.networking.k8s.io/meldtown", "kafkauser.kafka.strimzi.io/meldtown",
+                "triggerauthentication.keda.sh/meldtown-merge-service-kafka");
     }
 
     @Test
@@ -373,6 +580,49 @@ class HelmChartTest {
             }
         }
         throw new AssertionError("no volume " + name);
+    }
+
+    static JsonNode env(JsonNode container, String name) {
+        for (JsonNode e : container.path("env")) {
+            if (name.equals(e.path("name").asText())) {
+                return e;
+            }
+        }
+        throw new AssertionError("no env " + name + " in " + container.path("name").asText());
+    }
+
+    /** The password Secret is rendered with that key, or is the one Strimzi creates for a rendered KafkaUser. */
+    static void assertPasswordSecretExists(List<JsonNode> docs, JsonNode ref, String what) {
+        String name = ref.path("name").asText();
+        String key = ref.path("key").asText();
+        var secret = docs.stream().filter(d -> d.path("kind").asText().equals("Secret") && d.at("/metadata/name").asText().equals(name)).findFirst();
+        if (secret.isPresent()) {
+            assertThat(secret.get().at("/data").has(key)).as(what + ": Secret " + name + " has " + key).isTrue();
+        } else {
+            find(docs, "KafkaUser", name);
+            assertThat(key).as(what + ": Strimzi's user Secret").isEqualTo("password");
+        }
+    }
+
+    static boolean granted(JsonNode acls, String type, String name, String operation) {
+        for (JsonNode acl : acls) {
+            if (acl.at("/resource/type").asText().equals(type) && acl.at("/resource/name").asText().equals(name)) {
+                for (JsonNode op : acl.path("operations")) {
+                    if (op.asText().equals(operation)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    static List<JsonNode> parseUnchecked(String yaml) {
+        try {
+            return parse(yaml);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     static JsonNode find(List<JsonNode> docs, String kind, String name) {
