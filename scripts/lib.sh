@@ -32,3 +32,7 @@ log()  { printf '[meldtown] %s\n' "$*" >&2; }
 die()  { printf '[meldtown] error: %s\n' "$*" >&2; exit 1; }
 
 mvnw() { "$MELDTOWN_ROOT/mvnw" -q -B "$@"; }
+
+# Containers (see scripts/containers/containers.conf): every podman call the project makes reads this config.
+CONTAINERS_CONF="${MELDTOWN_CONTAINERS_CONF:-$MELDTOWN_ROOT/scripts/containers/containers.conf}"
+export CONTAINERS_CONF

@@ -70,6 +70,11 @@ final class LocalStack {
         return stackEnv.get(key);
     }
 
+    /** Settings for a Kafka client of this stack: its bootstrap servers and SASL/SCRAM credentials. */
+    Map<String, Object> kafkaClient() {
+        return StackEnv.kafkaClientConfig(stackEnv);
+    }
+
     Processes.Result stack(String... args) {
         return run(env, Duration.ofMinutes(15), args);
     }
@@ -153,7 +158,8 @@ final class LocalStack {
                 ROOT.resolve(service + "/target/quarkus-app/quarkus-run.jar").toString())
                 .directory(ROOT.resolve(service).toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(Map.of("KAFKA_BOOTSTRAP", get("KAFKA_BOOTSTRAP"), "S3_ENDPOINT", get("S3_ENDPOINT"),
+        pb.environment().putAll(StackEnv.kafkaServiceEnv(stackEnv));
+        pb.environment().putAll(Map.of("S3_ENDPOINT", get("S3_ENDPOINT"),
                 "S3_BUCKET", get("S3_BUCKET"), "S3_ACCESS_KEY", get("S3_ACCESS_KEY"), "S3_SECRET_KEY", get("S3_SECRET_KEY"),
                 "HTTP_PORT", String.valueOf(port), "MELDTOWN_JWT_PUBLIC_KEY", get("JWT_PUBLIC_KEY_FILE"),
                 "MELDTOWN_SYNC_SECRET_KEY", Files.readString(dir.resolve("secrets/sync-passwords-key")).trim()));

@@ -310,7 +310,7 @@ class MergeEndToEndTest {
         String firstUrl = stack.get("MERGE_SERVICE_URL");
         long firstPid = Long.parseLong(Files.readString(stack.dir.resolve("run/merge-service.pid")).trim());
 
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.get("KAFKA_BOOTSTRAP")))) {
+        try (Admin admin = Admin.create(stack.kafkaClient())) {
             int partitions = admin.describeTopics(List.of("meldtown.blocks")).allTopicNames().get(30, TimeUnit.SECONDS)
                     .get("meldtown.blocks").partitions().size();
             assertThat(partitions).isGreaterThanOrEqualTo(2);

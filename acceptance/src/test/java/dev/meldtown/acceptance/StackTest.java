@@ -1,9 +1,11 @@
 package dev.meldtown.acceptance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meldtown.testkit.KafkaProcess;
 import dev.meldtown.testkit.Ports;
 import dev.meldtown.testkit.Processes;
 import java.net.InetAddress;
@@ -28,6 +30,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -74,6 +81,7 @@ class StackTest {
     @Order(1)
     void upWritesEveryContractedEndpointAndShowsTheStackWorking() {
         List<String> keys = List.of("BLOCK_STORE_URL", "MERGE_SERVICE_URL", "SYNC_ORCHESTRATOR_URL", "KAFKA_BOOTSTRAP",
+                "KAFKA_SECURITY_PROTOCOL", "KAFKA_SASL_MECHANISM", "KAFKA_USERNAME", "KAFKA_PASSWORD",
                 "S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY", "S3_SECRET_KEY");
         assertThat(stackEnv).containsKeys(keys.toArray(String[]::new));
         for (String town : List.of("NORTH", "SOUTH")) {
@@ -83,6 +91,47 @@ class StackTest {
         }
         assertThat(stackEnv.get("KAFKA_BOOTSTRAP")).isEqualTo("127.0.0.1:" + env.get("MELDTOWN_KAFKA_PORT"));
         assertThat(firstUpOutput).contains("What to try next").contains("town north: UP").contains("town south: UP");
+        assertThat(stackEnv).containsEntry("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT").containsEntry("KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
+        assertThat(stackEnv.get("KAFKA_PASSWORD")).hasSizeGreaterThanOrEqualTo(16);
+        assertThat(firstUpOutput).doesNotContain(stackEnv.get("KAFKA_PASSWORD"));
+    }
+
+    @Test
+    @Order(2)
+    void kafkaLetsInTheStacksScramUserOnlyAndEveryServiceConsumesAsIt() throws Exception {
+        Map<String, Object> client = local.kafkaClient();
+        try (Admin admin = Admin.create(client)) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("meldtown.blocks", "meldtown.merges");
+            // both consuming services joined their groups through the SCRAM listener
+            assertThat(LocalStack.await(Duration.ofSeconds(60), () -> {
+                try {
+                    return admin.describeConsumerGroups(List.of("meldtown-merge", "meldtown-sync-orchestrator")).all()
+                            .get(10, TimeUnit.SECONDS).values().stream().allMatch(g -> !g.members().isEmpty());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            })).as("merge-service and sync-orchestrator consumer groups").isTrue();
+        }
+        Map<String, Object> wrong = new HashMap<>(client);
+        wrong.put("sasl.jaas.config", new KafkaProcess.Scram(stackEnv.get("KAFKA_USERNAME"), stackEnv.get("KAFKA_PASSWORD") + "x").jaasConfig());
+        assertThatThrownBy(() -> listTopics(wrong)).hasRootCauseInstanceOf(SaslAuthenticationException.class);
+        assertThatThrownBy(() -> listTopics(Map.of("bootstrap.servers", stackEnv.get("KAFKA_BOOTSTRAP"))))
+                .as("a client without credentials").isInstanceOfAny(ExecutionException.class, TimeoutException.class);
+        // the password is in .stack/env and the secrets, never in a log
+        try (var logs = Files.list(stackDir.resolve("logs"))) {
+            for (Path log : logs.toList()) {
+                assertThat(Files.readString(log)).as(log.toString()).doesNotContain(stackEnv.get("KAFKA_PASSWORD"));
+            }
+        }
+    }
+
+    static List<String> listTopics(Map<String, Object> client) throws Exception {
+        Map<String, Object> config = new HashMap<>(client);
+        config.put("request.timeout.ms", 3000);
+        config.put("default.api.timeout.ms", 5000);
+        try (Admin admin = Admin.create(config)) {
+            return List.copyOf(admin.listTopics().names().get(10, TimeUnit.SECONDS));
+        }
     }
 
     @Test

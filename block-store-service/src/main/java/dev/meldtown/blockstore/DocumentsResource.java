@@ -11,7 +11,9 @@ import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.service.Access;
+import dev.meldtown.service.DependencyUnavailableException;
 import dev.meldtown.service.EventPublisher;
+import dev.meldtown.service.KafkaReadinessCheck;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Role;
 import jakarta.inject.Inject;
@@ -37,6 +39,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Contracts §2.1: documents, their replicas' Melda files, and Melda's verbs run server-side. */
@@ -47,6 +53,7 @@ public class DocumentsResource {
     private static final Set<String> COMPRESSIONS = Set.of("none", "flate");
     private static final Set<String> POLICIES = Set.of("keep", "resolve-to-winner");
     private static final Set<String> SUFFIXES = Set.of("", ".delta", ".pack", ".index");
+    static final int MAX_LIMIT = 1000;
 
     @Inject
     Access access;
@@ -60,6 +67,12 @@ public class DocumentsResource {
     @Inject
     EventPublisher events;
 
+    @Inject
+    @org.eclipse.microprofile.health.Readiness
+    KafkaReadinessCheck kafka;
+
+    private static final java.time.Duration MELD_PUBLISH_WAIT = java.time.Duration.ofSeconds(5);
+
     @PathParam("tenant")
     String tenant;
 
@@ -69,9 +82,38 @@ public class DocumentsResource {
     public record SettingsRequest(String compression, String conflictPolicy) {
     }
 
+    /** What {@code GET} (base) answers: the OpenAPI schema of {@link #describe()}. */
+    @Schema(name = "Document")
+    public record DocumentView(String tenant, String doc, String compression, String conflictPolicy, List<String> replicas) {
+    }
+
+    @Schema(name = "FileStored")
+    public record FileStored(String key, String replica, boolean created) {
+    }
+
+    @Schema(name = "FileList")
+    public record FileList(List<String> keys, @Schema(nullable = true, description = "the last key of this page, null on the last page") String next) {
+    }
+
+    @Schema(name = "Committed")
+    public record Committed(@Schema(nullable = true, description = "the new block, null when nothing changed") String block) {
+    }
+
+    @Schema(name = "Resolved")
+    public record Resolved(@Schema(nullable = true) String block, @Schema(type = SchemaType.ARRAY, implementation = Object.class) List<Object> resolved) {
+    }
+
+    @Schema(name = "MeldAccepted")
+    public record MeldAccepted(String requestId) {
+    }
+
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Create or update a document's settings (writer)")
+    @APIResponse(responseCode = "201", description = "The document was created", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DocumentView.class)))
+    @APIResponse(responseCode = "200", description = "The settings were updated", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DocumentView.class)))
+    @APIResponse(responseCode = "409", description = "compression cannot change once replicas exist")
+    @APIResponse(responseCode = "404", description = "No such route")
     public Response putSettings(SettingsRequest body) {
         check(Role.WRITER);
         if (body == null) {
@@ -91,6 +133,8 @@ public class DocumentsResource {
 
     @GET
     @Operation(summary = "Settings plus replica list (reader)")
+    @APIResponse(responseCode = "200", description = "The document", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DocumentView.class)))
+    @APIResponse(responseCode = "404", description = "No such document")
     public Map<String, Object> getDocument() {
         check(Role.READER);
         if (!documents.exists(tenant, doc)) {
@@ -103,6 +147,11 @@ public class DocumentsResource {
     @Path("/replicas/{replica}/files/{key}")
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Upload one Melda file (writer): 201 new, 200 identical")
+    @APIResponse(responseCode = "201", description = "Stored", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FileStored.class)))
+    @APIResponse(responseCode = "200", description = "The same bytes were already stored", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FileStored.class)))
+    @APIResponse(responseCode = "409", description = "A delta whose packs are missing, or an index with different content")
+    @APIResponse(responseCode = "422", description = "Hash mismatch, invalid UTF-8, or not a valid block, pack or index")
+    @APIResponse(responseCode = "404", description = "No such route")
     public Response putFile(@PathParam("replica") String replica, @PathParam("key") String key, InputStream body) {
         check(Role.WRITER);
         Names.name("replica", replica);
@@ -119,6 +168,12 @@ public class DocumentsResource {
     @Path("/replicas/{replica}/files/{key}")
     @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
     @Operation(summary = "The uncompressed bytes of a file; Range supported (reader)")
+    @APIResponse(responseCode = "200", description = "The file", content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
+            schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "206", description = "The requested range", content = @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM,
+            schema = @Schema(type = SchemaType.STRING, format = "binary")))
+    @APIResponse(responseCode = "404", description = "No such file")
+    @APIResponse(responseCode = "416", description = "The range is invalid or outside the file")
     public Response getFile(@PathParam("replica") String replica, @PathParam("key") String key, @HeaderParam("Range") String range) {
         check(Role.READER);
         return files.get(tenant, doc, Names.name("replica", replica), Names.key(key), range, true);
@@ -126,6 +181,11 @@ public class DocumentsResource {
 
     @HEAD
     @Path("/replicas/{replica}/files/{key}")
+    @Operation(summary = "Size of a file (reader)")
+    @APIResponse(responseCode = "200", description = "The file exists")
+    @APIResponse(responseCode = "206", description = "The requested range exists")
+    @APIResponse(responseCode = "404", description = "No such file")
+    @APIResponse(responseCode = "416", description = "The range is invalid or outside the file")
     public Response headFile(@PathParam("replica") String replica, @PathParam("key") String key, @HeaderParam("Range") String range) {
         check(Role.READER);
         return files.get(tenant, doc, Names.name("replica", replica), Names.key(key), range, false);
@@ -134,16 +194,17 @@ public class DocumentsResource {
     @GET
     @Path("/replicas/{replica}/files")
     @Operation(summary = "List file keys by suffix, paginated (reader)")
+    @APIResponse(responseCode = "200", description = "A page of keys", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FileList.class)))
+    @APIResponse(responseCode = "404", description = "No such route")
     public Map<String, Object> listFiles(@PathParam("replica") String replica, @QueryParam("suffix") @DefaultValue("") String suffix,
-                                         @QueryParam("startAfter") String startAfter, @QueryParam("limit") @DefaultValue("1000") int limit) {
+                                         @QueryParam("startAfter") String startAfter,
+                                         @QueryParam("limit") @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000", defaultValue = "1000") String limitParam) {
         check(Role.READER);
         Names.name("replica", replica);
         if (!SUFFIXES.contains(suffix)) {
             throw badRequest("suffix must be one of .delta, .pack, .index (or empty), got '" + suffix + "'");
         }
-        if (limit < 1 || limit > 1000) {
-            throw badRequest("limit must be between 1 and 1000");
-        }
+        int limit = limit(limitParam);
         List<String> keys = new ArrayList<>();
         List<String> all;
         try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
@@ -173,6 +234,10 @@ public class DocumentsResource {
     @Path("/replicas/{replica}/commits")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Melda update + commit on the server (writer): 201 with the block, 200 with null when nothing changed")
+    @APIResponse(responseCode = "201", description = "Committed", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Committed.class)))
+    @APIResponse(responseCode = "200", description = "Nothing changed (block is null)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Committed.class)))
+    @APIResponse(responseCode = "422", description = "document is not a JSON object, or not a valid Melda document")
+    @APIResponse(responseCode = "404", description = "No such route")
     public Response commit(@PathParam("replica") String replica, CommitRequest body) {
         String caller = check(Role.WRITER);
         Names.name("replica", replica);
@@ -192,6 +257,8 @@ public class DocumentsResource {
     @GET
     @Path("/replicas/{replica}/document")
     @Operation(summary = "Melda read, optionally as of a block (reader)")
+    @APIResponse(responseCode = "200", description = "The document", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)))
+    @APIResponse(responseCode = "404", description = "The block is not in the replica")
     public JsonNode read(@PathParam("replica") String replica, @QueryParam("block") String block) {
         check(Role.READER);
         Names.name("replica", replica);
@@ -212,6 +279,8 @@ public class DocumentsResource {
     @GET
     @Path("/replicas/{replica}/log")
     @Operation(summary = "Melda log (reader)")
+    @APIResponse(responseCode = "200", description = "Log entries, newest first", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class)))
+    @APIResponse(responseCode = "404", description = "No such route")
     public JsonNode log(@PathParam("replica") String replica) {
         check(Role.READER);
         return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.log(r.log()));
@@ -220,6 +289,8 @@ public class DocumentsResource {
     @GET
     @Path("/replicas/{replica}/conflicts")
     @Operation(summary = "Melda conflicts (reader)")
+    @APIResponse(responseCode = "200", description = "Conflicting objects", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class)))
+    @APIResponse(responseCode = "404", description = "No such route")
     public JsonNode conflicts(@PathParam("replica") String replica) {
         check(Role.READER);
         return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.conflicts(r.conflicts()));
@@ -228,6 +299,8 @@ public class DocumentsResource {
     @GET
     @Path("/replicas/{replica}/objects/{uuid}/history")
     @Operation(summary = "Melda history of one object (reader)")
+    @APIResponse(responseCode = "200", description = "Revisions of the object", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class)))
+    @APIResponse(responseCode = "404", description = "Unknown object")
     public JsonNode history(@PathParam("replica") String replica, @PathParam("uuid") String uuid) {
         check(Role.READER);
         return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.history(r.history(uuid)));
@@ -236,6 +309,9 @@ public class DocumentsResource {
     @GET
     @Path("/replicas/{replica}/objects/{uuid}/value")
     @Operation(summary = "Melda value of one object at the winner or a revision (reader)")
+    @APIResponse(responseCode = "200", description = "The value (any JSON)", content = @Content(mediaType = MediaType.APPLICATION_JSON))
+    @APIResponse(responseCode = "404", description = "Unknown object")
+    @APIResponse(responseCode = "422", description = "Invalid revision")
     public JsonNode value(@PathParam("replica") String replica, @PathParam("uuid") String uuid, @QueryParam("revision") String revision) {
         check(Role.READER);
         return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> r.value(uuid, revision));
@@ -248,6 +324,9 @@ public class DocumentsResource {
     @Path("/replicas/{replica}/resolve")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Melda resolve + commit (writer)")
+    @APIResponse(responseCode = "200", description = "Resolved (block is null when nothing changed)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Resolved.class)))
+    @APIResponse(responseCode = "404", description = "Unknown object")
+    @APIResponse(responseCode = "422", description = "Invalid revision")
     public Map<String, Object> resolve(@PathParam("replica") String replica, ResolveRequest body) {
         String caller = check(Role.WRITER);
         Names.name("replica", replica);
@@ -273,6 +352,8 @@ public class DocumentsResource {
     @Path("/replicas/{target}/meld")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Ask the merge-service to meld source into target (writer): 202 with a requestId")
+    @APIResponse(responseCode = "202", description = "Accepted: merge.requested is published", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MeldAccepted.class)))
+    @APIResponse(responseCode = "404", description = "No such route")
     public Response meld(@PathParam("target") String target, MeldRequest body) {
         check(Role.WRITER);
         Names.name("replica", target);
@@ -283,11 +364,16 @@ public class DocumentsResource {
         if (body.source().equals(target)) {
             throw badRequest("source and target are the same replica");
         }
+        // A merge request has no outbox: during a Kafka outage it fails fast with 503 and the client retries.
+        if (!kafka.up()) {
+            throw new DependencyUnavailableException("events", "the merge request cannot be published now (Kafka is unavailable); try again later", null);
+        }
         String requestId = UUID.randomUUID().toString();
         try {
-            events.publish(EventType.MERGE_REQUESTED, tenant, doc, new Payloads.MergeRequested(tenant, doc, body.source(), target, requestId));
+            events.publish(EventType.MERGE_REQUESTED, tenant, doc, new Payloads.MergeRequested(tenant, doc, body.source(), target, requestId),
+                    MELD_PUBLISH_WAIT);
         } catch (EventPublisher.PublishException e) {
-            throw new ProblemException(503, "events-unavailable", "Service Unavailable", "the merge request could not be published: " + e.getMessage());
+            throw new DependencyUnavailableException("events", "the merge request could not be published; try again later", e);
         }
         return Response.accepted(Map.of("requestId", requestId)).build();
     }
@@ -308,6 +394,25 @@ public class DocumentsResource {
         out.put("conflictPolicy", settings.conflictPolicy());
         out.put("replicas", documents.replicas(tenant, doc));
         return out;
+    }
+
+    /** {@code limit}: an integer from 1 to {@value #MAX_LIMIT} (a framework conversion failure would answer 404). */
+    private static int limit(String value) {
+        if (value == null) {
+            return MAX_LIMIT;
+        }
+        if (value.isBlank()) {
+            throw badRequest("limit must be an integer between 1 and " + MAX_LIMIT + ", got an empty value");
+        }
+        try {
+            int limit = Integer.parseInt(value.trim());
+            if (limit >= 1 && limit <= MAX_LIMIT) {
+                return limit;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw badRequest("limit must be an integer between 1 and " + MAX_LIMIT + ", got '" + (value.length() > 20 ? value.substring(0, 20) + "…" : value) + "'");
     }
 
     private static ProblemException badRequest(String detail) {

@@ -83,6 +83,42 @@ class AuthTest {
         org.assertj.core.api.Assertions.assertThat(status).as(e.toString()).isNotIn(401, 403);
     }
 
+    /** Claims of a token that is valid except where a test changes it. */
+    private static String claims(String aud, long iat, long exp) {
+        return "{\"iss\":\"" + Tokens.ISSUER + "\"," + (aud == null ? "" : "\"aud\":" + aud + ",")
+                + "\"sub\":\"test\",\"upn\":\"test\",\"tenant\":\"acme\",\"groups\":[\"reader\",\"writer\",\"admin\"],"
+                + "\"iat\":" + iat + ",\"exp\":" + exp + ",\"jti\":\"" + java.util.UUID.randomUUID() + "\"}";
+    }
+
+    @ParameterizedTest
+    @MethodSource("endpoints")
+    void aWrongOrMissingAudienceATooOldTokenAndAFutureIatAre401(Endpoint e) {
+        long now = System.currentTimeMillis() / 1000;
+        // the same claims with the required audience get past authentication: the refusals below are about one claim each
+        String good = Tokens.signClaims(claims("\"meldtown\"", now, now + 600));
+        org.assertj.core.api.Assertions.assertThat(call(given().header("Authorization", "Bearer " + good), e).then().extract().statusCode())
+                .as(e.toString()).isNotIn(401, 403);
+        java.util.Map<String, String> refused = new java.util.LinkedHashMap<>();
+        refused.put("wrong audience", Tokens.signClaims(claims("\"another-service\"", now, now + 600)));
+        refused.put("wrong audiences", Tokens.signClaims(claims("[\"a\",\"b\"]", now, now + 600)));
+        refused.put("no audience", Tokens.signClaims(claims(null, now, now + 600)));
+        // older than meldtown.jwt.max-age (24 h) although not expired
+        refused.put("too old", Tokens.signClaims(claims("\"meldtown\"", now - 25 * 3600, now + 600)));
+        // issued beyond the 60 s clock skew in the future
+        refused.put("future iat", Tokens.signClaims(claims("\"meldtown\"", now + 600, now + 1200)));
+        refused.forEach((why, token) -> {
+            var response = call(given().header("Authorization", "Bearer " + token), e).then();
+            response.statusCode(401);
+            if (!e.method().equals("HEAD")) {
+                response.contentType("application/problem+json").body("status", equalTo(401));
+            }
+        });
+        // within the clock skew a slightly early iat is accepted
+        String skewed = Tokens.signClaims(claims("\"meldtown\"", now + 30, now + 600));
+        org.assertj.core.api.Assertions.assertThat(call(given().header("Authorization", "Bearer " + skewed), e).then().extract().statusCode())
+                .as(e.toString()).isNotIn(401, 403);
+    }
+
     private static io.restassured.response.Response call(RequestSpecification spec, Endpoint e) {
         if (e.body() != null) {
             spec = e.path().contains("/files/")

@@ -37,8 +37,8 @@ class BadInputTest {
     @Test
     void badNamesAre400() {
         unchanged(400, () -> as("acme", "writer").body("x").put(BASE, "acme", "Todo", "alice", KEY).then());
-        // a literal ".." segment is normalized away by HTTP itself and matches no route
-        unchanged(404, () -> as("acme", "writer").body("x").put(BASE, "acme", "todo", "..", KEY).then());
+        // a literal ".." segment: 400 invalid-name (issue 10 item 8; it was 404 when the path was normalised to no route)
+        unchanged(400, () -> as("acme", "writer").body("x").put(BASE, "acme", "todo", "..", KEY).then());
         unchanged(400, () -> as("acme", "writer").body("x").put(BASE, "acme", "todo", "a".repeat(64), KEY).then());
         unchanged(400, () -> as("acme", "writer").body("x").put(BASE, "acme", "-todo", "alice", KEY).then());
         unchanged(400, () -> as("acme", "writer").body("x").put("/v1/tenants/acme/docs/todo/replicas/a%2F..%2Fb/files/" + KEY).then());
@@ -104,6 +104,94 @@ class BadInputTest {
         unchanged(400, () -> as("acme", "reader").get("/v1/tenants/acme/docs/todo/replicas/alice/document?block=xyz").then());
         unchanged(400, () -> as("acme", "writer").contentType("application/json").body("{\"source\":\"../x\"}")
                 .post("/v1/tenants/acme/docs/todo/replicas/hub/meld").then());
+    }
+
+    @Test
+    void typeMismatchedBodiesAre400ProblemJson() {
+        for (String body : List.of("{\"source\":false}", "{\"source\":12}", "{\"source\":1.5}", "{\"source\":{\"a\":1}}",
+                "{\"source\":[\"r\"]}", "[\"r\"]", "\"r\"", "true")) {
+            List<String> before = snapshot();
+            var answer = as("acme", "writer").contentType("application/json").body(body).post("/v1/tenants/acme/docs/todo/replicas/hub/meld")
+                    .then().extract();
+            assertThat(answer.statusCode()).as(body).isEqualTo(400);
+            assertThat(answer.contentType()).as(body).startsWith("application/problem+json");
+            assertThat(answer.jsonPath().getInt("status")).as(body).isEqualTo(400);
+            assertThat(snapshot()).as(body).isEqualTo(before);
+        }
+        unchanged(400, () -> as("acme", "writer").contentType("application/json").body("{\"compression\":true}")
+                .put("/v1/tenants/acme/docs/todo").then().body("type", equalTo("https://meldtown.dev/problems/invalid-json")));
+        unchanged(400, () -> as("acme", "writer").contentType("application/json").body("{\"document\":{\"a\":1},\"author\":{}}")
+                .post("/v1/tenants/acme/docs/todo/replicas/alice/commits").then());
+        unchanged(400, () -> as("acme", "writer").contentType("application/json").body("{\"object\":1}")
+                .post("/v1/tenants/acme/docs/todo/replicas/alice/resolve").then());
+    }
+
+    @Test
+    void invalidIntegerQueryParametersAre400Not404() {
+        for (String limit : List.of("abc", "1.5", "99999999999", "-1", "1001", "0x10")) {
+            unchanged(400, () -> as("acme", "reader").get("/v1/tenants/acme/docs/todo/replicas/alice/files?limit=" + limit).then());
+        }
+    }
+
+    @Test
+    void anUnrepresentableRangeIs416ProblemJson() {
+        MemoryStorage local = Fixtures.localReplica("{\"range\":true}");
+        String pack = local.list(".pack").get(0) + ".pack";
+        as("acme", "writer").body(local.read(pack)).put(BASE, "acme", "ranges", "alice", pack).then().statusCode(201);
+        for (String range : List.of("bytes=0-99999999999999999999999", "bytes=99999999999999999999999-", "bytes=-99999999999999999999999")) {
+            unchanged(416, () -> as("acme", "reader").header("Range", range).get(BASE, "acme", "ranges", "alice", pack).then());
+        }
+        as("acme", "reader").header("Range", "bytes=0-1").get(BASE, "acme", "ranges", "alice", pack).then().statusCode(206);
+    }
+
+    @Test
+    void dotSegmentsAre400ProblemJson() throws Exception {
+        for (String path : List.of("/v1/tenants/acme/docs/todo/replicas/../files/" + KEY, "/v1/tenants/acme/docs/todo/replicas/%2e%2e/files/" + KEY,
+                "/v1/tenants/acme/docs/../replicas/alice/files/" + KEY, "/v1/tenants/acme/docs/todo/replicas/./files/" + KEY,
+                "/v1/tenants/acme/docs/todo/replicas/alice/files/%2E%2E")) {
+            List<String> before = snapshot();
+            RawHttp.Answer a = RawHttp.send(io.restassured.RestAssured.port, "PUT " + path + " HTTP/1.1\r\nAuthorization: Bearer "
+                    + dev.meldtown.testkit.Tokens.token("acme", "writer") + "\r\nContent-Type: application/octet-stream\r\nContent-Length: 1", "x".getBytes());
+            assertThat(a.status()).as(path).isEqualTo(400);
+            assertThat(a.header("Content-Type")).as(path).startsWith("application/problem+json");
+            assertThat(a.body()).contains("\"status\":400").contains("invalid-name");
+            assertThat(snapshot()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void tooLongUrisTooLargeHeadersAndTooLargeBodiesAreProblemJsonBeforeAnyWork() throws Exception {
+        String token = dev.meldtown.testkit.Tokens.token("acme", "writer");
+        RawHttp.Answer uri = RawHttp.send(io.restassured.RestAssured.port, "GET /v1/tenants/acme/docs/todo/replicas/alice/files?startAfter="
+                + "a".repeat(9000) + " HTTP/1.1\r\nAuthorization: Bearer " + token, new byte[0]);
+        assertProblem(uri, 414);
+        RawHttp.Answer headers = RawHttp.send(io.restassured.RestAssured.port, "GET /v1/tenants/acme/docs/todo HTTP/1.1\r\nAuthorization: Bearer "
+                + token + "\r\nX-Padding: " + "p".repeat(20_000), new byte[0]);
+        assertProblem(headers, 431);
+        List<String> before = snapshot();
+        // a JSON body above 4 MiB is refused from its Content-Length, before it is read
+        RawHttp.Answer json = RawHttp.send(io.restassured.RestAssured.port, "POST /v1/tenants/acme/docs/todo/replicas/alice/commits HTTP/1.1\r\n"
+                + "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\nContent-Length: " + (5 * 1024 * 1024), "{\"document\":".getBytes());
+        assertProblem(json, 413);
+        // and any body above 16 MiB
+        RawHttp.Answer file = RawHttp.send(io.restassured.RestAssured.port, "PUT /v1/tenants/acme/docs/todo/replicas/alice/files/" + KEY + " HTTP/1.1\r\n"
+                + "Authorization: Bearer " + token + "\r\nContent-Type: application/octet-stream\r\nContent-Length: " + (100L * 1024 * 1024), new byte[10]);
+        assertProblem(file, 413);
+        assertThat(snapshot()).isEqualTo(before);
+    }
+
+    @Test
+    void aMethodThatIsNotAllowedIs405WithAllowAndProblemJson() {
+        unchanged(405, () -> as("acme", "writer").delete("/v1/tenants/acme/docs/todo").then().header("Allow", org.hamcrest.Matchers.allOf(
+                org.hamcrest.Matchers.containsString("GET"), org.hamcrest.Matchers.containsString("PUT"))));
+        unchanged(405, () -> as("acme", "writer").contentType("application/json").body("{}")
+                .post("/v1/tenants/acme/docs/todo/replicas/alice/files/" + KEY).then().header("Allow", org.hamcrest.Matchers.containsString("PUT")));
+    }
+
+    private static void assertProblem(RawHttp.Answer a, int status) {
+        assertThat(a.status()).isEqualTo(status);
+        assertThat(a.header("Content-Type")).startsWith("application/problem+json");
+        assertThat(a.body()).contains("\"status\":" + status).contains("\"title\"").contains("\"detail\"");
     }
 
     /** Runs the request, checks status and problem+json, and that no object in the bucket appeared or changed. */

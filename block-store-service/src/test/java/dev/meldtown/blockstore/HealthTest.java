@@ -9,7 +9,10 @@ import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The service boots against real Kafka and S3 and reports itself ready only through them. */
 @QuarkusTest
@@ -40,5 +43,71 @@ class HealthTest {
                 .contentType("application/problem+json")
                 .body("status", equalTo(404))
                 .body("title", equalTo("Not Found"));
+    }
+
+    static final String DOC = "/v1/tenants/{tenant}/docs/{doc}";
+    static final String REPLICA = DOC + "/replicas/{replica}";
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theOpenApiDocumentTellsEveryAnswerAndShape() {
+        String json = given().accept("application/json").when().get("/q/openapi?format=json").then().statusCode(200).extract().asString();
+        Map<String, Object> api = io.restassured.path.json.JsonPath.from(json).getMap("$");
+        Map<String, Object> paths = (Map<String, Object>) api.get("paths");
+        // every operation of the API tells its errors as problem+json
+        int operations = 0;
+        for (var path : paths.entrySet()) {
+            if (!path.getKey().startsWith("/v1/")) {
+                continue;
+            }
+            for (var op : ((Map<String, Object>) path.getValue()).entrySet()) {
+                if (!List.of("get", "put", "post", "head", "delete").contains(op.getKey())) {
+                    continue;
+                }
+                operations++;
+                Map<String, Object> responses = (Map<String, Object>) ((Map<String, Object>) op.getValue()).get("responses");
+                assertThat(responses.keySet()).as(op.getKey() + " " + path.getKey()).contains("400", "401", "403", "414", "431", "500", "503");
+                responses.forEach((code, response) -> {
+                    if (code.startsWith("4") || code.startsWith("5")) {
+                        Map<String, Object> content = (Map<String, Object>) ((Map<String, Object>) response).get("content");
+                        assertThat(content).as(code + " of " + op.getKey() + " " + path.getKey()).containsOnlyKeys("application/problem+json");
+                    }
+                });
+            }
+        }
+        assertThat(operations).isEqualTo(14);
+        assertThat(codes(paths, REPLICA + "/commits", "post")).contains("200", "201", "422", "413", "415");
+        assertThat(codes(paths, REPLICA + "/files/{key}", "put")).contains("200", "201", "409", "413", "422");
+        assertThat(codes(paths, REPLICA + "/files/{key}", "get")).contains("200", "206", "404", "416");
+        assertThat(codes(paths, DOC + "/replicas/{target}/meld", "post")).contains("202", "503");
+        assertThat(codes(paths, DOC, "put")).contains("200", "201", "409");
+        // log, conflicts and history are arrays
+        for (String view : List.of("/log", "/conflicts", "/objects/{uuid}/history")) {
+            Map<String, Object> schema = schema(paths, REPLICA + view, "get", "200");
+            assertThat(String.valueOf(schema.get("type"))).as(view).contains("array");
+        }
+        // nullable fields are nullable: the commit's block and the listing's next
+        Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) api.get("components")).get("schemas");
+        assertThat(nullable((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) schemas.get("Committed")).get("properties")).get("block"))).isTrue();
+        assertThat(nullable((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) schemas.get("FileList")).get("properties")).get("next"))).isTrue();
+        assertThat((List<String>) ((Map<String, Object>) schemas.get("Problem")).get("required")).contains("type", "title", "status", "detail");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.Set<String> codes(Map<String, Object> paths, String path, String method) {
+        assertThat(paths).containsKey(path);
+        assertThat((Map<String, Object>) paths.get(path)).containsKey(method);
+        return ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) paths.get(path)).get(method)).get("responses")).keySet();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> schema(Map<String, Object> paths, String path, String method, String code) {
+        Map<String, Object> response = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) paths.get(path))
+                .get(method)).get("responses")).get(code);
+        return (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) response.get("content")).get("application/json")).get("schema");
+    }
+
+    private static boolean nullable(Map<String, Object> property) {
+        return Boolean.TRUE.equals(property.get("nullable")) || String.valueOf(property.get("type")).contains("null");
     }
 }

@@ -90,7 +90,7 @@ class CliTest {
         fails(1, "empty JSON input", "update", "-t", alice, "-j", write("empty.json", "").toString());
         fails(1, "_id must not start with ^", "update", "-t", alice, "-j", write("caret.json", "{\"l♭\":[{\"_id\":\"^x\"}]}").toString());
         fails(1, "is a directory", "update", "-t", alice, "-j", tmp.toString());
-        fails(1, "no document in", "read", "-s", url("file", tmp.resolve("nothing-here")));
+        fails(1, "does not exist", "read", "-s", url("file", tmp.resolve("nothing-here")));
         fails(1, "unknown block deadbeef", "read", "-s", alice, "-b", "deadbeef");
         fails(1, "unknown block deadbeef", "log", "-s", alice, "-b", "deadbeef");
         // a file where the replica directory should be
@@ -177,6 +177,6 @@ class CliTest {
         assertThat(oursOk("meld", "-s", mem, "-t", url("file+flate", tmp.resolve("z")))).isEqualTo("[]\n");
         assertThat(oursOk("read", "-s", url("file+flate", tmp.resolve("z")))).isEqualTo("{\"_id\":\"√\",\"a\":1}\n");
         // a plain replica does not see the compressed files
-        fails(1, "no document in", "read", "-s", url("file", tmp.resolve("z")));
+        fails(1, "holds no Melda files (it holds a compressed replica: use file+flate://)", "read", "-s", url("file", tmp.resolve("z")));
     }
 }

@@ -47,16 +47,22 @@ public final class CanonicalJson {
      * Parses JSON text (UTF-8) as serde_json reads it; throws {@link CorruptDataException} if invalid. Numbers:
      * integers in u64/i64 range stay integers, everything else becomes an f64, and the integer literal {@code -0}
      * becomes {@code -0.0} (serde_json parses a negative zero integer as a float; observed with libmelda-tools).
-     * Nesting deeper than serde_json's recursion limit (127 levels) is rejected, as serde_json does.
+     * Nesting deeper than serde_json's recursion limit ({@link DocumentLimits#MAX_STORED_DEPTH}, 127 levels) is
+     * rejected, as serde_json does: this is how every stored file (delta, pack object, index) is read.
      */
     public static JsonNode parse(byte[] utf8) {
+        return parse(utf8, MAX_DEPTH);
+    }
+
+    /** As {@link #parse(byte[])}, with at most {@code maxDepth} nested arrays/objects. */
+    static JsonNode parse(byte[] utf8, int maxDepth) {
         checkUtf8(utf8);
         try (JsonParser p = FACTORY.createParser(utf8)) {
             JsonToken t = p.nextToken();
             if (t == null) {
                 throw new CorruptDataException("empty JSON input");
             }
-            JsonNode n = read(p, t, 1);
+            JsonNode n = read(p, t, 1, maxDepth);
             if (p.nextToken() != null) {
                 throw new CorruptDataException("invalid JSON: trailing characters after the value");
             }
@@ -66,25 +72,76 @@ public final class CanonicalJson {
         }
     }
 
-    /** serde_json's default recursion limit: 128 nested levels fail. */
-    static final int MAX_DEPTH = 127;
+    /**
+     * Checks, without building a tree, that {@code utf8} is one JSON array of objects as serde_json reads it
+     * (valid UTF-8, at most {@link #MAX_DEPTH} levels, finite numbers, no lone surrogates, nothing after it).
+     *
+     * @return the number of objects in the array
+     * @throws CorruptDataException naming what is wrong
+     */
+    static int checkArrayOfObjects(byte[] utf8) {
+        checkUtf8(utf8);
+        try (JsonParser p = FACTORY.createParser(utf8)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_ARRAY) {
+                throw new CorruptDataException(t == null ? "it is empty" : "it starts with " + t);
+            }
+            int n = 0;
+            for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                if (e != JsonToken.START_OBJECT) {
+                    throw new CorruptDataException("element " + n + " is not a JSON object (" + e + ")");
+                }
+                skip(p, e, 2);
+                n++;
+            }
+            if (p.nextToken() != null) {
+                throw new CorruptDataException("invalid JSON: trailing characters after the array");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new CorruptDataException("invalid JSON: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+    }
 
-    private static JsonNode read(JsonParser p, JsonToken t, int depth) throws IOException {
+    /** Reads past one value with the checks of {@link #read}, keeping only scalars transiently. */
+    private static void skip(JsonParser p, JsonToken t, int depth) throws IOException {
         switch (t) {
             case START_OBJECT -> {
-                checkDepth(depth);
+                checkDepth(depth, MAX_DEPTH);
+                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                    checkSurrogates(p.currentName());
+                    skip(p, p.nextToken(), depth + 1);
+                }
+            }
+            case START_ARRAY -> {
+                checkDepth(depth, MAX_DEPTH);
+                for (JsonToken v = p.nextToken(); v != JsonToken.END_ARRAY; v = p.nextToken()) {
+                    skip(p, v, depth + 1);
+                }
+            }
+            default -> read(p, t, depth, MAX_DEPTH);
+        }
+    }
+
+    /** serde_json's default recursion limit: 128 nested levels fail. */
+    static final int MAX_DEPTH = DocumentLimits.MAX_STORED_DEPTH;
+
+    private static JsonNode read(JsonParser p, JsonToken t, int depth, int maxDepth) throws IOException {
+        switch (t) {
+            case START_OBJECT -> {
+                checkDepth(depth, maxDepth);
                 ObjectNode o = NODES.objectNode();
                 for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
                     String name = checkSurrogates(p.currentName());
-                    o.set(name, read(p, p.nextToken(), depth + 1)); // a duplicate key: the last one wins
+                    o.set(name, read(p, p.nextToken(), depth + 1, maxDepth)); // a duplicate key: the last one wins
                 }
                 return o;
             }
             case START_ARRAY -> {
-                checkDepth(depth);
+                checkDepth(depth, maxDepth);
                 ArrayNode a = NODES.arrayNode();
                 for (JsonToken v = p.nextToken(); v != JsonToken.END_ARRAY; v = p.nextToken()) {
-                    a.add(read(p, v, depth + 1));
+                    a.add(read(p, v, depth + 1, maxDepth));
                 }
                 return a;
             }
@@ -178,9 +235,10 @@ public final class CanonicalJson {
         return s;
     }
 
-    private static void checkDepth(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw new CorruptDataException("invalid JSON: nested deeper than " + MAX_DEPTH + " levels (serde_json's recursion limit)");
+    private static void checkDepth(int depth, int maxDepth) {
+        if (depth > maxDepth) {
+            throw new CorruptDataException("invalid JSON: nested deeper than " + maxDepth + " levels"
+                    + (maxDepth == MAX_DEPTH ? " (serde_json's recursion limit)" : ""));
         }
     }
 

@@ -57,12 +57,27 @@ public final class Pack {
      * Reads a pack's bytes, locating objects with the index if given (entries whose slice does not hash to their
      * digest are ignored and the pack is scanned instead).
      *
+     * <p>This is also the validation entry point for a pack received from elsewhere (the block-store checks every
+     * upload with it): the bytes must be one JSON array of at least one object, readable by serde_json (UTF-8,
+     * nesting within {@link DocumentLimits#MAX_STORED_DEPTH}, finite numbers). Melda only ever writes such packs;
+     * anything else (no JSON, an empty array, a non-object element, an object Melda could not parse) is refused
+     * here rather than accepted and found unreadable later.
+     *
      * @throws CorruptDataException if {@code bytes} do not hash to {@code expectedHash} or are not a pack
      */
     public static Pack parse(String expectedHash, byte[] bytes, byte[] indexBytes) {
         String h = Hashes.sha256Hex(bytes);
         if (expectedHash != null && !expectedHash.equals(h)) {
             throw new CorruptDataException("pack " + expectedHash + " hashes to " + h);
+        }
+        int objects;
+        try {
+            objects = CanonicalJson.checkArrayOfObjects(bytes);
+        } catch (CorruptDataException e) {
+            throw new CorruptDataException("pack " + h + " is not a JSON array of objects: " + e.getMessage(), e);
+        }
+        if (objects == 0) {
+            throw new CorruptDataException("pack " + h + " holds no objects (Melda never writes an empty pack)");
         }
         if (indexBytes != null) {
             Map<String, long[]> fromIndex = readIndex(bytes, indexBytes);

@@ -48,6 +48,8 @@ public final class Replica {
     private final ReplicaStorage storage;
     private final Map<String, DeltaBlock> blocks = new HashMap<>(); // parsed, hash-checked
     private final Map<String, String> corrupt = new TreeMap<>(); // never retried: bad hash or unparsable
+    private final Map<String, String> corruptPacks = new TreeMap<>(); // pack hash -> why it cannot be used
+    private final Map<String, String> whyPending = new HashMap<>(); // loaded, not applied -> why (last refresh)
     private final Set<String> applied = new LinkedHashSet<>();
     // Kept up to date as blocks load and apply, so a refresh and anchors() cost the new blocks, not the history.
     private final Set<String> pending = new TreeSet<>(); // loaded, not applied (waiting for a pack or a parent)
@@ -62,6 +64,8 @@ public final class Replica {
 
     private record Staged(Revision revision, String parent) {
     }
+
+    private DocumentLimits limits = DocumentLimits.DEFAULT;
 
     private Replica(ReplicaStorage storage) {
         this.storage = storage;
@@ -81,6 +85,17 @@ public final class Replica {
 
     public ReplicaStorage storage() {
         return storage;
+    }
+
+    /** The limits {@link #update} enforces ({@link DocumentLimits#DEFAULT} unless changed). */
+    public DocumentLimits limits() {
+        return limits;
+    }
+
+    /** Sets the limits {@link #update} enforces; returns this replica. */
+    public Replica limits(DocumentLimits limits) {
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
+        return this;
     }
 
     // ------------------------------------------------------------------ loading
@@ -169,7 +184,28 @@ public final class Replica {
                 invalid.put(e.getKey(), e.getValue());
             }
         }
+        whyPending.keySet().removeIf(applied::contains);
+        invalid.forEach((id, why) -> {
+            if (blocks.containsKey(id)) {
+                whyPending.put(id, why);
+            }
+        });
         return new RefreshReport(candidates, invalid);
+    }
+
+    /**
+     * Stored files that are corrupt (not merely missing): {@code <id>.delta} files that do not hash to their name
+     * or do not parse, and {@code <hash>.pack} files named by a block that do not hash to their name or are not a
+     * pack. Keyed by storage key, with the reason. The blocks that need them are not applied (see
+     * {@link #invalidBlocks()}), so {@link #read()} shows an older state: callers that must not show older data
+     * (the CLI's {@code read}) refuse to when this is not empty. A block waiting for a parent or a pack that was
+     * not stored yet is not corrupt (a meld may be under way) and is not listed here.
+     */
+    public Map<String, String> corruptFiles() {
+        Map<String, String> out = new TreeMap<>();
+        corrupt.forEach((id, why) -> out.put(id + ".delta", why));
+        corruptPacks.forEach((hash, why) -> out.put(hash + ".pack", why));
+        return out;
     }
 
     /** Blocks present in storage but not applied, with the reason. */
@@ -177,7 +213,7 @@ public final class Replica {
         Map<String, String> out = new TreeMap<>(corrupt);
         for (String id : blocks.keySet()) {
             if (!applied.contains(id)) {
-                out.putIfAbsent(id, "not applied (missing pack or parent)");
+                out.putIfAbsent(id, whyPending.getOrDefault(id, "not applied (missing pack or parent)"));
             }
         }
         return out;
@@ -283,6 +319,7 @@ public final class Replica {
             packs.put(hash, Pack.parse(hash, bytes, index));
             return null;
         } catch (CorruptDataException e) {
+            corruptPacks.put(hash, e.getMessage());
             return "invalid pack " + hash + ": " + e.getMessage();
         }
     }
@@ -303,10 +340,16 @@ public final class Replica {
      * same ♭ array would share that id and lose data in Melda, so they raise {@link InvalidDocumentException}
      * naming the array's path. Give array elements explicit {@code _id}s.
      *
+     * <p>The document must stay within {@link #limits()} (so that every reader can read what is written), and must
+     * not hold what Melda would silently lose (spec §8.5–6): primitives in a ♭ array, an object in a ♭ field
+     * whose {@code _id} starts with {@code !}, {@code _id} {@code √} below the root, one {@code _id} used twice.
+     *
      * @return whether anything was staged
-     * @throws InvalidDocumentException if the document cannot be flattened (nothing is staged then)
+     * @throws InvalidDocumentException if the document exceeds a limit or cannot be flattened (nothing is staged
+     *     then)
      */
     public boolean update(ObjectNode doc) {
+        limits.check(doc);
         Map<String, ObjectNode> flat = Flattener.flatten(doc);
         int before = stagedCount();
         for (String id : new ArrayList<>(trees.keySet())) {
@@ -326,9 +369,9 @@ public final class Replica {
         return stagedCount() != before;
     }
 
-    /** Convenience: {@link #update(ObjectNode)} from JSON text. */
+    /** Convenience: {@link #update(ObjectNode)} from JSON text (parsed within {@link #limits()}). */
     public boolean update(String json) {
-        JsonNode n = CanonicalJson.parse(json);
+        JsonNode n = limits.parse(json);
         if (!n.isObject()) {
             throw new InvalidDocumentException("document must be a JSON object");
         }
@@ -435,12 +478,17 @@ public final class Replica {
      * Array descriptors with several leaves are first resolved to their merged order (as Melda does, minus its
      * deadlock, spec §8.2).
      *
-     * @param info free information object ({@code author}, {@code description}), or null
+     * @param info free information object ({@code author}, {@code description}), or null; it is stored inside the
+     *     delta, one level deeper, so it is held to {@link #limits()} like a document
      * @return the new block id, or empty if nothing was staged
+     * @throws DocumentLimitException if {@code info} exceeds the limits (nothing is written; the changes stay staged)
      */
     public Optional<String> commit(ObjectNode info) {
         if (staged.isEmpty()) {
             return Optional.empty();
+        }
+        if (info != null) {
+            limits.check(info);
         }
         for (String id : new ArrayList<>(trees.keySet())) {
             if (id.startsWith("^")) {

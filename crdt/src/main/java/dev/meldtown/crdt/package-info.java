@@ -20,6 +20,9 @@
  * descriptors without a deadlock; several id-less objects in one ♭ array are rejected; corrupt patches and
  * unknown descriptors raise {@link dev.meldtown.crdt.CorruptDataException} (a deleted descriptor reads as []);
  * file writes are atomic and foreign files are ignored; only a lone charcode {@code #} field is used as digest;
- * resolving towards a deleted leaf keeps the object deleted (Melda re-creates it as {@code {"_deleted":true}}).
+ * resolving towards a deleted leaf keeps the object deleted (Melda re-creates it as {@code {"_deleted":true}});
+ * documents beyond {@link dev.meldtown.crdt.DocumentLimits} (deeper than 126 levels: their pack would be unreadable)
+ * and inputs Melda would store and lose (primitives in a ♭ array, a {@code !} id in a ♭ field, {@code √} below the
+ * root, one id on two objects) are refused; a pack that is not a JSON array of objects is refused. See README.md.
  */
 package dev.meldtown.crdt;

@@ -37,6 +37,13 @@ public interface MergeConfig {
     @WithDefault("5")
     int maxAttempts();
 
+    /**
+     * Liveness reports DOWN when the consumer thread made no progress (a poll, a record, a retry pause) for this long,
+     * or when it ended while the service runs.
+     */
+    @WithDefault("PT5M")
+    Duration maxSilence();
+
     /** Replicas kept loaded in memory (refreshed incrementally). */
     @WithDefault("128")
     int replicaCacheSize();

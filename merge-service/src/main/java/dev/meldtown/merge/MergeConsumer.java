@@ -32,6 +32,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import dev.meldtown.service.Workers;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -78,6 +79,11 @@ public class MergeConsumer {
     @Inject
     Replicas replicas;
 
+    @Inject
+    Workers workers;
+
+    private volatile Workers.Heartbeat heartbeat;
+
     private volatile boolean running;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private Thread thread;
@@ -91,6 +97,7 @@ public class MergeConsumer {
             return;
         }
         running = true;
+        heartbeat = workers.register("merge consumer", config.maxSilence());
         // A large stack: loading a replica walks its block DAG recursively (crdt Replica.isValid), and a linear history
         // of thousands of blocks overflows the default 1 MiB (seen with 10,000 blocks in bin/bench-merge).
         thread = new Thread(null, this::run, "meldtown-merge-consumer", CONSUMER_STACK_BYTES);
@@ -99,6 +106,7 @@ public class MergeConsumer {
 
     void stop(@Observes ShutdownEvent ev) {
         running = false;
+        workers.remove("merge consumer");
         KafkaConsumer<String, byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
@@ -145,12 +153,16 @@ public class MergeConsumer {
             }
         } finally {
             consumer = null;
+            if (running || Thread.currentThread().isInterrupted()) {
+                heartbeat.died("the consumer thread ended");
+            }
             stopped.countDown();
         }
     }
 
     private void loop(KafkaConsumer<String, byte[]> c) {
         while (running) {
+            heartbeat.beat();
             ConsumerRecords<String, byte[]> records = c.poll(config.pollTimeout());
             Map<TopicPartition, OffsetAndMetadata> done = new LinkedHashMap<>();
             Set<TopicPartition> stalled = new HashSet<>();
@@ -159,6 +171,7 @@ public class MergeConsumer {
                 if (stalled.contains(tp) || !running) {
                     continue;
                 }
+                heartbeat.beat();
                 if (handle(r)) {
                     done.put(tp, new OffsetAndMetadata(r.offset() + 1));
                 } else {
@@ -180,7 +193,7 @@ public class MergeConsumer {
     private boolean handle(ConsumerRecord<String, byte[]> r) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         try {
-            boolean did = !processor.process(r.value()).isEmpty();
+            boolean did = !processor.process(r.key(), r.value()).isEmpty();
             metrics.event(did ? "completed" : "ignored");
             attemptsAt.remove(tp);
             return true;
@@ -250,6 +263,7 @@ public class MergeConsumer {
     }
 
     private void pause() {
+        heartbeat.beat();
         try {
             Thread.sleep(config.retryBackoff().toMillis());
         } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import dev.meldtown.crdt.Replica;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
+import dev.meldtown.events.Topics;
 import dev.meldtown.service.BucketLayout;
 import io.cloudevents.CloudEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -65,12 +66,14 @@ public class MergeProcessor {
     MergeMetrics metrics;
 
     /**
-     * Processes one record value.
+     * Processes one record. Its key must be the payload's scope ({@code tenant/doc}, {@link Topics#key}): a record
+     * keyed for one document whose payload names another (another tenant, say) is poison ({@code key-mismatch}) and
+     * nothing is done, nor any {@code merge.failed} emitted, for the document its payload names.
      *
      * @return the results emitted (empty for an ignored event type)
      * @throws Poison if the event can never be processed (after emitting {@code merge.failed} when it names a doc)
      */
-    public List<Payloads.MergeCompleted> process(byte[] value) {
+    public List<Payloads.MergeCompleted> process(String key, byte[] value) {
         CloudEvent event;
         try {
             event = EventCodec.decode(value);
@@ -80,12 +83,27 @@ public class MergeProcessor {
         EventType type = EventType.of(event.getType()).orElseThrow();
         try {
             return switch (type) {
-                case BLOCK_COMMITTED -> blockCommitted(EventCodec.data(event, Payloads.BlockCommitted.class));
-                case MERGE_REQUESTED -> mergeRequested(EventCodec.data(event, Payloads.MergeRequested.class));
+                case BLOCK_COMMITTED -> {
+                    Payloads.BlockCommitted data = EventCodec.data(event, Payloads.BlockCommitted.class);
+                    checkKey(key, data.tenant(), data.doc());
+                    yield blockCommitted(data);
+                }
+                case MERGE_REQUESTED -> {
+                    Payloads.MergeRequested data = EventCodec.data(event, Payloads.MergeRequested.class);
+                    checkKey(key, data.tenant(), data.doc());
+                    yield mergeRequested(data);
+                }
                 default -> List.of();
             };
         } catch (EventCodec.InvalidEventException e) {
             throw new Poison("invalid-event", e.getMessage());
+        }
+    }
+
+    private static void checkKey(String key, String tenant, String doc) {
+        String expected = Topics.key(tenant, doc);
+        if (!expected.equals(key)) {
+            throw new Poison("key-mismatch", "the record key '" + key + "' is not the payload's scope '" + expected + "'");
         }
     }
 

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** The service boots against real Kafka and S3 and reports itself ready only through them. */
 @QuarkusTest
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = true)
 class HealthTest {
@@ -40,5 +41,41 @@ class HealthTest {
                 .contentType("application/problem+json")
                 .body("status", equalTo(404))
                 .body("title", equalTo("Not Found"));
+    }
+
+    @Test
+    void healthAnswersQuicklyAndLivenessWatchesTheConsumer() {
+        long start = System.nanoTime();
+        given().when().get("/q/health/live").then().statusCode(200)
+                .body("checks.find { it.name == 'background workers' }.data.'merge consumer'", equalTo("alive"));
+        org.assertj.core.api.Assertions.assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isLessThan(java.time.Duration.ofSeconds(2));
+    }
+
+    @Test
+    void theOpenApiDocumentListsOperationsAndProblemSchema() {
+        given().accept("application/json").when().get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths.keySet()", hasItems("/q/health/live", "/q/health/ready"))
+                .body("components.schemas.Problem.required", hasItems("type", "title", "status", "detail"));
+    }
+
+    @Test
+    void httpLimitsAnswerProblemJson() {
+        given().when().get("/q/health/live?x=" + "a".repeat(9000)).then().statusCode(414)
+                .contentType("application/problem+json").body("status", equalTo(414));
+        given().header("X-Padding", "p".repeat(20_000)).when().get("/q/health/live").then().statusCode(431)
+                .contentType("application/problem+json").body("status", equalTo(431));
+    }
+
+    /** Last: a consumer thread that ends while the service runs makes liveness DOWN, so the platform restarts it. */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void livenessIsDownOnceTheConsumerThreadIsGone() throws Exception {
+        Thread consumer = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("meldtown-merge-consumer"))
+                .findFirst().orElseThrow();
+        consumer.interrupt();
+        consumer.join(30_000);
+        org.assertj.core.api.Assertions.assertThat(consumer.isAlive()).isFalse();
+        given().when().get("/q/health/live").then().statusCode(503).body("status", equalTo("DOWN"))
+                .body("checks.find { it.name == 'background workers' }.data.'merge consumer'", equalTo("the consumer thread ended"));
     }
 }

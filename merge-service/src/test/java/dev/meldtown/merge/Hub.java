@@ -98,6 +98,11 @@ final class Hub implements AutoCloseable {
         producer.send(new ProducerRecord<>(topic, Topics.key(tenant, doc), value)).get(15, TimeUnit.SECONDS);
     }
 
+    /** A record with any key, e.g. one that is not the payload's scope. */
+    void sendKeyed(String topic, String key, byte[] value) throws Exception {
+        producer.send(new ProducerRecord<>(topic, key, value)).get(15, TimeUnit.SECONDS);
+    }
+
     void announce(MemoryStorage local, String replica) throws Exception {
         send(Topics.BLOCKS, blockCommitted(local, replica, tip(local)));
     }

@@ -133,8 +133,13 @@ class PolicyAndPoisonTest {
             String missing = "0".repeat(64);
             // all on the document's key, hence on one partition, before a good event
             h.send(Topics.BLOCKS, "{not json".getBytes(StandardCharsets.UTF_8));
+            // keyed for this document, about another one: dead-lettered for its key (issue 10 item 6), nothing done for "nowhere"
             h.send(Topics.BLOCKS, EventCodec.encode(EventType.BLOCK_COMMITTED, "nowhere",
                     new Payloads.BlockCommitted("acme", "nowhere", "alice", missing, List.of(), List.of(), 10)));
+            // an unknown document, keyed by its own scope
+            String nowhere = "nowhere-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+            h.sendKeyed(Topics.BLOCKS, "acme/" + nowhere, EventCodec.encode(EventType.BLOCK_COMMITTED, nowhere,
+                    new Payloads.BlockCommitted("acme", nowhere, "alice", missing, List.of(), List.of(), 10)));
             h.send(Topics.BLOCKS, EventCodec.encode(EventType.BLOCK_COMMITTED, h.doc,
                     new Payloads.BlockCommitted("acme", h.doc, "alice", missing, List.of(), List.of(), 10)));
             String requestId = h.requestMerge("ghost", "hub");
@@ -144,11 +149,13 @@ class PolicyAndPoisonTest {
             List<EventsProbe.Seen> dead = EventsProbe.await(bootstrap, Topics.MERGES_DLQ,
                     s -> ("acme/" + h.doc).equals(s.key()), 4, MergeFlowTest.WAIT);
             assertThat(dead).extracting(s -> s.headers().get(MergeConsumer.DLQ_CATEGORY))
-                    .containsExactlyInAnyOrder("invalid-event", "unknown-doc", "missing-objects", "unknown-replica");
+                    .containsExactlyInAnyOrder("invalid-event", "key-mismatch", "missing-objects", "unknown-replica");
             // in order within a partition; the merge request is on the other topic, so it may come anywhere
             assertThat(dead).filteredOn(s -> Topics.BLOCKS.equals(s.headers().get("meldtown-dlq-topic")))
                     .extracting(s -> s.headers().get(MergeConsumer.DLQ_CATEGORY))
-                    .containsExactly("invalid-event", "unknown-doc", "missing-objects");
+                    .containsExactly("invalid-event", "key-mismatch", "missing-objects");
+            assertThat(EventsProbe.await(bootstrap, Topics.MERGES_DLQ, s -> ("acme/" + nowhere).equals(s.key()), 1, MergeFlowTest.WAIT))
+                    .extracting(s -> s.headers().get(MergeConsumer.DLQ_CATEGORY)).containsExactly("unknown-doc");
             assertThat(dead).allSatisfy(s -> {
                 assertThat(s.headers().get(MergeConsumer.DLQ_REASON)).isNotBlank();
                 assertThat(s.headers()).containsKeys("meldtown-dlq-topic", "meldtown-dlq-partition", "meldtown-dlq-offset");
@@ -160,12 +167,14 @@ class PolicyAndPoisonTest {
 
             List<EventsProbe.Seen> failed = EventsProbe.await(bootstrap, Topics.MERGES,
                     s -> EventType.MERGE_FAILED.type().equals(s.type())
-                            && List.of("acme/" + h.doc, "acme/nowhere").contains(s.key()), 3, MergeFlowTest.WAIT);
+                            && List.of("acme/" + h.doc, "acme/" + nowhere).contains(s.key()), 3, MergeFlowTest.WAIT);
             assertThat(failed).extracting(s -> s.data().get("error").get("category").asText())
                     .containsExactlyInAnyOrder("unknown-doc", "missing-objects", "unknown-replica");
             assertThat(failed).filteredOn(s -> s.data().get("error").get("category").asText().equals("unknown-replica"))
                     .singleElement().satisfies(s -> assertThat(s.data().get("requestId").asText()).isEqualTo(requestId));
             failed.forEach(s -> assertThat(EventSchemas.validate(EventType.MERGE_FAILED, s.data())).isEmpty());
+            assertThat(EventsProbe.await(bootstrap, Topics.MERGES, s -> s.data() != null && "nowhere".equals(s.data().path("doc").asText()), 1,
+                    java.time.Duration.ofSeconds(2))).isEmpty();
             assertThat(h.objectKeys("replicas/ghost/")).isEmpty();
 
             // metrics: lag, meld duration, copied bytes and outcomes on /q/metrics
@@ -173,6 +182,36 @@ class PolicyAndPoisonTest {
             assertThat(MergeFlowTest.metric("meldtown_merge_meld_duration_seconds_count")).isGreaterThan(0);
             assertThat(MergeFlowTest.metric("meldtown_merge_copied_bytes_total")).isGreaterThan(0);
             assertThat(MergeFlowTest.metric("meldtown_merge_events_total{outcome=\"dead-lettered\"}")).isGreaterThanOrEqualTo(4);
+        }
+    }
+
+    @Test
+    void aRecordWhoseKeyIsNotThePayloadsScopeIsDeadLetteredAndNothingIsDoneForThePayloadsTenant() throws Exception {
+        try (Hub beta = new Hub(s3, s3Config.bucket(), bootstrap, "beta", MergeFlowTest.KEEP)) {
+            MemoryStorage alice = Hub.commit(new MemoryStorage(), "{\"title\":\"beta's own\"}", "alice");
+            beta.push(alice, "alice");
+            // keyed for acme's document of the same name, payloads about beta's
+            String key = "acme/" + beta.doc;
+            String requestId = java.util.UUID.randomUUID().toString();
+            beta.sendKeyed(Topics.MERGES, key, EventCodec.encode(EventType.MERGE_REQUESTED, beta.doc,
+                    new Payloads.MergeRequested("beta", beta.doc, "alice", "hub", requestId)));
+            beta.sendKeyed(Topics.BLOCKS, key, beta.blockCommitted(alice, "alice", Hub.tip(alice)));
+
+            List<EventsProbe.Seen> dead = EventsProbe.await(bootstrap, Topics.MERGES_DLQ, s -> key.equals(s.key()), 2, MergeFlowTest.WAIT);
+            assertThat(dead).extracting(s -> s.headers().get(MergeConsumer.DLQ_CATEGORY)).containsExactly("key-mismatch", "key-mismatch");
+            assertThat(dead).allSatisfy(s -> assertThat(s.headers().get(MergeConsumer.DLQ_REASON)).contains("beta/" + beta.doc).contains(key));
+            // nothing was processed for beta: no result, no event, no hub replica
+            assertThat(EventsProbe.await(bootstrap, Topics.MERGES, s -> s.data() != null && beta.doc.equals(s.data().path("doc").asText()),
+                    1, java.time.Duration.ofSeconds(3))).isEmpty();
+            assertThat(beta.objectKeys("replicas/hub/")).isEmpty();
+            assertThat(beta.objectKeys("merges/")).isEmpty();
+
+            // the same announcement keyed by its scope is melded
+            beta.announce(alice, "alice");
+            assertThat(EventsProbe.await(bootstrap, Topics.MERGES, s -> EventType.MERGE_COMPLETED.type().equals(s.type())
+                    && beta.doc.equals(s.data().path("doc").asText()) && "beta".equals(s.data().path("tenant").asText()), 1, MergeFlowTest.WAIT))
+                    .hasSize(1);
+            assertThat(beta.objectKeys("replicas/hub/")).isNotEmpty();
         }
     }
 

@@ -35,7 +35,11 @@ public class EventPublisher {
     @ConfigProperty(name = "quarkus.application.name", defaultValue = "meldtown")
     String clientId;
 
+    @Inject
+    Workers workers;
+
     private volatile KafkaProducer<String, byte[]> producer;
+    private volatile String producerClientId;
 
     /** Encodes {@code data} as the contract's CloudEvent (schema-checked) and publishes it keyed {@code tenant/subject}. */
     public void publish(EventType type, String tenant, String subject, Object data) {
@@ -53,14 +57,29 @@ public class EventPublisher {
      * @throws PublishException if Kafka did not acknowledge in time
      */
     public void send(String topic, String key, byte[] value, Map<String, String> headers) {
+        send(topic, key, value, headers, Duration.ofSeconds(30));
+    }
+
+    /** As {@link #publish(EventType, String, String, Object)}, waiting at most {@code wait} for the acknowledgement. */
+    public void publish(EventType type, String tenant, String subject, Object data, Duration wait) {
+        send(type.topic(), Topics.key(tenant, subject), EventCodec.encode(type, type.source(), subject, data), Map.of(), wait);
+    }
+
+    /**
+     * Sends one record and waits at most {@code wait} for the acknowledgement (plus up to {@code max.block.ms}, 3 s,
+     * while the producer has no metadata for the topic).
+     *
+     * @throws PublishException if Kafka did not acknowledge in time
+     */
+    public void send(String topic, String key, byte[] value, Map<String, String> headers, Duration wait) {
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
         headers.forEach((k, v) -> record.headers().add(new RecordHeader(k, v.getBytes(StandardCharsets.UTF_8))));
         try {
-            producer().send(record).get(30, TimeUnit.SECONDS);
+            producer().send(record).get(wait.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PublishException("interrupted while publishing to " + topic, e);
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
             throw new PublishException("could not publish to " + topic + ": " + e.getMessage(), e);
         }
     }
@@ -73,12 +92,14 @@ public class EventPublisher {
                     Map<String, Object> config = new HashMap<>(kafkaConfig);
                     config.put(ProducerConfig.ACKS_CONFIG, "all");
                     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-                    config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+                    config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId + "-events-" + Integer.toHexString(System.identityHashCode(this)));
                     config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
-                    config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5000);
+                    config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3000);
                     config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
                     config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15000);
                     producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+                    producerClientId = String.valueOf(config.get(ProducerConfig.CLIENT_ID_CONFIG));
+                    workers.watch("kafka producer", this::producerProblem);
                 }
                 p = producer;
             }
@@ -86,8 +107,16 @@ public class EventPublisher {
         return p;
     }
 
+    /** Null while the producer's network thread runs; it dies only with an Error (e.g. out of memory), never by an outage. */
+    String producerProblem() {
+        String thread = "kafka-producer-network-thread | " + producerClientId;
+        boolean alive = Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(thread) && t.isAlive());
+        return alive || producer == null ? null : "the Kafka producer's network thread (" + thread + ") died";
+    }
+
     @PreDestroy
     void close() {
+        workers.remove("kafka producer");
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }

@@ -29,4 +29,13 @@ public final class Problem {
     public static Response response(int status, String type, String title, String detail) {
         return response(status, type, title, detail, null);
     }
+
+    /** The response of a typed problem; a dependency outage also says when to retry ({@code Retry-After}). */
+    public static Response of(ProblemException e) {
+        Response response = response(e.status(), e.type(), e.title(), e.getMessage(), e.extra());
+        if (e instanceof DependencyUnavailableException d) {
+            return Response.fromResponse(response).header(jakarta.ws.rs.core.HttpHeaders.RETRY_AFTER, d.retryAfterSeconds()).build();
+        }
+        return response;
+    }
 }

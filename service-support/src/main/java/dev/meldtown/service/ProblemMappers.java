@@ -1,28 +1,48 @@
 package dev.meldtown.service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
+import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import software.amazon.awssdk.core.exception.SdkException;
 
-/** Maps every error to problem+json, including the framework's own 404/405/415 and JSON parse failures. */
+/**
+ * Maps every error to problem+json, including the framework's own 404/405/415, JSON parse and type-mismatch failures,
+ * and dependency outages (503 with {@code Retry-After}).
+ */
 public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
     @ServerExceptionMapper
     public Response problem(ProblemException e) {
-        return Problem.response(e.status(), e.type(), e.title(), e.getMessage(), e.extra());
+        if (e instanceof DependencyUnavailableException d) {
+            LOG.warnf("%s: %s", d.getMessage(), d.getCause() == null ? "" : String.valueOf(d.getCause().getMessage()));
+        }
+        return Problem.of(e);
     }
 
     @ServerExceptionMapper
-    public Response web(WebApplicationException e) {
+    public Response web(WebApplicationException e, io.vertx.core.http.HttpServerRequest request) {
         int status = e.getResponse().getStatus();
         Response.Status.Family family = Response.Status.Family.familyOf(status);
         String reason = e.getResponse().getStatusInfo().getReasonPhrase();
         if (family == Response.Status.Family.SERVER_ERROR) {
             LOG.error("request failed", e);
         }
-        return Problem.response(status, slug(reason), reason, e.getMessage());
+        Response response = Problem.response(status, slug(reason), reason, e.getMessage());
+        // keep what the framework says about the resource, e.g. the Allow header of a 405
+        Object allow = e.getResponse().getHeaders().getFirst(HttpHeaders.ALLOW);
+        if (allow == null && !e.getResponse().getAllowedMethods().isEmpty()) {
+            allow = e.getResponse().getAllowedMethods().stream().sorted().collect(Collectors.joining(", "));
+        }
+        if (allow == null && status == 405 && request != null) {
+            allow = AllowedMethods.allow(request.path());
+        }
+        return allow == null ? response : Response.fromResponse(response).header(HttpHeaders.ALLOW, allow).build();
     }
 
     @ServerExceptionMapper({io.quarkus.security.AuthenticationFailedException.class, io.quarkus.security.UnauthorizedException.class})
@@ -36,14 +56,55 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response json(com.fasterxml.jackson.core.JsonProcessingException e) {
+    public Response json(JsonProcessingException e) {
         return Problem.response(400, "invalid-json", "Invalid JSON", e.getOriginalMessage());
+    }
+
+    /** A body of the wrong shape: {@code "intervalSeconds":"x"}, {@code "source":false}, an array for an object. */
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER - 100)
+    public Response mismatched(MismatchedInputException e) {
+        String field = e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining("."));
+        String expected = e.getTargetType() == null ? "another type" : describe(e.getTargetType());
+        String detail = (field.isEmpty() ? "the body" : "field '" + field + "'") + " must be " + expected;
+        return Problem.response(400, "invalid-json", "Invalid JSON", detail);
+    }
+
+    @ServerExceptionMapper
+    public Response sdk(SdkException e) {
+        DependencyUnavailableException outage = Outages.unavailable(e);
+        return outage != null ? problem(outage) : internal(e);
     }
 
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e) {
+        DependencyUnavailableException outage = Outages.unavailable(e);
+        return outage != null ? problem(outage) : internal(e);
+    }
+
+    private static Response internal(RuntimeException e) {
         LOG.error("unexpected error", e);
         return Problem.response(500, "internal", "Internal Server Error", "an unexpected error occurred; see the service log");
+    }
+
+    private static String describe(Class<?> type) {
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        if (Number.class.isAssignableFrom(type) || type.isPrimitive()) {
+            return "a number";
+        }
+        return "a JSON object";
     }
 
     private static String slug(String reason) {

@@ -281,6 +281,14 @@ class SyncApiTest {
         try {
             var event = awaitEvent(tenant, "south", e -> e.error() == null && e.pushedCommits() == 1);
             assertThat(event.peer()).isEqualTo("north");
+            // the round was claimed in S3 (one claim object per round) by this instance before it ran
+            String prefix = dev.meldtown.sync.service.internal.RoundLease.claimsPrefix(tenant, "every-second");
+            var claims = s3.listObjectsV2(b -> b.bucket(s3Config.bucket()).prefix(prefix)).contents();
+            assertThat(claims).isNotEmpty();
+            for (var claim : claims) {
+                String json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(claim.key())).asUtf8String();
+                assertThat(json).contains("\"owner\":\"" + scheduler.instanceId() + "\"");
+            }
         } finally {
             as(tenant).when().delete(base(tenant) + "/federations/every-second").then().statusCode(204);
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

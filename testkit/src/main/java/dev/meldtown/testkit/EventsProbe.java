@@ -29,10 +29,18 @@ public final class EventsProbe {
 
     /** The first {@code count} records of {@code topic} that {@code match}, or fewer when {@code timeout} passes. */
     public static List<Seen> await(String bootstrap, String topic, Predicate<Seen> match, int count, Duration timeout) throws Exception {
-        try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+        return await(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), topic, match, count, timeout);
+    }
+
+    /**
+     * As {@link #await(String, String, Predicate, int, Duration)} with a client configuration: the bootstrap servers and
+     * any security settings (for example {@link KafkaProcess#clientConfig(java.nio.file.Path)} of a SCRAM broker).
+     */
+    public static List<Seen> await(Map<String, Object> client, String topic, Predicate<Seen> match, int count, Duration timeout) throws Exception {
+        Map<String, Object> config = new java.util.HashMap<>(client);
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID());
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (var consumer = new KafkaConsumer<String, byte[]>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             List<Seen> seen = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();

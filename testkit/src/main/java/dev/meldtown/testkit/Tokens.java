@@ -17,6 +17,8 @@ import java.util.UUID;
  */
 public final class Tokens {
     public static final String ISSUER = "https://meldtown.dev/local";
+    /** The audience the services require by default ({@code mp.jwt.verify.audiences}). */
+    public static final String AUDIENCE = "meldtown";
     private static final PrivateKey KEY = load();
 
     private Tokens() {
@@ -36,10 +38,15 @@ public final class Tokens {
     /** A token with arbitrary claims, e.g. an expired one or one from another issuer. */
     public static String sign(String issuer, String tenant, String groupsJson, long exp) {
         long now = System.currentTimeMillis() / 1000;
-        String header = b64("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
-        String payload = b64(("{\"iss\":\"" + issuer + "\",\"sub\":\"test-" + tenant + "\",\"upn\":\"test-" + tenant
+        return signClaims("{\"iss\":\"" + issuer + "\",\"aud\":\"" + AUDIENCE + "\",\"sub\":\"test-" + tenant + "\",\"upn\":\"test-" + tenant
                 + "\",\"tenant\":\"" + tenant + "\",\"groups\":" + groupsJson + ",\"iat\":" + now + ",\"exp\":" + exp
-                + ",\"jti\":\"" + UUID.randomUUID() + "\"}").getBytes(StandardCharsets.UTF_8));
+                + ",\"jti\":\"" + UUID.randomUUID() + "\"}");
+    }
+
+    /** A token with exactly these claims (a JSON object), e.g. without {@code aud} or with an {@code iat} in the future. */
+    public static String signClaims(String claimsJson) {
+        String header = b64("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String payload = b64(claimsJson.getBytes(StandardCharsets.UTF_8));
         try {
             Signature signature = Signature.getInstance("SHA256withRSA");
             signature.initSign(KEY);

@@ -58,7 +58,7 @@ final class AnnouncingStorage implements ReplicaStorage {
         }
         if (created || ownsEntry) {
             // A concurrent writer may have stored it first and failed to publish: a duplicate is harmless.
-            announcer.publish(tenant, doc, replica, id);
+            announcer.publishLater(tenant, doc, replica, id);
         }
         return created;
     }

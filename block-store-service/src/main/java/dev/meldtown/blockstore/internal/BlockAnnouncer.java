@@ -6,6 +6,8 @@ import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.service.BucketLayout;
 import dev.meldtown.service.EventPublisher;
+import dev.meldtown.service.KafkaReadinessCheck;
+import dev.meldtown.service.Workers;
 import dev.meldtown.service.S3Config;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,6 +25,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Publishes {@code block.committed} at least once, even when Kafka is down or the service dies between the S3
  * write and the publish: an outbox entry (the event's data) is written to S3 <em>before</em> the delta, deleted
  * after Kafka acknowledged the event, and a sweeper re-publishes entries left behind. Consumers are idempotent.
+ * <p>
+ * A write never waits for Kafka: once the delta is stored, the event is published on a background thread, so an
+ * upload or commit answers as soon as S3 holds the block, and during a Kafka outage it succeeds into the outbox (the
+ * readiness check tells the publisher not to try while Kafka is known down; the sweeper publishes once it is back).
+ * The sweeper is a registered {@link Workers worker}: liveness reports DOWN when it has not completed a sweep for
+ * {@code meldtown.block-store.outbox.max-silence}.
  */
 @ApplicationScoped
 public class BlockAnnouncer {
@@ -37,8 +45,55 @@ public class BlockAnnouncer {
     @Inject
     EventPublisher events;
 
+    @Inject
+    @org.eclipse.microprofile.health.Readiness
+    KafkaReadinessCheck kafka;
+
+    @Inject
+    Workers workers;
+
     @ConfigProperty(name = "meldtown.block-store.outbox.grace", defaultValue = "PT10S")
     Duration grace;
+
+    @ConfigProperty(name = "meldtown.block-store.outbox.max-silence", defaultValue = "PT5M")
+    Duration maxSilence;
+
+    /** Identity of the sweep job in Quarkus's scheduler. */
+    public static final String SWEEP_JOB = "meldtown-outbox-sweep";
+
+    private Workers.Heartbeat sweeper;
+    private java.util.concurrent.ThreadPoolExecutor publishing;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        sweeper = workers.register("outbox sweeper", maxSilence);
+        // one publisher thread; when the queue is full the entries wait for the sweeper
+        publishing = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, java.util.concurrent.TimeUnit.MILLISECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(10_000), r -> {
+                    Thread t = new Thread(r, "meldtown-outbox-publisher");
+                    t.setDaemon(true);
+                    return t;
+                }, new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
+    }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        publishing.shutdown();
+        try {
+            publishing.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Publishes soon on the publisher thread (never blocking the caller); on failure the entry stays for the sweeper. */
+    public void publishLater(String tenant, String doc, String replica, String block) {
+        publishing.execute(() -> {
+            if (kafka.up()) {
+                publish(tenant, doc, replica, block);
+            }
+        });
+    }
 
     /** Records the intent before the delta is written. Returns whether this caller created the entry. */
     public boolean intend(String tenant, String doc, String replica, DeltaBlock block, byte[] bytes) {
@@ -76,12 +131,16 @@ public class BlockAnnouncer {
     }
 
     /** Re-publishes outbox entries older than the grace period; drops those whose delta never landed. */
-    @Scheduled(every = "${meldtown.block-store.outbox.sweep-every:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            delayed = "2s")
+    @Scheduled(identity = SWEEP_JOB, every = "${meldtown.block-store.outbox.sweep-every:5s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, delayed = "2s")
     void sweep() {
         Instant cutoff = Instant.now().minus(grace);
         try {
+            if (!kafka.up()) {
+                return; // nothing can be published: entries wait, and the sweeper is alive
+            }
             for (S3Object entry : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(BucketLayout.OUTBOX)).contents()) {
+                sweeper.beat();
                 if (entry.lastModified().isAfter(cutoff)) {
                     continue;
                 }
@@ -99,6 +158,8 @@ public class BlockAnnouncer {
             }
         } catch (RuntimeException e) {
             LOG.warnf("outbox sweep failed: %s", e.getMessage());
+        } finally {
+            sweeper.beat();
         }
     }
 

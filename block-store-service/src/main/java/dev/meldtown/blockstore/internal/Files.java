@@ -176,12 +176,12 @@ public class Files {
         long start;
         long end;
         if (m.group(1).isEmpty()) {
-            long suffix = Long.parseLong(m.group(2));
+            long suffix = rangeNumber(m.group(2), range);
             start = Math.max(0, size - suffix);
             end = size - 1;
         } else {
-            start = Long.parseLong(m.group(1));
-            end = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
+            start = rangeNumber(m.group(1), range);
+            end = m.group(2).isEmpty() ? size - 1 : Math.min(rangeNumber(m.group(2), range), size - 1);
         }
         if (start >= size || start > end) {
             return Response.status(416).header("Content-Range", "bytes */" + size).type("application/problem+json")
@@ -193,6 +193,16 @@ public class Files {
         return Response.status(206).entity(withBody ? part : null).type("application/octet-stream")
                 .header("Content-Range", "bytes " + start + "-" + end + "/" + size)
                 .header("Content-Length", part.length).header("Accept-Ranges", "bytes").build();
+    }
+
+    /** A range bound; one beyond 2^63-1 (e.g. {@code bytes=0-99999999999999999999999}) is refused with 416, never a crash. */
+    private static long rangeNumber(String digits, String range) {
+        try {
+            return Long.parseLong(digits);
+        } catch (NumberFormatException e) {
+            throw new ProblemException(416, "invalid-range", "Range Not Satisfiable",
+                    "a range bound must be at most " + Long.MAX_VALUE + ", got '" + range + "'");
+        }
     }
 
     private static ProblemException unprocessable(String type, String title, String detail) {

@@ -25,7 +25,7 @@ public final class ConflictsCommand extends Verb {
 
     @Override
     protected int run() {
-        try (ReplicaStorage storage = storage(source)) {
+        try (ReplicaStorage storage = openSource(source)) {
             List<Conflict> conflicts = open(storage).conflicts();
             if (json) {
                 println(json(JsonViews.conflicts(conflicts)));

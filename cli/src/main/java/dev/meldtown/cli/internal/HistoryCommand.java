@@ -25,7 +25,7 @@ public final class HistoryCommand extends Verb {
 
     @Override
     protected int run() {
-        try (ReplicaStorage storage = storage(source)) {
+        try (ReplicaStorage storage = openSource(source)) {
             Replica replica = open(storage);
             if (!replica.objectIds().contains(object)) {
                 throw new CliError(EXIT_INVALID, "Invalid object " + object + ": unknown_document");

@@ -28,7 +28,7 @@ public final class LogCommand extends Verb {
 
     @Override
     protected int run() {
-        try (ReplicaStorage storage = storage(source)) {
+        try (ReplicaStorage storage = openSource(source)) {
             Replica replica = open(storage);
             if (block != null && !replica.appliedBlocks().contains(block)) {
                 throw new CliError(EXIT_ERROR, prefix() + ": unknown block " + block + " in " + source);

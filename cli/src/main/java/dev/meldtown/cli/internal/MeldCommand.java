@@ -24,7 +24,7 @@ public final class MeldCommand extends Verb {
 
     @Override
     protected int run() {
-        try (ReplicaStorage from = storage(source); ReplicaStorage to = storage(target)) {
+        try (ReplicaStorage from = openSource(source); ReplicaStorage to = storage(target)) {
             List<String> copied = Replica.copyMissing(from, to);
             println(RustDebug.list(copied));
         }

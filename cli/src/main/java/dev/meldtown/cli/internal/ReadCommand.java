@@ -3,12 +3,15 @@ package dev.meldtown.cli.internal;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code read -s URL [-b BLOCK]}: the document as compact canonical JSON. {@code --json} prints the same (the
- * output already is JSON). A replica without a live root object is an error, as in libmelda-tools.
+ * output already is JSON). A replica without a live root object is an error, as in libmelda-tools. A corrupt
+ * {@code .pack} or {@code .delta} (see {@link Replica#corruptFiles()}) is an error too: libmelda-tools skips the
+ * blocks that need it and prints older data as if it were current; we name the file and exit 1 instead.
  */
 @Command(name = "read", description = "Reads a Melda CRDT", sortOptions = true)
 public final class ReadCommand extends Verb {
@@ -26,8 +29,16 @@ public final class ReadCommand extends Verb {
 
     @Override
     protected int run() {
-        try (ReplicaStorage storage = storage(source)) {
-            Replica replica = open(storage);
+        try (ReplicaStorage storage = openSource(source)) {
+            Replica replica = Replica.open(storage);
+            Map<String, String> corrupt = replica.corruptFiles();
+            if (!corrupt.isEmpty()) {
+                // printing the state without the blocks that need these files would show older data as current
+                Map.Entry<String, String> first = corrupt.entrySet().iterator().next();
+                throw new CliError(EXIT_ERROR, prefix() + ": corrupt file " + first.getKey() + " in " + source + ": " + first.getValue()
+                        + (corrupt.size() > 1 ? " (and " + (corrupt.size() - 1) + " more corrupt file(s))" : ""));
+            }
+            warnInvalid(replica); // blocks waiting for a parent or a pack: a meld may be under way
             if (block != null && !replica.appliedBlocks().contains(block)) {
                 throw new CliError(EXIT_ERROR, prefix() + ": unknown block " + block + " in " + source);
             }

@@ -2,8 +2,8 @@ package dev.meldtown.cli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meldtown.crdt.CanonicalJson;
-import dev.meldtown.crdt.CorruptDataException;
+import dev.meldtown.crdt.DocumentLimits;
+import dev.meldtown.crdt.InvalidDocumentException;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import java.io.IOException;
@@ -13,7 +13,11 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code update -t URL -j FILE [-a A] [-d D]}: makes the replica's state the file's document and commits. */
+/**
+ * {@code update -t URL -j FILE [-a A] [-d D]}: makes the replica's state the file's document and commits. The file
+ * is read within {@link DocumentLimits#DEFAULT} (a document beyond it is refused before anything is written, with
+ * one line naming where), so that every replica it writes stays readable by us and by libmelda-tools.
+ */
 @Command(name = "update", description = "Updates a Melda CRDT", sortOptions = true)
 public final class UpdateCommand extends Verb {
     @Option(names = {"-t", "--target"}, required = true, paramLabel = "<TARGET>", description = "replica URL")
@@ -50,10 +54,16 @@ public final class UpdateCommand extends Verb {
         if (Files.isDirectory(file)) {
             throw new CliError(EXIT_ERROR, "meldtown update: cannot read " + file + ": is a directory");
         }
+        DocumentLimits limits = DocumentLimits.DEFAULT;
+        long size = Files.size(file);
+        if (size > limits.maxDocumentBytes()) { // refused before reading it
+            throw new CliError(EXIT_ERROR, "meldtown update: " + file + ": document of " + size + " bytes exceeds the limit of "
+                    + limits.maxDocumentBytes() + " bytes");
+        }
         JsonNode n;
         try {
-            n = CanonicalJson.parse(Files.readAllBytes(file));
-        } catch (CorruptDataException e) {
+            n = limits.parse(Files.readAllBytes(file));
+        } catch (InvalidDocumentException e) {
             throw new CliError(EXIT_ERROR, "meldtown update: " + file + ": " + e.getMessage());
         }
         if (!n.isObject()) {

@@ -32,7 +32,7 @@ public final class ValueCommand extends Verb {
 
     @Override
     protected int run() {
-        try (ReplicaStorage storage = storage(source)) {
+        try (ReplicaStorage storage = openSource(source)) {
             Replica replica = open(storage);
             if (!replica.objectIds().contains(object)) {
                 throw new CliError(EXIT_INVALID, revision == null

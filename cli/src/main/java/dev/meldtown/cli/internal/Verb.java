@@ -1,6 +1,8 @@
 package dev.meldtown.cli.internal;
 
 import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.FileStorage;
+import dev.meldtown.crdt.FlateStorage;
 import dev.meldtown.crdt.MeldaException;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
@@ -8,6 +10,8 @@ import dev.meldtown.crdt.StorageUrls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
@@ -93,10 +97,14 @@ public abstract class Verb implements Callable<Integer> {
         out().print('\n');
     }
 
-    /** One line on stderr. */
+    /** Longest error line we print; longer ones are cut (a dependency's message can run to pages). */
+    static final int MAX_ERROR_LINE = 500;
+
+    /** One line on stderr, at most {@link #MAX_ERROR_LINE} characters. */
     protected void error(String message) {
         PrintWriter err = spec.commandLine().getErr();
-        err.print(oneLine(message));
+        String line = oneLine(message);
+        err.print(line.length() <= MAX_ERROR_LINE ? line : line.substring(0, MAX_ERROR_LINE - 1) + "…");
         err.print('\n');
         err.flush();
     }
@@ -109,16 +117,73 @@ public abstract class Verb implements Callable<Integer> {
     /** Opens a replica and warns (one line) about blocks it had to skip. */
     protected Replica open(ReplicaStorage storage) {
         Replica r = Replica.open(storage);
+        warnInvalid(r);
+        return r;
+    }
+
+    /** One warning line about blocks the replica had to skip, if any. */
+    protected void warnInvalid(Replica r) {
         Map<String, String> invalid = r.invalidBlocks();
         if (!invalid.isEmpty()) {
             Map.Entry<String, String> first = invalid.entrySet().iterator().next();
             warn("skipped " + invalid.size() + " invalid block(s), e.g. " + first.getKey() + ": " + first.getValue());
         }
-        return r;
     }
 
     protected static ReplicaStorage storage(String url) {
         return StorageUrls.open(url);
+    }
+
+    /**
+     * Opens a replica that is only read (a verb's {@code -s}): it must exist. A missing directory, a path that is
+     * not a directory, a directory that holds other things but no Melda file ({@code file:///etc}), or a remote
+     * location where nothing is stored is an error, not an empty replica. An existing empty directory is an
+     * empty replica, as for libmelda-tools.
+     */
+    protected ReplicaStorage openSource(String url) {
+        ReplicaStorage s = storage(url);
+        try {
+            requireReplica(url, s);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private void requireReplica(String url, ReplicaStorage s) {
+        boolean flate = s instanceof FlateStorage;
+        ReplicaStorage base = s instanceof FlateStorage f ? f.inner() : s;
+        if (base instanceof FileStorage fs) {
+            Path root = fs.root();
+            if (!Files.exists(root)) {
+                throw new CliError(EXIT_ERROR, prefix() + ": no replica at " + url + ": " + root + " does not exist");
+            }
+            if (!Files.isDirectory(root)) {
+                throw new CliError(EXIT_ERROR, prefix() + ": no replica at " + url + ": " + root + " is not a directory");
+            }
+            if (!holdsMeldaFiles(s) && !isEmptyDirectory(root)) {
+                boolean otherKind = holdsMeldaFiles(flate ? base : new FlateStorage(base));
+                throw new CliError(EXIT_ERROR, prefix() + ": not a replica: " + root + " holds no " + (flate ? "compressed " : "") + "Melda files"
+                        + (otherKind ? " (it holds a " + (flate ? "plain replica: use file://" : "compressed replica: use file+flate://") + ")" : ""));
+            }
+            return;
+        }
+        if (s.list(".delta").isEmpty()) {
+            throw new CliError(EXIT_ERROR, prefix() + ": no replica at " + url + ": nothing is stored there");
+        }
+    }
+
+    private static boolean holdsMeldaFiles(ReplicaStorage s) {
+        return !s.list(".delta").isEmpty() || !s.list(".pack").isEmpty();
+    }
+
+    private static boolean isEmptyDirectory(Path dir) {
+        try (var entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     protected static String json(com.fasterxml.jackson.databind.JsonNode n) {

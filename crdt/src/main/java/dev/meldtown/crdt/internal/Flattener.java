@@ -25,6 +25,12 @@ import java.util.Set;
  * sha256(path), so all but one are silently lost. We reject such a document with an
  * {@link InvalidDocumentException} naming the array's path; a single id-less object keeps Melda's id. Arrays
  * nested directly inside a ♭ array (which would collide with their parent's descriptor) are rejected the same way.
+ *
+ * <p>Also rejected, because Melda would store them and lose them on read (spec §8.5–6, issue 10 item 11):
+ * a primitive (string, number, boolean, null) in a ♭ array (read keeps only objects from a ♭ array); an object in
+ * a ♭ field whose {@code _id} starts with {@code !} (read takes the reference for an escaped string); the
+ * {@code _id} {@code √} below the root (it overwrites the root); and one {@code _id} given to two objects (the
+ * later overwrites the earlier, and the earlier's place reads back empty).
  */
 public final class Flattener {
     public static final String FLAT = "\u266D";
@@ -71,6 +77,10 @@ public final class Flattener {
         }
         List<String> self = new ArrayList<>(path);
         self.add(u);
+        if (!path.isEmpty() && ROOT.equals(u)) {
+            throw new InvalidDocumentException("_id " + ROOT + " is reserved for the document root, found at " + describe(path)
+                    + ": Melda would overwrite the root with it and lose one of them");
+        }
         ObjectNode content = JsonNodeFactory.instance.objectNode();
         Iterator<Map.Entry<String, JsonNode>> it = obj.fields();
         while (it.hasNext()) {
@@ -87,7 +97,10 @@ public final class Flattener {
                 content.set(k, e.getValue().deepCopy());
             }
         }
-        out.put(u, content);
+        if (out.put(u, content) != null) {
+            throw new InvalidDocumentException("_id " + u + " is used by two objects (again at " + describe(path)
+                    + "): Melda keeps only one of them; give each object its own _id");
+        }
         return u;
     }
 
@@ -96,6 +109,11 @@ public final class Flattener {
             return TextNode.valueOf("!" + v.textValue());
         }
         if (v.isObject()) {
+            JsonNode id = v.get(ID);
+            if (id != null && id.isTextual() && id.textValue().startsWith("!")) {
+                throw new InvalidDocumentException("_id " + id.textValue() + " of the object in the \u266D field at " + describe(path)
+                        + " starts with !, which Melda reads back as an escaped string (the object would be lost); choose another _id");
+            }
             return TextNode.valueOf(flattenObject((ObjectNode) v, path, out, null));
         }
         if (v.isArray()) {
@@ -105,9 +123,16 @@ public final class Flattener {
             }
             ArrayNode order = JsonNodeFactory.instance.arrayNode();
             String[] autoId = new String[1];
+            int i = 0;
             for (JsonNode e : v) {
+                if (!e.isObject() && !e.isArray()) {
+                    throw new InvalidDocumentException(e.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + " " + abbreviate(e)
+                            + " at index " + i + " of the \u266D array at " + describe(path)
+                            + ": Melda reads only objects back from a \u266D array (it would be lost); wrap it in an object with an _id, or drop the \u266D");
+                }
                 order.add(e.isObject() ? TextNode.valueOf(flattenObject((ObjectNode) e, path, out, autoId))
                         : transform(e, path, out, true));
+                i++;
             }
             String desc = "^" + Hashes.sha256Hex(String.join("", path));
             ObjectNode d = JsonNodeFactory.instance.objectNode();
@@ -116,6 +141,11 @@ public final class Flattener {
             return TextNode.valueOf(desc);
         }
         return v.deepCopy();
+    }
+
+    private static String abbreviate(JsonNode v) {
+        String t = v.toString();
+        return t.length() > 40 ? t.substring(0, 40) + "…" : t;
     }
 
     private static String describe(List<String> path) {

@@ -88,7 +88,9 @@ public final class MergeBench {
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(env.get("S3_ACCESS_KEY"), env.get("S3_SECRET_KEY"))))
                 .httpClient(UrlConnectionHttpClient.builder().build()).build();
-        this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", env.get("KAFKA_BOOTSTRAP"), "linger.ms", 0),
+        Map<String, Object> producerConfig = new java.util.HashMap<>(StackEnv.kafkaClientConfig(env));
+        producerConfig.put("linger.ms", 0);
+        this.producer = new KafkaProducer<>(producerConfig,
                 new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -342,7 +344,7 @@ public final class MergeBench {
     }
 
     private void watch() {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", env.get("KAFKA_BOOTSTRAP")),
+        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(StackEnv.kafkaClientConfig(env),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = c.partitionsFor(Topics.MERGES).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
             c.assign(tps);
@@ -378,12 +380,13 @@ public final class MergeBench {
         Path log = Files.createTempFile("merge-service-2", ".log");
         ProcessBuilder pb = new ProcessBuilder("java", "-Xmx384m", "-jar", root.resolve("merge-service/target/quarkus-app/quarkus-run.jar").toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(Map.of("KAFKA_BOOTSTRAP", env.get("KAFKA_BOOTSTRAP"), "S3_ENDPOINT", env.get("S3_ENDPOINT"),
+        pb.environment().putAll(StackEnv.kafkaServiceEnv(env));
+        pb.environment().putAll(Map.of("S3_ENDPOINT", env.get("S3_ENDPOINT"),
                 "S3_BUCKET", bucket, "S3_ACCESS_KEY", env.get("S3_ACCESS_KEY"), "S3_SECRET_KEY", env.get("S3_SECRET_KEY"),
                 "HTTP_PORT", String.valueOf(port), "MELDTOWN_JWT_PUBLIC_KEY", env.get("JWT_PUBLIC_KEY_FILE")));
         Process p = pb.start();
         long deadline = System.currentTimeMillis() + 180_000;
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.get("KAFKA_BOOTSTRAP")))) {
+        try (Admin admin = Admin.create(StackEnv.kafkaClientConfig(env))) {
             while (true) {
                 if (!p.isAlive() || System.currentTimeMillis() > deadline) {
                     throw new IllegalStateException("second instance did not join (log " + log + ")");

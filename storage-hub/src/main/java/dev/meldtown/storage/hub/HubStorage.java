@@ -157,11 +157,37 @@ public final class HubStorage implements ReplicaStorage {
         try {
             return http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            throw new StorageException("hub " + base + " unreachable (" + what + "): " + e.getMessage(), e);
+            throw new StorageException("hub " + base + " unreachable (" + what + "): " + reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException("interrupted talking to " + base, e);
         }
+    }
+
+    /**
+     * A readable reason for a failed connection: the JDK's HTTP client often throws a ConnectException without a
+     * message (an unknown host read "unreachable (list): null").
+     */
+    String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return "unknown host " + URI.create(base).getHost();
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.http.HttpTimeoutException || t instanceof java.net.http.HttpConnectTimeoutException) {
+                return "timed out";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused";
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     private void expect(HttpResponse<byte[]> r, String key, int status) {

@@ -195,6 +195,46 @@ public final class S3Storage implements ReplicaStorage {
     }
 
     private StorageException failure(String op, String key, SdkException e) {
-        return new StorageException("S3 " + op + " of " + key + " in s3://" + bucket + "/" + prefix + " failed: " + e.getMessage());
+        String where = "s3://" + bucket + "/" + prefix;
+        return new StorageException("S3 " + op + (op.equals("list") ? " of " + where : " of " + key + " in " + where) + " failed: " + describe(e), e);
+    }
+
+    /** Longest reason kept in a message: the SDK's own messages run to 1,500 characters (issue 10 item 12). */
+    static final int MAX_REASON = 160;
+
+    /**
+     * One short readable reason for an SDK failure: the service's error code and message for an S3 error, a
+     * plain sentence for missing credentials, an unknown host or a refused connection, else the first sentence of
+     * the SDK's message, cut at {@link #MAX_REASON} characters.
+     */
+    static String describe(SdkException e) {
+        if (e instanceof S3Exception s3 && s3.awsErrorDetails() != null) {
+            var d = s3.awsErrorDetails();
+            String code = d.errorCode() == null ? "" : d.errorCode();
+            String msg = d.errorMessage() == null ? "" : d.errorMessage();
+            return cut((code + (code.isEmpty() || msg.isEmpty() ? "" : ": ") + msg).strip() + " (HTTP " + s3.statusCode() + ")");
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException) {
+                return "unknown host " + t.getMessage();
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "cannot connect to the S3 endpoint (" + cut(t.getMessage() == null ? "connection refused" : t.getMessage()) + ")";
+            }
+        }
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (m.contains("Unable to load credentials")) {
+            return "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)";
+        }
+        if (m.contains("Unable to load region")) {
+            return "no AWS region (set AWS_REGION)";
+        }
+        int end = m.indexOf(". ");
+        return cut(end > 0 ? m.substring(0, end + 1) : m);
+    }
+
+    private static String cut(String s) {
+        String one = s.replaceAll("\\s+", " ").strip();
+        return one.length() <= MAX_REASON ? one : one.substring(0, MAX_REASON - 1) + "…";
     }
 }

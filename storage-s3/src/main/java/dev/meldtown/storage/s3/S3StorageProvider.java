@@ -27,7 +27,8 @@ public final class S3StorageProvider implements StorageProvider {
         this(System.getenv());
     }
 
-    S3StorageProvider(Map<String, String> env) {
+    /** A provider that reads the AWS settings from {@code env} instead of the process environment (credentials still come from the default chain). */
+    public S3StorageProvider(Map<String, String> env) {
         this.env = env;
     }
 

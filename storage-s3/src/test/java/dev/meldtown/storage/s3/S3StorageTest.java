@@ -85,4 +85,34 @@ class S3StorageTest extends ByteStorageConformanceTest {
         }
         assertThat(storage.exists(H1 + ".pack")).isFalse();
     }
+
+    /** Issue 10 item 12: an S3 failure is one short readable line, not the SDK's 1,500 characters. */
+    @Test
+    void failuresAreOneShortReadableLine() {
+        try (S3Client wrong = s3.server().client(s3.server().accessKey(), "wrong")) {
+            var bad = new S3Storage(wrong, s3.server().bucket(), prefix);
+            assertThatThrownBy(() -> bad.list(".delta")).isInstanceOf(StorageException.class)
+                    .satisfies(e -> assertShort(e.getMessage()))
+                    .hasMessageStartingWith("S3 list of s3://" + s3.server().bucket() + "/" + prefix + " failed: ")
+                    .hasMessageEndingWith("(HTTP 403)");
+        }
+        var noBucket = new S3Storage(client, "no-such-bucket-" + UUID.randomUUID().toString().substring(0, 8), prefix);
+        assertThatThrownBy(() -> noBucket.read(H1 + ".pack")).isInstanceOf(StorageException.class)
+                .satisfies(e -> assertShort(e.getMessage())).hasMessageContaining("NoSuchBucket").hasMessageEndingWith("(HTTP 404)");
+        try (S3Client closed = S3Client.builder().endpointOverride(java.net.URI.create("http://127.0.0.1:1")).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true).credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("a", "b"))).build()) {
+            assertThatThrownBy(() -> new S3Storage(closed, "b", "p").list(".delta")).isInstanceOf(StorageException.class)
+                    .satisfies(e -> assertShort(e.getMessage())).hasMessageContaining("cannot connect to the S3 endpoint");
+        }
+        String huge = "x".repeat(2000) + ". more";
+        assertThat(S3Storage.describe(software.amazon.awssdk.core.exception.SdkClientException.create(huge))).hasSize(S3Storage.MAX_REASON);
+        assertThat(S3Storage.describe(software.amazon.awssdk.core.exception.SdkClientException.create(
+                "Unable to load credentials from any of the providers in the chain AwsCredentialsProviderChain(...)")))
+                .isEqualTo("no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+    }
+
+    private static void assertShort(String message) {
+        assertThat(message).doesNotContain("\n").hasSizeLessThan(300);
+    }
 }

@@ -206,6 +206,8 @@ public final class Federation {
         int conflictsResolved;
         Payloads.Error error;
         Payloads.Error pushError;
+        /** Taken while the town lock is still held, so a sync that waited for this one always ends after it. */
+        Instant end;
     }
 
     private Payloads.SyncResult run(Peer peer, SyncStrategy strategy, boolean merge, boolean push) {
@@ -236,6 +238,7 @@ public final class Federation {
             if (push && o.error == null) {
                 push(s, peer, o);
             }
+            o.end = Instant.now();
         } catch (FederationException e) {
             o.error = e.toError();
         } catch (SQLException e) {
@@ -243,7 +246,7 @@ public final class Federation {
         } catch (RuntimeException e) {
             o.error = ErrorCategory.INTERNAL.error(String.valueOf(e.getMessage()));
         }
-        var result = new Payloads.SyncResult(tenant, town, peer.name(), strategy.wire(), start, Instant.now(),
+        var result = new Payloads.SyncResult(tenant, town, peer.name(), strategy.wire(), start, o.end != null ? o.end : Instant.now(),
                 o.fetched, o.merged, o.pushed, o.pulledCommits, o.pushedCommits, o.headBefore, o.headAfter,
                 List.copyOf(o.conflicts), o.conflictsResolved, o.error, o.pushError);
         ledger.record(town, peer.name(), result);

@@ -1,23 +1,35 @@
 package dev.meldtown.sync.service;
 
 import dev.meldtown.events.Payloads;
+import dev.meldtown.service.S3Config;
 import dev.meldtown.sync.federation.Topology;
+import dev.meldtown.sync.service.internal.RoundLease;
+import dev.meldtown.sync.service.internal.RoundTicker;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Runs federations that have {@code intervalSeconds}: a round every interval plus up to 10 % jitter. A
- * (town, peer) pair whose sync failed is skipped with exponential backoff (interval × 2^failures, at most
- * {@code meldtown.sync-schedule.max-backoff}) until it succeeds again. The per-town lock of the engine keeps
- * scheduled, REST and event-triggered syncs of one town from overlapping, also across instances.
+ * Runs federations that have {@code intervalSeconds}: a round every interval plus up to 10 % jitter, and each round
+ * exactly once across all instances that share the S3 bucket: an instance runs a round only after it claimed it
+ * through the {@link RoundLease} (a conditional S3 write). A (town, peer) pair whose sync failed is skipped with
+ * exponential backoff (interval × 2^failures, at most {@code meldtown.sync-schedule.max-backoff}) until it succeeds
+ * again; that backoff is kept by the instance that ran the round. The per-town lock of the engine keeps scheduled,
+ * REST and event-triggered syncs of one town from overlapping, also across instances.
  */
 @ApplicationScoped
 public class FederationScheduler {
@@ -29,24 +41,53 @@ public class FederationScheduler {
     @Inject
     FederationService service;
 
+    @Inject
+    S3Client s3;
+
+    @Inject
+    S3Config s3Config;
+
     @ConfigProperty(name = "meldtown.sync-schedule.enabled", defaultValue = "true")
     boolean enabled;
 
     @ConfigProperty(name = "meldtown.sync-schedule.max-backoff", defaultValue = "PT1H")
     Duration maxBackoff;
 
-    private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
-    private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
+    /** Names this instance in the round claims (default: host name and a random suffix). */
+    @ConfigProperty(name = "meldtown.sync-schedule.instance-id")
+    Optional<String> instanceId;
 
-    private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile Instant lastTick;
+    private RoundTicker ticker;
 
     /** A (town, peer) pair that failed {@code failures} times in a row and is skipped until {@code until}. */
     public record Backoff(int failures, Instant until) {
     }
 
+    @PostConstruct
+    void init() {
+        String id = instanceId.orElseGet(() -> {
+            String host = System.getenv().getOrDefault("HOSTNAME", "sync");
+            return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+        });
+        ticker = new RoundTicker(new RoundLease(s3, s3Config.bucket(), id, Clock.systemUTC()));
+    }
+
     /** True while no scheduled round is running. */
     public boolean idle() {
         return !busy.get();
+    }
+
+    /** When the last tick finished (null before the first): a scheduler that stopped ticking is visible. */
+    public Instant lastTick() {
+        return lastTick;
+    }
+
+    /** The name this instance writes into the round claims. */
+    public String instanceId() {
+        return ticker.lease().owner();
     }
 
     @Scheduled(every = "${meldtown.sync-schedule.tick:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
@@ -55,30 +96,33 @@ public class FederationScheduler {
         if (!enabled) {
             return;
         }
-        for (String tenant : registry.tenants()) {
-            for (var fed : registry.federations(tenant)) {
-                if (fed.intervalSeconds() == null) {
-                    continue;
+        try {
+            List<RoundTicker.Scheduled> scheduled = new ArrayList<>();
+            Map<String, Model.FederationView> views = new ConcurrentHashMap<>();
+            for (String tenant : registry.tenants()) {
+                for (var fed : registry.federations(tenant)) {
+                    if (fed.intervalSeconds() != null) {
+                        scheduled.add(new RoundTicker.Scheduled(tenant, fed.name(), fed.intervalSeconds()));
+                        views.put(tenant + "/" + fed.name(), fed);
+                    }
                 }
-                String key = tenant + "/" + fed.name();
-                Instant now = Instant.now();
-                long intervalMs = fed.intervalSeconds() * 1000L;
-                Instant next = now.plusMillis(intervalMs + ThreadLocalRandom.current().nextLong(intervalMs / 10 + 1));
-                // the first round of a newly seen federation is one interval away
-                Instant due = nextRound.putIfAbsent(key, next);
-                if (due == null || now.isBefore(due)) {
-                    continue;
-                }
-                nextRound.put(key, next);
+            }
+            ticker.tick(scheduled, claim -> {
+                var fed = views.get(claim.tenant() + "/" + claim.federation());
                 busy.set(true);
                 try {
-                    round(tenant, fed, Duration.ofMillis(intervalMs));
-                } catch (RuntimeException e) {
-                    LOG.warnf("scheduled round of %s failed: %s", key, e.toString());
+                    LOG.debugf("round %d of %s/%s claimed by %s", claim.round(), claim.tenant(), claim.federation(), instanceId());
+                    round(claim.tenant(), fed, Duration.ofSeconds(fed.intervalSeconds()));
                 } finally {
                     busy.set(false);
                 }
-            }
+            });
+        } catch (RuntimeException e) {
+            LOG.warnf("scheduler tick failed: %s", e.toString());
+        } catch (Error e) {
+            LOG.error("scheduler tick failed with an Error; the next tick runs as usual", e);
+        } finally {
+            lastTick = Instant.now();
         }
     }
 

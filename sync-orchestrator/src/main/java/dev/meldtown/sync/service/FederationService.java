@@ -16,16 +16,28 @@ import dev.meldtown.sync.federation.internal.Names;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import org.jboss.logging.Logger;
 
 /** The service's use of the federation engine: registry lookups, credentials, bookkeeping and events. */
 @ApplicationScoped
 public class FederationService {
+    private static final Logger LOG = Logger.getLogger(FederationService.class);
+
+    /** One answer for every way a town's SQL server can fail to be reached: the details are in the log only. */
+    static final String TOWN_UNREACHABLE = "the town's SQL server could not be reached or did not accept the connection"
+            + " (closed port, another protocol, refused login or timeout); the service log has the details";
+
     @Inject
     Registry registry;
+
+    @Inject
+    SyncLimits limits;
 
     @Inject
     Secrets secrets;
@@ -54,15 +66,25 @@ public class FederationService {
         }
         String database = body.sql().database() == null ? "beads" : body.sql().database();
         String branch = body.branch() == null ? "main" : body.branch();
+        if (password != null && password.length() > limits.passwordLength()) {
+            throw badRequest("sql.password is longer than meldtown.sync-limits.password-length (" + limits.passwordLength() + ")");
+        }
         try {
             // validates host, port, database and branch
             new TownConnection(body.sql().host(), body.sql().port(), database, body.sql().user(), "x", branch);
+            Names.requireSqlUser(body.sql().user());
+            limits.targets().requireSqlHost(body.sql().host());
+            limits.targets().requireRemotesApiUrl("remotesApiUrl", body.remotesApiUrl());
             Names.requireUrl(body.remotesApiUrl());
             if (body.remoteUser() != null) {
                 Names.requireUser(body.remoteUser());
             }
         } catch (IllegalArgumentException e) {
             throw badRequest(e.getMessage());
+        }
+        if (existing.isEmpty() && registry.townCount(tenant) >= limits.townsPerTenant()) {
+            throw badRequest("tenant " + tenant + " already has meldtown.sync-limits.towns-per-tenant ("
+                    + limits.townsPerTenant() + ") towns");
         }
         var stored = new Model.StoredTown(town, body.sql().host(), body.sql().port(), database, body.sql().user(), encrypted,
                 body.remotesApiUrl(), branch, body.remoteUser(),
@@ -103,12 +125,22 @@ public class FederationService {
             var other = stored(tenant, name("town", body.town()));
             url = other.remotesApiUrl();
             user = user != null ? user : other.remoteUser();
+            if (user == null) {
+                // Dolt's remotesapi needs a user: without one every sync through this peer fails with 'auth'
+                throw badRequest("town " + other.name() + " was registered without remoteUser, the user its remotesapi expects;"
+                        + " set remoteUser on town " + other.name() + " (PUT /towns/" + other.name() + ") or give user here");
+            }
         }
         Peer p;
         try {
+            limits.targets().requireRemotesApiUrl("peer url", url);
             p = new Peer(peer, url, user);
         } catch (IllegalArgumentException e) {
             throw badRequest(e.getMessage());
+        }
+        boolean newPeer = t.peers() == null || !t.peers().containsKey(peer);
+        if (newPeer && t.peers() != null && t.peers().size() >= limits.peersPerTown()) {
+            throw badRequest("town " + town + " already has meldtown.sync-limits.peers-per-town (" + limits.peersPerTown() + ") peers");
         }
         Federation f = federation(tenant, t);
         try {
@@ -176,10 +208,13 @@ public class FederationService {
             events.completed(result, requestId == null ? UUID.randomUUID().toString() : requestId);
         }
         if (isTownFailure(result)) {
+            LOG.warnf("%s %s/%s -> %s: town %s unreachable: [%s] %s", op, tenant, town, peer, town, result.error().category(),
+                    result.error().message());
+            var generic = withError(result, new Payloads.Error(ErrorCategory.TRANSPORT.wire(), TOWN_UNREACHABLE));
             Map<String, Object> extra = new LinkedHashMap<>();
-            extra.put("category", result.error().category());
-            extra.put("result", result);
-            throw new ProblemException(503, "town-unreachable", "Town Unreachable", result.error().message(), extra);
+            extra.put("category", ErrorCategory.TRANSPORT.wire());
+            extra.put("result", generic);
+            throw new ProblemException(503, "town-unreachable", "Town Unreachable", "town " + town + ": " + TOWN_UNREACHABLE, extra);
         }
         return result;
     }
@@ -221,21 +256,47 @@ public class FederationService {
     public Model.FederationView putFederation(String tenant, String name, Model.FederationRequest body) {
         name("tenant", tenant);
         name("federation", name);
+        // every check on the body's size and shape comes before any pair of the round is computed
         if (body == null || body.towns() == null || body.towns().size() < 2) {
             throw badRequest("a federation needs at least two towns");
+        }
+        if (body.towns().size() > limits.federationTowns()) {
+            throw badRequest("a federation has at most meldtown.sync-limits.federation-towns (" + limits.federationTowns()
+                    + ") towns, not " + body.towns().size());
+        }
+        Set<String> seen = new HashSet<>();
+        for (String t : body.towns()) {
+            name("town", t);
+            if (!seen.add(t)) {
+                throw badRequest("town " + t + " appears more than once in towns");
+            }
         }
         Topology topology;
         try {
             topology = Topology.parse(body.topology() == null ? "mesh" : body.topology());
-            topology.round(body.towns());
         } catch (IllegalArgumentException e) {
             throw badRequest(e.getMessage());
         }
-        strategy(body.strategy());
-        if (body.intervalSeconds() != null && body.intervalSeconds() < 1) {
-            throw badRequest("intervalSeconds must be at least 1");
+        if (!topology.isMesh() && !seen.contains(topology.hub())) {
+            throw badRequest("hub " + topology.hub() + " is not one of the towns");
         }
-        body.towns().forEach(t -> stored(tenant, t));
+        strategy(body.strategy());
+        if (body.intervalSeconds() != null
+                && (body.intervalSeconds() < 1 || body.intervalSeconds() > limits.intervalSecondsMax())) {
+            throw badRequest("intervalSeconds must be between 1 and meldtown.sync-limits.interval-seconds-max ("
+                    + limits.intervalSecondsMax() + ")");
+        }
+        if (registry.federation(tenant, name).isEmpty() && registry.federationCount(tenant) >= limits.federationsPerTenant()) {
+            throw badRequest("tenant " + tenant + " already has meldtown.sync-limits.federations-per-tenant ("
+                    + limits.federationsPerTenant() + ") federations");
+        }
+        for (String t : body.towns()) {
+            var stored = stored(tenant, t);
+            if (stored.remoteUser() == null) {
+                throw badRequest("town " + t + " was registered without remoteUser, the user its remotesapi expects;"
+                        + " the federation's towns add each other as peers by name, so set remoteUser on town " + t);
+            }
+        }
         var view = new Model.FederationView(name, List.copyOf(body.towns()), topology.toString(),
                 strategy(body.strategy()).wire(), body.intervalSeconds());
         registry.putFederation(tenant, view);
@@ -262,6 +323,11 @@ public class FederationService {
         List<FederationRound.Member> members = new ArrayList<>();
         for (String town : fed.towns()) {
             var t = stored(tenant, town);
+            try {
+                limits.targets().requireRemotesApiUrl("remotesApiUrl of town " + town, t.remotesApiUrl());
+            } catch (IllegalArgumentException e) {
+                throw badRequest(e.getMessage());
+            }
             members.add(new FederationRound.Member(federation(tenant, t), new Peer(town, t.remotesApiUrl(), t.remoteUser())));
         }
         for (var m : members) {
@@ -296,7 +362,19 @@ public class FederationService {
         if (stored == null) {
             throw notFound("town " + t.name() + " has no peer " + peer);
         }
-        return new Peer(peer, stored.url(), stored.user());
+        try {
+            // a peer stored before the allow-list existed (or since narrowed) is not used
+            limits.targets().requireRemotesApiUrl("peer url", stored.url());
+            return new Peer(peer, stored.url(), stored.user());
+        } catch (IllegalArgumentException e) {
+            throw badRequest(e.getMessage());
+        }
+    }
+
+    private static Payloads.SyncResult withError(Payloads.SyncResult r, Payloads.Error error) {
+        return new Payloads.SyncResult(r.tenant(), r.town(), r.peer(), r.strategy(), r.startTime(), r.endTime(), r.fetched(),
+                r.merged(), r.pushed(), r.pulledCommits(), r.pushedCommits(), r.headBefore(), r.headAfter(), r.conflicts(),
+                r.conflictsResolved(), error, r.pushError());
     }
 
     Federation federation(String tenant, Model.StoredTown t) {
@@ -333,13 +411,19 @@ public class FederationService {
         return new ProblemException(404, "not-found", "Not Found", detail);
     }
 
-    /** Remote-management failures: unreachable town SQL is 503 with a typed body. */
+    /**
+     * Remote-management failures: an unreachable town SQL server is 503 with one generic body, whatever the cause
+     * (so the API is no port scanner); the cause is logged.
+     */
     static ProblemException problem(FederationException e) {
         Map<String, Object> extra = Map.of("category", e.category().wire());
         return switch (e.category()) {
             case NOT_FOUND -> new ProblemException(404, "not-found", "Not Found", e.getMessage(), extra);
-            case TRANSPORT -> new ProblemException(503, "town-unreachable", "Town Unreachable", e.getMessage(), extra);
-            case AUTH -> new ProblemException(503, "town-auth", "Town Refused Login", e.getMessage(), extra);
+            case TRANSPORT, AUTH -> {
+                LOG.warnf("town SQL server failed: [%s] %s", e.category().wire(), e.getMessage());
+                yield new ProblemException(503, "town-unreachable", "Town Unreachable", TOWN_UNREACHABLE,
+                        Map.of("category", ErrorCategory.TRANSPORT.wire()));
+            }
             case CONFLICT, REJECTED -> new ProblemException(409, e.category().wire(), "Conflict", e.getMessage(), extra);
             default -> new ProblemException(500, "internal", "Internal Server Error", e.getMessage(), extra);
         };

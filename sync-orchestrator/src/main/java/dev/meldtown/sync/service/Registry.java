@@ -59,6 +59,16 @@ public class Registry {
         return out;
     }
 
+    /** How many towns the tenant has registered (keys only; nothing is read). */
+    public int townCount(String tenant) {
+        return list("sync/tenants/" + tenant + "/towns/").size();
+    }
+
+    /** How many federations the tenant has (keys only). */
+    public int federationCount(String tenant) {
+        return list("sync/tenants/" + tenant + "/federations/").size();
+    }
+
     public void deleteTown(String tenant, String town) {
         delete(townKey(tenant, town));
         list("sync/tenants/" + tenant + "/ledger/" + town + "/").forEach(this::delete);
@@ -72,8 +82,11 @@ public class Registry {
         write(federationKey(tenant, federation.name()), federation);
     }
 
+    /** Deletes the federation and its round state ({@link dev.meldtown.sync.service.internal.RoundLease}). */
     public void deleteFederation(String tenant, String name) {
         delete(federationKey(tenant, name));
+        delete(dev.meldtown.sync.service.internal.RoundLease.key(tenant, name));
+        list(dev.meldtown.sync.service.internal.RoundLease.claimsPrefix(tenant, name)).forEach(this::delete);
     }
 
     public List<Model.FederationView> federations(String tenant) {

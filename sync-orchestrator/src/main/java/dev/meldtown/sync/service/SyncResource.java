@@ -18,11 +18,14 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponses;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /** contracts §2.2: towns, peers, fetch/pull/push/sync/status and federations of one tenant. */
@@ -30,11 +33,6 @@ import org.jboss.logging.Logger;
 @Produces(MediaType.APPLICATION_JSON)
 public class SyncResource {
     private static final Logger LOG = Logger.getLogger(SyncResource.class);
-    private static final ExecutorService ASYNC = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "meldtown-sync-async");
-        t.setDaemon(true);
-        return t;
-    });
 
     @Inject
     FederationService service;
@@ -42,6 +40,18 @@ public class SyncResource {
     @Inject
     Access access;
 
+    @Inject
+    SyncLimits limits;
+
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The town as stored (never its password)",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.TownView.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "Unavailable")
+    })
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
     @Path("/towns/{town}")
@@ -50,6 +60,15 @@ public class SyncResource {
         return service.putTown(tenant, town, body);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The tenant's towns",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.TownView.class, type = SchemaType.ARRAY))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @GET
     @Path("/towns")
     public List<Model.TownView> towns(@PathParam("tenant") String tenant) {
@@ -57,6 +76,15 @@ public class SyncResource {
         return service.towns(tenant);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The town",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.TownView.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @GET
     @Path("/towns/{town}")
     public Model.TownView town(@PathParam("tenant") String tenant, @PathParam("town") String town) {
@@ -64,6 +92,14 @@ public class SyncResource {
         return service.town(tenant, town);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "204", description = "Deleted"),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @DELETE
     @Path("/towns/{town}")
     public Response deleteTown(@PathParam("tenant") String tenant, @PathParam("town") String town) {
@@ -72,6 +108,17 @@ public class SyncResource {
         return Response.noContent().build();
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The peer, now a Dolt remote of the town",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.PeerView.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Conflict"),
+            @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "Unavailable")
+    })
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
     @Path("/towns/{town}/peers/{peer}")
@@ -81,6 +128,15 @@ public class SyncResource {
         return service.putPeer(tenant, town, peer, body);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The town's Dolt remotes with the users presented to them",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.PeerView.class, type = SchemaType.ARRAY))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @GET
     @Path("/towns/{town}/peers")
     public List<Model.PeerView> peers(@PathParam("tenant") String tenant, @PathParam("town") String town) {
@@ -88,6 +144,14 @@ public class SyncResource {
         return service.peers(tenant, town);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "204", description = "Removed"),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @DELETE
     @Path("/towns/{town}/peers/{peer}")
     public Response deletePeer(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
@@ -96,6 +160,15 @@ public class SyncResource {
         return Response.noContent().build();
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The result; a failed transfer is reported in error",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @POST
     @Path("/towns/{town}/peers/{peer}/fetch")
     public Payloads.SyncResult fetch(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
@@ -103,6 +176,16 @@ public class SyncResource {
         return service.run(tenant, town, peer, FederationService.Operation.FETCH, null, null);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The result; a failed transfer or merge is reported in error",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "Unavailable")
+    })
     @POST
     @Path("/towns/{town}/peers/{peer}/pull")
     public Payloads.SyncResult pull(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer,
@@ -111,6 +194,15 @@ public class SyncResource {
         return service.run(tenant, town, peer, FederationService.Operation.PULL, body == null ? null : body.strategy(), null);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The result; a rejected push is reported in error",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @POST
     @Path("/towns/{town}/peers/{peer}/push")
     public Payloads.SyncResult push(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
@@ -118,27 +210,48 @@ public class SyncResource {
         return service.run(tenant, town, peer, FederationService.Operation.PUSH, null, null);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The result (errors are reported in error and pushError)",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class))),
+            @APIResponse(responseCode = "202", description = "async=true: accepted; the result comes as a sync.completed event with this requestId",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.Accepted.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "Unavailable")
+    })
     @POST
     @Path("/towns/{town}/peers/{peer}/sync")
     public Response sync(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer,
-                         @QueryParam("async") boolean async, Model.StrategyRequest body) {
+                         @QueryParam("async") String asyncParam, Model.StrategyRequest body) {
         check(tenant, Role.WRITER);
+        boolean async = flag("async", asyncParam);
         String strategy = body == null ? null : body.strategy();
         String requestId = UUID.randomUUID().toString();
         if (async) {
             service.validate(tenant, town, peer, strategy);
-            ASYNC.submit(() -> {
-                try {
-                    service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId);
-                } catch (RuntimeException e) {
-                    LOG.errorf("async sync %s failed: %s", requestId, e.toString());
-                }
-            });
+            boolean queued = limits.async().offer("async sync " + requestId,
+                    () -> service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId));
+            if (!queued) {
+                throw new ProblemException(503, "busy", "Service Busy", "meldtown.sync-limits.async-pending ("
+                        + limits.asyncPending() + ") asynchronous syncs already wait; try again later");
+            }
             return Response.accepted(Map.of("requestId", requestId)).build();
         }
         return Response.ok(service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId)).build();
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The pair's status; never fetches",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncStatus.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @GET
     @Path("/towns/{town}/peers/{peer}/status")
     public SyncStatus status(@PathParam("tenant") String tenant, @PathParam("town") String town, @PathParam("peer") String peer) {
@@ -146,6 +259,16 @@ public class SyncResource {
         return service.status(tenant, town, peer);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The federation as stored",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.FederationView.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "Unavailable")
+    })
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
     @Path("/federations/{name}")
@@ -155,6 +278,15 @@ public class SyncResource {
         return service.putFederation(tenant, name, body);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "The federation",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.FederationView.class))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @GET
     @Path("/federations/{name}")
     public Model.FederationView federation(@PathParam("tenant") String tenant, @PathParam("name") String name) {
@@ -162,6 +294,14 @@ public class SyncResource {
         return service.federationOf(tenant, name);
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "204", description = "Deleted"),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Unavailable")
+    })
     @DELETE
     @Path("/federations/{name}")
     public Response deleteFederation(@PathParam("tenant") String tenant, @PathParam("name") String name) {
@@ -170,11 +310,32 @@ public class SyncResource {
         return Response.noContent().build();
     }
 
+    @APIResponses({
+            @APIResponse(responseCode = "200", description = "One result per sync of the round",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class, type = SchemaType.ARRAY))),
+            @APIResponse(ref = "BadRequest"),
+            @APIResponse(ref = "Unauthorized"),
+            @APIResponse(ref = "Forbidden"),
+            @APIResponse(ref = "NotFound"),
+            @APIResponse(ref = "Conflict"),
+            @APIResponse(ref = "Unavailable")
+    })
     @POST
     @Path("/federations/{name}/sync")
     public List<Payloads.SyncResult> round(@PathParam("tenant") String tenant, @PathParam("name") String name) {
         check(tenant, Role.WRITER);
         return service.round(tenant, name);
+    }
+
+    /** A boolean query parameter: absent is false; anything but true/false is 400 (not JAX-RS's 404). */
+    private static boolean flag(String name, String value) {
+        if (value == null || value.isEmpty()) {
+            return false;
+        }
+        if (value.equals("true") || value.equals("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new ProblemException(400, "bad-request", "Bad Request", "query parameter " + name + " must be true or false");
     }
 
     /**

@@ -45,6 +45,14 @@ public final class Names {
         return s;
     }
 
+    /** The login of a town's SQL server (same characters and length as a remote user). */
+    public static String requireSqlUser(String s) {
+        if (s == null || !USER.matcher(s).matches()) {
+            throw new IllegalArgumentException("sql.user must match [A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}");
+        }
+        return s;
+    }
+
     public static String requireUser(String s) {
         if (s == null || !USER.matcher(s).matches()) {
             throw new IllegalArgumentException("invalid remote user '" + s + "'");

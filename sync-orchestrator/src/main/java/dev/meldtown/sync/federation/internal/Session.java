@@ -43,7 +43,8 @@ public final class Session implements AutoCloseable {
             }
             return new Session(c);
         } catch (SQLException e) {
-            ErrorCategory category = Errors.classifyTown(e);
+            // whatever answered (nothing, another protocol, a refused login): the town cannot be used
+            ErrorCategory category = Errors.classifyTown(e) == ErrorCategory.AUTH ? ErrorCategory.AUTH : ErrorCategory.TRANSPORT;
             String what = category == ErrorCategory.AUTH ? "town SQL server refused the login" : "town SQL server unreachable";
             throw new FederationException(category, what + " (" + town.host() + ":" + town.port() + "): " + Errors.message(e), e);
         }

@@ -1,0 +1,111 @@
+package dev.meldtown.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A real S3 server (the standalone S3Proxy jar that scripts/install/s3proxy.sh installs) as a separate process, over
+ * a filesystem store in a directory, with a bucket. Unlike {@link S3Server} it can be stopped and started again on
+ * the same port with its data, which is what "S3 is down" tests need. Every operation works from the directory alone
+ * (pid and port files inside), so test code in another class loader controls the same server.
+ */
+public final class S3Process {
+    public static final String ACCESS_KEY = S3Server.DEFAULT_ACCESS_KEY;
+    public static final String SECRET_KEY = S3Server.DEFAULT_SECRET_KEY;
+    public static final String BUCKET = S3Server.DEFAULT_BUCKET;
+
+    private S3Process() {
+    }
+
+    /** Creates the store with a bucket in {@code dir} and starts the server on a free port; returns its endpoint. */
+    public static String create(Path dir) {
+        int port = Ports.free();
+        try {
+            Files.createDirectories(dir.resolve("blobs").resolve(BUCKET));
+            Files.writeString(dir.resolve("s3proxy.conf"), String.join("\n",
+                    "s3proxy.endpoint=http://127.0.0.1:" + port,
+                    "s3proxy.authorization=aws-v2-or-v4",
+                    "s3proxy.identity=" + ACCESS_KEY,
+                    "s3proxy.credential=" + SECRET_KEY,
+                    "jclouds.provider=filesystem",
+                    "jclouds.filesystem.basedir=" + dir.resolve("blobs"), ""));
+            Files.writeString(dir.resolve("port"), String.valueOf(port));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        start(dir);
+        return endpoint(dir);
+    }
+
+    public static String endpoint(Path dir) {
+        return "http://127.0.0.1:" + port(dir);
+    }
+
+    /** Starts the server in {@code dir} (again) and waits until it accepts connections. */
+    public static void start(Path dir) {
+        if (running(dir)) {
+            return;
+        }
+        Path jar = Tools.home().resolve("s3proxy-4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing; run scripts/install/s3proxy.sh (bin/test does it for you)");
+        }
+        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx192m", "-jar", jar.toString(), "--properties", dir.resolve("s3proxy.conf").toString()))
+                .directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("s3proxy.log").toFile()));
+        try {
+            Process process = pb.start();
+            Processes.track(process);
+            Files.writeString(dir.resolve("pid"), String.valueOf(process.pid()));
+            Ports.awaitListening(port(dir), Duration.ofSeconds(60), process, "s3proxy in " + dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops the server (SIGKILL: an outage, not a shutdown) and waits until its port is closed. */
+    public static void stop(Path dir) {
+        ProcessHandle.of(pid(dir)).ifPresent(p -> {
+            p.destroyForcibly();
+            try {
+                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("s3proxy did not stop", e);
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Ports.listening(port(dir)) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    public static boolean running(Path dir) {
+        return Files.exists(dir.resolve("pid")) && ProcessHandle.of(pid(dir)).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    private static int port(Path dir) {
+        try {
+            return Integer.parseInt(Files.readString(dir.resolve("port")).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static long pid(Path dir) {
+        try {
+            return Long.parseLong(Files.readString(dir.resolve("pid")).trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
