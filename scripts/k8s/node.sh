@@ -9,6 +9,7 @@
 #   scripts/k8s/node.sh status      what runs
 #   scripts/k8s/node.sh import TAR  import an image archive (docker-archive or OCI) into the node's containerd
 #   scripts/k8s/node.sh env         print `export KUBECONFIG=...` (eval it)
+#   scripts/k8s/node.sh volumes     wipe and re-offer the local PersistentVolumes whose claims were deleted
 #
 # Needs root and scripts/install/node-tools.sh. State, logs and PKI live in $MELDTOWN_NODE_DIR (/tmp/meldtown-node).
 # Ports (all on 127.0.0.1 or the node's bridge address): $MELDTOWN_NODE_PORT_BASE (26000) + offset, see below.
@@ -337,7 +338,15 @@ YAML
 # Storage: no dynamic provisioner on this node, so `local` PersistentVolumes (no storage class, like the PVCs of a
 # chart whose storageClass is "") over directories in the state dir. fsGroup applies to local volumes.
 volumes() {
-  local n="${MELDTOWN_NODE_PVS:-8}" i
+  local n="${MELDTOWN_NODE_PVS:-8}" i pv
+  # A volume whose claim was deleted (Retain) is wiped and offered again.
+  for pv in $(k get pv -l meldtown.dev/node-volume=true \
+               -o jsonpath='{range .items[?(@.status.phase=="Released")]}{.metadata.name}{"\n"}{end}'); do
+    i=${pv#meldtown-node-pv}
+    log "recycling released volume $pv"
+    find "$S/pv/pv$i" -mindepth 1 -delete
+    k patch pv "$pv" --type json -p '[{"op":"remove","path":"/spec/claimRef"}]' >/dev/null
+  done
   for i in $(seq 1 "$n"); do
     mkdir -p "$S/pv/pv$i"
     k apply --server-side --force-conflicts -f - >/dev/null <<YAML
@@ -482,5 +491,6 @@ case "${1:-}" in
   status) status ;;
   import) [ -n "${2:-}" ] || die "usage: $0 import IMAGE.tar..."; shift; for f in "$@"; do import_image "$f"; done ;;
   env) echo "export KUBECONFIG=$KUBECONFIG_ADMIN" ;;
-  *) die "usage: $0 up|down|status|import TAR|env" ;;
+  volumes) volumes ;;
+  *) die "usage: $0 up|down|status|import TAR...|env|volumes" ;;
 esac
