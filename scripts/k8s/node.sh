@@ -270,11 +270,13 @@ COREFILE
 }
 
 # Host settings the node needs; their previous values are kept for `down`.
+# Kept outside the state dir so that deleting the state dir of a running node cannot lose the original values.
+SYSCTL_SAVED="/run/meldtown-node-$(printf '%s' "$S" | md5sum | cut -c1-8).sysctl"
 SYSCTLS=(net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables vm.overcommit_memory vm.panic_on_oom kernel.panic
          kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 host_setup() {
-  if [ ! -f "$S/run/sysctl.saved" ]; then
-    for k in "${SYSCTLS[@]}"; do printf '%s=%s\n' "$k" "$(sysctl -n "$k")"; done > "$S/run/sysctl.saved"
+  if [ ! -f "$SYSCTL_SAVED" ]; then
+    for k in "${SYSCTLS[@]}"; do printf '%s=%s\n' "$k" "$(sysctl -n "$k")"; done > "$SYSCTL_SAVED"
   fi
   sysctl -q -w net.ipv4.ip_forward=1 net.bridge.bridge-nf-call-iptables=1
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -432,7 +434,7 @@ iptables_cleanup() {
     for table in filter nat mangle raw; do
       "$tool" -t "$table" -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' | grep -vE '^-A KUBE-' | while read -r rule; do
         eval "\"$tool\" -t $table -D ${rule#-A }" 2>/dev/null || true
-      done
+      done || true
       for chain in $("$tool" -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/{print $2}'); do
         "$tool" -t "$table" -F "$chain" 2>/dev/null || true
       done
@@ -445,13 +447,15 @@ iptables_cleanup() {
 
 down() {
   [ -d "$S/run" ] || { log "no node state in $S"; return 0; }
+  # No controller may recreate or schedule pods while the kubelet tears them down through CRI (CNI DEL, netns).
+  stop kube-controller-manager; stop kube-scheduler
   if running kube-apiserver && running kubelet; then
     log "deleting all pods (their sandboxes go through CNI DEL)"
-    k delete pods --all-namespaces --all --grace-period=1 --wait=false >/dev/null 2>&1 || true
-    local end=$((SECONDS + 60))
-    while [ $SECONDS -lt $end ] && [ -n "$(ctr_ tasks ls -q 2>/dev/null)" ]; do sleep 1; done
+    k delete pods --all-namespaces --all --grace-period=5 --wait=false >/dev/null 2>&1 || true
+    local end=$((SECONDS + 90))
+    while [ $SECONDS -lt $end ] && [ -n "$(k get pods -A -o name 2>/dev/null)" ]; do sleep 1; done
   fi
-  for s in coredns kube-proxy kubelet kube-scheduler kube-controller-manager; do stop "$s"; done
+  for s in coredns kube-proxy kubelet; do stop "$s"; done
   if running containerd; then
     for t in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -s SIGKILL "$t" >/dev/null 2>&1 || true; done
     sleep 1
@@ -469,11 +473,22 @@ down() {
   stop kube-apiserver; stop etcd
   [ -x "$KUBE_BIN/kube-proxy" ] && "$KUBE_BIN/kube-proxy" --cleanup >/dev/null 2>&1 || true
   iptables_cleanup
-  findmnt -rn -o TARGET | grep "^$S/" | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  # Network namespaces of sandboxes that never got CNI DEL (killed above): those holding an address of our pod net.
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk '/^cni-/{print $1}'); do
+    if [[ "$(ip netns exec "$ns" ip -o -4 addr 2>/dev/null)" == *" $POD_NET."* ]]; then ip netns delete "$ns" || true; fi
+  done
+  # The kubelet bind-mounts its root dir onto itself (sometimes more than once), pods add tmpfs and overlay mounts.
+  local pass m
+  for pass in 1 2 3 4 5; do
+    m=$(findmnt -rn -o TARGET | grep "^$S/" | sort -r || true)
+    [ -n "$m" ] || break
+    while read -r t; do umount -l "$t" 2>/dev/null || true; done <<<"$m"
+  done
   ip link show "$BRIDGE" >/dev/null 2>&1 && ip link delete "$BRIDGE"
-  if [ -f "$S/run/sysctl.saved" ]; then
-    while IFS== read -r key val; do sysctl -q -w "$key=$val" 2>/dev/null || true; done < "$S/run/sysctl.saved"
-    rm -f "$S/run/sysctl.saved"
+  if [ -f "$SYSCTL_SAVED" ]; then
+    while IFS== read -r key val; do sysctl -q -w "$key=$val" 2>/dev/null || true; done < "$SYSCTL_SAVED"
+    rm -f "$SYSCTL_SAVED"
   fi
   log "node down (state kept in $S; rm -rf it for a fresh cluster)"
 }
