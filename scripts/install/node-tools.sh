@@ -22,7 +22,8 @@ fi
 
 "$MELDTOWN_ROOT/scripts/install/kube.sh" node
 
-if ! { [ -x "$KUBE_BIN/coredns" ] && "$KUBE_BIN/coredns" -version 2>/dev/null | grep -q "CoreDNS-${COREDNS_VERSION#v}"; }; then
+coredns_version() { [ -x "$KUBE_BIN/coredns" ] && "$KUBE_BIN/coredns" -version 2>/dev/null | head -1 || true; }
+if [ "$(coredns_version)" != "CoreDNS-${COREDNS_VERSION#v}" ]; then
   log "building coredns $COREDNS_VERSION (wrapper module, selected plugins)"
   w="$MELDTOWN_HOME/kube-wrappers/coredns-$COREDNS_VERSION"; mkdir -p "$w"
   cat > "$w/go.mod" <<MOD
@@ -60,6 +61,6 @@ func main() { coremain.Run() }
 GO
   (cd "$w" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
    CGO_ENABLED=0 GOFLAGS=-mod=mod nice go build -trimpath -ldflags "-s -w" -o "$KUBE_BIN/coredns" .)
-  "$KUBE_BIN/coredns" -version | grep -q "CoreDNS-${COREDNS_VERSION#v}" || die "coredns did not build"
+  [ "$(coredns_version)" = "CoreDNS-${COREDNS_VERSION#v}" ] || die "coredns did not build"
 fi
 log "node tools ready ($(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), coredns $COREDNS_VERSION) in $((SECONDS - t0)) s"
