@@ -101,7 +101,13 @@ step_kube_score() {
 step_up() {
   bash "$MELDTOWN_ROOT/scripts/k8s/control-plane.sh" up >/dev/null
   kc apply --server-side -f "$K8S_CHECKS/crds/" > "$OUT/crds.txt"
-  kc wait --for condition=established --timeout=60s crd --all >/dev/null
+  # A CRD only just created has no status yet (kubectl wait then fails at once): retry until all are established.
+  local i
+  for i in $(seq 1 60); do
+    kc wait --for condition=established --timeout=10s crd --all >/dev/null 2>"$OUT/crd-wait.err" && break
+    [ "$i" = 60 ] && { cat "$OUT/crd-wait.err" >&2; die "the CRDs were not established"; }
+    sleep 1
+  done
   log "CRDs established: $(kc get crd -o name | wc -l)"
 }
 

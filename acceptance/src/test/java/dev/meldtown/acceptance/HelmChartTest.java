@@ -141,6 +141,21 @@ class HelmChartTest {
 
     @Test
     @Order(3)
+    void theValuesSchemaRefusesMisspeltAndMistypedSettings() {
+        List<String> prod = List.of("template", "meldtown", CHART.toString(), "-f", CHART.resolve("values-prod.yaml").toString());
+        Processes.Result typo = helm(concat(prod, "--set", "blockStore.replicas=3"));
+        assertThat(typo.exitCode()).isNotZero();
+        assertThat(typo.stderr()).contains("values don't meet the specifications of the schema").contains("replicas");
+        Processes.Result type = helm(concat(prod, "--set", "kafka.topics.partitions=0"));
+        assertThat(type.exitCode()).isNotZero();
+        assertThat(type.stderr()).contains("partitions");
+        Processes.Result bucket = helm(concat(prod, "--set", "s3.bucket=Not_A_Bucket"));
+        assertThat(bucket.exitCode()).isNotZero();
+        assertThat(bucket.stderr()).contains("bucket");
+    }
+
+    @Test
+    @Order(3)
     void kedaNeverScalesMergeServiceBeyondThePartitions() throws Exception {
         List<String> prod = List.of("template", "meldtown", CHART.toString(), "-f", CHART.resolve("values-prod.yaml").toString());
         Processes.Result tooMany = helm(concat(prod, "--set", "mergeService.keda.maxReplicaCount=13", "--set", "kafka.topics.partitions=12"));

@@ -2,6 +2,7 @@ package dev.meldtown.sync.service;
 
 import dev.meldtown.events.Payloads;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.service.Workers;
 import dev.meldtown.sync.federation.Topology;
 import dev.meldtown.sync.service.internal.RoundLease;
 import dev.meldtown.sync.service.internal.RoundTicker;
@@ -57,6 +58,14 @@ public class FederationScheduler {
     @ConfigProperty(name = "meldtown.sync-schedule.instance-id")
     Optional<String> instanceId;
 
+    /** Liveness: a scheduler with no tick for this long while no round is running is dead. */
+    @ConfigProperty(name = "meldtown.sync-schedule.max-silence", defaultValue = "PT2M")
+    Duration maxSilence;
+
+    @Inject
+    Workers workers;
+
+    private final Instant started = Instant.now();
     private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile Instant lastTick;
@@ -73,6 +82,12 @@ public class FederationScheduler {
             return host + "-" + UUID.randomUUID().toString().substring(0, 8);
         });
         ticker = new RoundTicker(new RoundLease(s3, s3Config.bucket(), id, Clock.systemUTC()));
+        if (enabled) {
+            workers.watch("federation scheduler", () -> {
+                Instant last = lastTick != null ? lastTick : started;
+                return idle() && Instant.now().isAfter(last.plus(maxSilence)) ? "no scheduler tick since " + last : null;
+            });
+        }
     }
 
     /** True while no scheduled round is running. */

@@ -5,6 +5,7 @@ import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.ProblemException;
+import dev.meldtown.service.Workers;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,10 +68,16 @@ public class SyncRequests {
     private volatile Instant lastPoll;
     private Thread thread;
 
+    @Inject
+    Workers workers;
+
     void start(@Observes StartupEvent ignored) {
         if (!enabled) {
             return;
         }
+        // Liveness: the consumer restarts itself after a failure; only a thread that ended while it should run is death.
+        workers.watch("sync.requested consumer",
+                () -> running && (thread == null || !thread.isAlive()) ? "the consumer thread ended" : null);
         running = true;
         thread = new Thread(this::loop, "meldtown-sync-requests");
         thread.setDaemon(true);
