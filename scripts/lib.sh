@@ -18,6 +18,7 @@ MELDA_TOOLS_VERSION="0.2.0"
 KUBE_VERSION="1.36.3"
 ETCD_VERSION="3.6.8"
 HELM_VERSION="4.3.2"
+COREDNS_VERSION="v1.15.0"   # scripts/install/node-tools.sh: cluster DNS of the dev node (scripts/k8s/node.sh)
 
 DOLT_BIN="$MELDTOWN_HOME/dolt/bin/dolt"
 MELDA_TOOLS_ROOT="$MELDTOWN_HOME/libmelda-tools-$MELDA_TOOLS_VERSION"
