@@ -141,6 +141,26 @@ class HelmChartTest {
 
     @Test
     @Order(3)
+    void tokenRulesAndTheTargetAllowListReachTheServicesAndBadOnesAreRefused() throws Exception {
+        JsonNode config = find(documents("prod"), "ConfigMap", "meldtown");
+        assertThat(config.at("/data/MELDTOWN_JWT_AUDIENCE").asText()).isEqualTo("meldtown");
+        assertThat(config.at("/data/MELDTOWN_JWT_MAX_AGE").asText()).isEqualTo("PT24H");
+        assertThat(config.at("/data/MELDTOWN_SYNC_ALLOWED_HOSTS").asText()).contains("*.svc.cluster.local");
+        List<String> prod = List.of("template", "meldtown", CHART.toString(), "-f", CHART.resolve("values-prod.yaml").toString());
+        Processes.Result chosen = helm(concat(prod, "--set", "jwt.audience=hub", "--set", "sync.allowedHosts=towns.example.org"));
+        assertThat(chosen.exitCode()).as(chosen.stderr()).isZero();
+        JsonNode rendered = find(parse(chosen.stdout()), "ConfigMap", "meldtown");
+        assertThat(rendered.at("/data/MELDTOWN_JWT_AUDIENCE").asText()).isEqualTo("hub");
+        assertThat(rendered.at("/data/MELDTOWN_SYNC_ALLOWED_HOSTS").asText()).isEqualTo("towns.example.org");
+        for (String bad : List.of("jwt.audience=", "jwt.maxAge=24h", "sync.allowedHosts=")) {
+            Processes.Result r = helm(concat(prod, "--set", bad));
+            assertThat(r.exitCode()).as(bad).isNotZero();
+            assertThat(r.stderr()).as(bad).contains("values don't meet the specifications of the schema");
+        }
+    }
+
+    @Test
+    @Order(3)
     void theValuesSchemaRefusesMisspeltAndMistypedSettings() {
         List<String> prod = List.of("template", "meldtown", CHART.toString(), "-f", CHART.resolve("values-prod.yaml").toString());
         Processes.Result typo = helm(concat(prod, "--set", "blockStore.replicas=3"));
