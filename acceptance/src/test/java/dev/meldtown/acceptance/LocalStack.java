@@ -213,6 +213,41 @@ final class LocalStack {
         return JSON.readTree(r.body());
     }
 
+    /** Any method with an optional JSON body (null: none). */
+    static HttpResponse<String> send(String method, String url, String token, Object body) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        if (body == null) {
+            b.method(method, HttpRequest.BodyPublishers.noBody());
+        } else {
+            b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Registers the stack's towns north and south in tenant acme of sync-orchestrator, and north as a peer of south. */
+    void registerTowns(String adminToken) throws IOException, InterruptedException {
+        String sync = get("SYNC_ORCHESTRATOR_URL");
+        for (String town : List.of("north", "south")) {
+            String t = town.toUpperCase();
+            HttpResponse<String> put = send("PUT", sync + "/v1/tenants/acme/towns/" + town, adminToken, Map.of(
+                    "sql", Map.of("host", get("TOWN_" + t + "_SQL_HOST"), "port", Integer.parseInt(get("TOWN_" + t + "_SQL_PORT")),
+                            "database", get("TOWN_" + t + "_DATABASE"), "user", get("TOWN_" + t + "_SQL_USER"),
+                            "password", get("TOWN_" + t + "_SQL_PASSWORD")),
+                    "remotesApiUrl", get("TOWN_" + t + "_REMOTESAPI_URL"), "branch", "main",
+                    "remoteUser", get("TOWN_" + t + "_REMOTE_USER")));
+            if (put.statusCode() / 100 != 2) {
+                throw new IllegalStateException("registering " + town + ": " + put.statusCode() + " " + put.body());
+            }
+        }
+        HttpResponse<String> peer = send("PUT", sync + "/v1/tenants/acme/towns/south/peers/north", adminToken, Map.of("town", "north"));
+        if (peer.statusCode() / 100 != 2) {
+            throw new IllegalStateException("adding peer north to south: " + peer.statusCode() + " " + peer.body());
+        }
+    }
+
     /** A condition polled by {@link #await}; may throw (counts as not yet). */
     @FunctionalInterface
     interface Check {

@@ -92,6 +92,55 @@ public class Files {
             throw new ProblemException(409, "missing-packs", "Missing packs",
                     "upload the packs of block " + hash + " to replica " + replica + " first", Map.of("missing", missing));
         }
+        checkObjectsStored(storage, hash, block);
+    }
+
+    /**
+     * Every object a change points to (a 64-hex digest; the special digests {@code d}, {@code r}, {@code e} and
+     * charcodes are never stored) must be in one of the block's packs or, since Melda does not re-stage an object that
+     * a loaded pack already holds, in another pack of the replica. Otherwise reading the document would fail with
+     * {@code corrupt-data} once the block is stored. The other packs are read only when the block's own do not hold it.
+     */
+    private void checkObjectsStored(ReplicaStorage storage, String hash, DeltaBlock block) {
+        Set<String> wanted = new java.util.TreeSet<>();
+        for (DeltaBlock.Change change : block.changes()) {
+            if (change.digest() != null && change.digest().matches("[0-9a-f]{64}")) {
+                wanted.add(change.digest());
+            }
+        }
+        Set<String> ownPacks = new java.util.HashSet<>(block.packs());
+        for (String pack : block.packs()) {
+            removeContained(storage, pack, wanted);
+        }
+        if (!wanted.isEmpty()) {
+            for (String pack : storage.list(".pack")) {
+                if (!ownPacks.contains(pack) && pack.matches("[0-9a-f]{64}")) {
+                    removeContained(storage, pack, wanted);
+                    if (wanted.isEmpty()) {
+                        break;
+                    }
+                }
+            }
+        }
+        if (!wanted.isEmpty()) {
+            throw new ProblemException(422, "missing-objects", "Missing objects",
+                    "block " + hash + " refers to objects that are in none of the replica's packs", Map.of("missing", List.copyOf(wanted)));
+        }
+    }
+
+    private static void removeContained(ReplicaStorage storage, String pack, Set<String> wanted) {
+        byte[] bytes;
+        try {
+            bytes = storage.read(pack + ".pack");
+        } catch (MissingKeyException e) {
+            return; // checked above for the block's own packs
+        }
+        try {
+            Pack parsed = Pack.parse(pack, bytes, null);
+            wanted.removeIf(parsed::contains);
+        } catch (MeldaException e) {
+            // an unparsable pack holds nothing a reader could use
+        }
     }
 
     private void checkPack(String hash, byte[] bytes) {

@@ -2,6 +2,7 @@ package dev.meldtown.sync.service;
 
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** JSON bodies of the REST API and the records kept in S3. */
 public final class Model {
@@ -18,13 +19,15 @@ public final class Model {
     public record SqlView(String host, int port, String database, String user) {
     }
 
-    public record TownView(String name, SqlView sql, String remotesApiUrl, String branch, String remoteUser) {
+    public record TownView(String name, SqlView sql, String remotesApiUrl, String branch,
+                           @Schema(nullable = true, description = "null when the town was registered without one") String remoteUser) {
     }
 
     public record PeerRequest(String url, String user, String town) {
     }
 
-    public record PeerView(String name, String url, String user) {
+    /** {@code user} is null for a peer added by URL without one (found by SchemathesisTest: the document said string). */
+    public record PeerView(String name, String url, @Schema(nullable = true, description = "null when the peer was added without a user") String user) {
     }
 
     public record StrategyRequest(String strategy) {

@@ -29,6 +29,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
                         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = SyncApi.ProblemBody.class))),
                 @APIResponse(name = "TooLarge", responseCode = "413", description = "The body is larger than quarkus.http.limits.max-body-size",
                         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = SyncApi.ProblemBody.class))),
+                // a body sent without Content-Type: application/json, or a POST without body and Content-Type (SchemathesisTest)
+                @APIResponse(name = "UnsupportedMediaType", responseCode = "415", description = "The body is not declared as application/json",
+                        content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = SyncApi.ProblemBody.class))),
                 @APIResponse(name = "Unavailable", responseCode = "503",
                         description = "A dependency is down: the town's SQL server (category transport), S3 or Kafka",
                         content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = SyncApi.ProblemBody.class)))

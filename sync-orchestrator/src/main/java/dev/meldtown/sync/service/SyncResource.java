@@ -50,6 +50,7 @@ public class SyncResource {
             @APIResponse(ref = "Unauthorized"),
             @APIResponse(ref = "Forbidden"),
             @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "UnsupportedMediaType"),
             @APIResponse(ref = "Unavailable")
     })
     @PUT
@@ -117,6 +118,7 @@ public class SyncResource {
             @APIResponse(ref = "NotFound"),
             @APIResponse(ref = "Conflict"),
             @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "UnsupportedMediaType"),
             @APIResponse(ref = "Unavailable")
     })
     @PUT
@@ -184,6 +186,7 @@ public class SyncResource {
             @APIResponse(ref = "Forbidden"),
             @APIResponse(ref = "NotFound"),
             @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "UnsupportedMediaType"),
             @APIResponse(ref = "Unavailable")
     })
     @POST
@@ -220,6 +223,7 @@ public class SyncResource {
             @APIResponse(ref = "Forbidden"),
             @APIResponse(ref = "NotFound"),
             @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "UnsupportedMediaType"),
             @APIResponse(ref = "Unavailable")
     })
     @POST
@@ -267,6 +271,7 @@ public class SyncResource {
             @APIResponse(ref = "Forbidden"),
             @APIResponse(ref = "NotFound"),
             @APIResponse(ref = "TooLarge"),
+            @APIResponse(ref = "UnsupportedMediaType"),
             @APIResponse(ref = "Unavailable")
     })
     @PUT
