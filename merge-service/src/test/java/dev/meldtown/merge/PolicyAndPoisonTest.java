@@ -206,11 +206,12 @@ class PolicyAndPoisonTest {
             assertThat(beta.objectKeys("replicas/hub/")).isEmpty();
             assertThat(beta.objectKeys("merges/")).isEmpty();
 
-            // the same announcement keyed by its scope is melded
+            // the same announcement keyed by its scope is melded into the hub (then fanned out: more merge.completed follow)
             beta.announce(alice, "alice");
             assertThat(EventsProbe.await(bootstrap, Topics.MERGES, s -> EventType.MERGE_COMPLETED.type().equals(s.type())
-                    && beta.doc.equals(s.data().path("doc").asText()) && "beta".equals(s.data().path("tenant").asText()), 1, MergeFlowTest.WAIT))
-                    .hasSize(1);
+                    && beta.doc.equals(s.data().path("doc").asText()) && "beta".equals(s.data().path("tenant").asText())
+                    && "alice".equals(s.data().path("source").asText()) && "hub".equals(s.data().path("target").asText()), 1, MergeFlowTest.WAIT))
+                    .isNotEmpty();
             assertThat(beta.objectKeys("replicas/hub/")).isNotEmpty();
         }
     }
