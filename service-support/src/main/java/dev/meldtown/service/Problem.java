@@ -36,6 +36,10 @@ public final class Problem {
         if (e instanceof DependencyUnavailableException d) {
             return Response.fromResponse(response).header(jakarta.ws.rs.core.HttpHeaders.RETRY_AFTER, d.retryAfterSeconds()).build();
         }
+        if (e.status() == 503) { // any other outage (a town, a full queue) is worth retrying too
+            return Response.fromResponse(response)
+                    .header(jakarta.ws.rs.core.HttpHeaders.RETRY_AFTER, DependencyUnavailableException.RETRY_AFTER_SECONDS).build();
+        }
         return response;
     }
 }
