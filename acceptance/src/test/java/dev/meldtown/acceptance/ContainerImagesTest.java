@@ -155,6 +155,7 @@ class ContainerImagesTest {
                 "S3_ACCESS_KEY", local.get("S3_ACCESS_KEY"), "S3_SECRET_KEY", local.get("S3_SECRET_KEY"),
                 "MELDTOWN_SYNC_SECRET_KEY", Files.readString(stackDir.resolve("secrets/sync-passwords-key")).trim(),
                 "HTTP_PORT", String.valueOf(port)));
+        env.putAll(dev.meldtown.testkit.StackEnv.kafkaServiceEnv(local.stackEnv)); // the stack's Kafka authenticates (SCRAM)
         StringBuilder append = new StringBuilder("-Dmeldtown.image.test=" + RUN);
         if (service.equals("sync-orchestrator")) {
             // Its readiness checks each configured town's SQL server.
