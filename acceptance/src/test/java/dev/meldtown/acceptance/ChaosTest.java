@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The chaos run ({@link Chaos}) on its own real stack: {@code -Dchaos.minutes} long (3 in {@code bin/test};
+ * The chaos run ({@link Chaos}) on its own real stack: {@code -Dchaos.minutes} long (3 by default;
  * {@code bin/chaos MINUTES} for longer runs), {@code -Dchaos.seed} picks the faults. Prints the table and fails on any
  * broken invariant. Tagged {@code chaos}: run by {@code bin/chaos}, not by {@code bin/test}, until the two defects it
  * found are fixed (an acknowledged {@code ?async=true} sync is queued in memory and lost when sync-orchestrator is
