@@ -1,11 +1,8 @@
 package dev.meldtown.acceptance;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.testkit.Processes;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +96,7 @@ final class Chaos {
     }
 
     Report run() throws Exception {
-        registerTowns();
+        stack.registerTowns(admin);
         Instant start = Instant.now();
         ExecutorService pool = Executors.newCachedThreadPool();
         List<java.util.concurrent.Future<?>> load = new ArrayList<>();
@@ -170,16 +167,7 @@ final class Chaos {
             return;
         }
         d.remove("_id");
-        ArrayNode items = d.has("items\u266D") ? (ArrayNode) d.get("items\u266D") : d.putArray("items\u266D");
-        ObjectNode mine = null;
-        for (JsonNode item : items) {
-            if (replica.equals(item.path("_id").asText())) {
-                mine = (ObjectNode) item;
-            }
-        }
-        if (mine == null) {
-            mine = items.addObject().put("_id", replica);
-        }
+        ObjectNode mine = LocalStack.ownItem(d, replica);
         mine.put("n", mine.path("n").asInt() + 1);
         HttpResponse<String> r = send("POST", base() + "/replicas/" + replica + "/commits", writer,
                 Map.of("document", d, "author", replica));
@@ -439,48 +427,12 @@ final class Chaos {
 
     // ------------------------------------------------------------------ plumbing
 
-    private void registerTowns() throws Exception {
-        String sync = stack.get("SYNC_ORCHESTRATOR_URL");
-        for (String town : List.of("north", "south")) {
-            String t = town.toUpperCase();
-            HttpResponse<String> put = send("PUT", sync + "/v1/tenants/acme/towns/" + town, admin, Map.of(
-                    "sql", Map.of("host", stack.get("TOWN_" + t + "_SQL_HOST"), "port", Integer.parseInt(stack.get("TOWN_" + t + "_SQL_PORT")),
-                            "database", stack.get("TOWN_" + t + "_DATABASE"), "user", stack.get("TOWN_" + t + "_SQL_USER"),
-                            "password", stack.get("TOWN_" + t + "_SQL_PASSWORD")),
-                    "remotesApiUrl", stack.get("TOWN_" + t + "_REMOTESAPI_URL"), "branch", "main",
-                    "remoteUser", stack.get("TOWN_" + t + "_REMOTE_USER")));
-            if (put.statusCode() / 100 != 2) {
-                throw new IllegalStateException("registering " + town + ": " + put.statusCode() + " " + put.body());
-            }
-        }
-        HttpResponse<String> peer = send("PUT", sync + "/v1/tenants/acme/towns/south/peers/north", admin, Map.of("town", "north"));
-        if (peer.statusCode() / 100 != 2) {
-            throw new IllegalStateException("adding peer north to south: " + peer.statusCode() + " " + peer.body());
-        }
-    }
-
     private HttpResponse<String> send(String method, String url, String token, Object body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
-                .header("Authorization", "Bearer " + token);
-        if (body == null) {
-            b.method(method, HttpRequest.BodyPublishers.noBody());
-        } else {
-            b.header("Content-Type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(LocalStack.JSON.writeValueAsString(body)));
-        }
-        return LocalStack.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return LocalStack.send(method, url, token, body, Duration.ofSeconds(20));
     }
 
     private Connection sql(String town) throws Exception {
-        String t = town.toUpperCase();
-        Properties props = new Properties();
-        props.setProperty("user", stack.get("TOWN_" + t + "_SQL_USER"));
-        props.setProperty("password", stack.get("TOWN_" + t + "_SQL_PASSWORD"));
-        props.setProperty("connectTimeout", "5000");
-        props.setProperty("socketTimeout", "20000");
-        return new org.mariadb.jdbc.Driver().connect("jdbc:mariadb://" + stack.get("TOWN_" + t + "_SQL_HOST") + ":"
-                + stack.get("TOWN_" + t + "_SQL_PORT") + "/" + stack.get("TOWN_" + t + "_DATABASE")
-                + "?useSsl=false&allowPublicKeyRetrieval=true", props);
+        return stack.sql(town);
     }
 
     private static void sleep(long millis) {

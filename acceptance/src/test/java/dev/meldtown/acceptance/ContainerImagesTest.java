@@ -186,16 +186,7 @@ class ContainerImagesTest {
         assertThat(run.exitCode()).as("podman run: %s%s", run.stdout(), run.stderr()).isZero();
 
         String url = "http://127.0.0.1:" + port + "/q/health/ready";
-        boolean ready = LocalStack.await(Duration.ofMinutes(3), () -> {
-            try {
-                return LocalStack.get(url, null).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
+        boolean ready = LocalStack.await(Duration.ofMinutes(3), () -> LocalStack.answers200(url));
         assertThat(ready).as("%s did not become ready; its log:\n%s", service, logs(name)).isTrue();
         HttpResponse<String> readiness = LocalStack.get(url, null);
         JsonNode health = LocalStack.JSON.readTree(readiness.body());
@@ -227,16 +218,7 @@ class ContainerImagesTest {
                 "--volume", local.get("JWT_PUBLIC_KEY_FILE") + ":/etc/meldtown/jwt/public.pem:ro",
                 image("block-store-service"));
         String url = "http://127.0.0.1:" + port + "/q/health/live";
-        boolean live = LocalStack.await(Duration.ofMinutes(3), () -> {
-            try {
-                return LocalStack.get(url, null).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
+        boolean live = LocalStack.await(Duration.ofMinutes(3), () -> LocalStack.answers200(url));
         assertThat(live).as("block-store-service did not answer on the published port 8080; its log:\n%s", logs(name)).isTrue();
         assertThat(LocalStack.JSON.readTree(LocalStack.get(url, null).body()).path("status").asText()).isEqualTo("UP");
         assertThat(logs(name)).contains("Listening on: http://0.0.0.0:8080");

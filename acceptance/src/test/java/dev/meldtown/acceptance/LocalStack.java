@@ -165,16 +165,7 @@ final class LocalStack {
                 "MELDTOWN_SYNC_SECRET_KEY", Files.readString(dir.resolve("secrets/sync-passwords-key")).trim()));
         Instance instance = new Instance(pb.start(), "http://127.0.0.1:" + port, log);
         instances.add(instance);
-        boolean ready = await(Duration.ofMinutes(2), () -> {
-            try {
-                return instance.process().isAlive() && get(instance.url() + "/q/health/ready", null).statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        });
+        boolean ready = await(Duration.ofMinutes(2), () -> instance.process().isAlive() && answers200(instance.url() + "/q/health/ready"));
         if (!ready) {
             instance.stop();
             List<String> lines = Files.readAllLines(log);
@@ -213,9 +204,42 @@ final class LocalStack {
         return JSON.readTree(r.body());
     }
 
+    /**
+     * The object of {@code doc}'s {@code items♭} array whose {@code _id} is {@code id}, added when missing: each writer of
+     * a stream test edits only its own item, so concurrent commits never conflict.
+     */
+    static com.fasterxml.jackson.databind.node.ObjectNode ownItem(com.fasterxml.jackson.databind.node.ObjectNode doc, String id) {
+        var items = doc.has("items\u266D") ? (com.fasterxml.jackson.databind.node.ArrayNode) doc.get("items\u266D")
+                : doc.putArray("items\u266D");
+        for (JsonNode item : items) {
+            if (id.equals(item.path("_id").asText())) {
+                return (com.fasterxml.jackson.databind.node.ObjectNode) item;
+            }
+        }
+        return items.addObject().put("_id", id);
+    }
+
+    /** Whether a GET of {@code url} (no token) answers 200 now; an unreachable server is a no. */
+    static boolean answers200(String url) {
+        try {
+            return get(url, null).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Any method with an optional JSON body (null: none). */
     static HttpResponse<String> send(String method, String url, String token, Object body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
+        return send(method, url, token, body, Duration.ofSeconds(60));
+    }
+
+    /** {@link #send(String, String, String, Object)} with its own timeout (a paused service never answers). */
+    static HttpResponse<String> send(String method, String url, String token, Object body, Duration timeout)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -246,6 +270,19 @@ final class LocalStack {
         if (peer.statusCode() / 100 != 2) {
             throw new IllegalStateException("adding peer north to south: " + peer.statusCode() + " " + peer.body());
         }
+    }
+
+    /** A new SQL connection to a town of this stack ({@code north}, {@code south}) as its SQL user, with timeouts. */
+    java.sql.Connection sql(String town) throws java.sql.SQLException {
+        String t = town.toUpperCase();
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", get("TOWN_" + t + "_SQL_USER"));
+        props.setProperty("password", get("TOWN_" + t + "_SQL_PASSWORD"));
+        props.setProperty("connectTimeout", "5000");
+        props.setProperty("socketTimeout", "60000");
+        return new org.mariadb.jdbc.Driver().connect("jdbc:mariadb://" + get("TOWN_" + t + "_SQL_HOST") + ":"
+                + get("TOWN_" + t + "_SQL_PORT") + "/" + get("TOWN_" + t + "_DATABASE")
+                + "?useSsl=false&allowPublicKeyRetrieval=true", props);
     }
 
     /** A condition polled by {@link #await}; may throw (counts as not yet). */

@@ -3,7 +3,6 @@ package dev.meldtown.acceptance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.testkit.Processes;
 import java.io.IOException;
@@ -278,16 +277,7 @@ class MergeEndToEndTest {
         ObjectNode d = current.statusCode() == 200 ? (ObjectNode) LocalStack.JSON.readTree(current.body()) : LocalStack.JSON.createObjectNode();
         d.remove("_id");
         d.put("title", "stream");
-        ArrayNode items = d.has("items\u266D") ? (ArrayNode) d.get("items\u266D") : d.putArray("items\u266D");
-        ObjectNode mine = null;
-        for (JsonNode item : items) {
-            if (replica.equals(item.path("_id").asText())) {
-                mine = (ObjectNode) item;
-            }
-        }
-        if (mine == null) {
-            mine = items.addObject().put("_id", replica);
-        }
+        ObjectNode mine = LocalStack.ownItem(d, replica);
         mine.put("n", n);
         HttpResponse<String> r = LocalStack.post(base(doc) + "/replicas/" + replica + "/commits", writer,
                 Map.of("document", d, "author", replica, "description", replica + " #" + n));

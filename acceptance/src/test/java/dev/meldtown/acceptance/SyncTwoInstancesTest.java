@@ -3,19 +3,15 @@ package dev.meldtown.acceptance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,19 +49,7 @@ class SyncTwoInstancesTest {
         secondUrl = second.url();
 
         // registered through the stack's instance; the second one reads the same registry
-        for (String town : List.of("north", "south")) {
-            String t = town.toUpperCase();
-            HttpResponse<String> put = put(stack.get("SYNC_ORCHESTRATOR_URL") + "/v1/tenants/acme/towns/" + town, admin, Map.of(
-                    "sql", Map.of("host", stack.get("TOWN_" + t + "_SQL_HOST"), "port", Integer.parseInt(stack.get("TOWN_" + t + "_SQL_PORT")),
-                            "database", stack.get("TOWN_" + t + "_DATABASE"), "user", stack.get("TOWN_" + t + "_SQL_USER"),
-                            "password", stack.get("TOWN_" + t + "_SQL_PASSWORD")),
-                    "remotesApiUrl", stack.get("TOWN_" + t + "_REMOTESAPI_URL"), "branch", "main",
-                    "remoteUser", stack.get("TOWN_" + t + "_REMOTE_USER")));
-            assertThat(put.statusCode()).as(put.body()).isIn(200, 201);
-        }
-        HttpResponse<String> peer = put(stack.get("SYNC_ORCHESTRATOR_URL") + "/v1/tenants/acme/towns/south/peers/north", admin,
-                Map.of("town", "north"));
-        assertThat(peer.statusCode()).as(peer.body()).isIn(200, 201);
+        stack.registerTowns(admin);
         assertThat(LocalStack.getJson(secondUrl + "/v1/tenants/acme/towns/south/peers", admin).findValuesAsText("name")).contains("north");
     }
 
@@ -131,12 +115,6 @@ class SyncTwoInstancesTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private static HttpResponse<String> put(String url, String token, Object body) throws Exception {
-        return LocalStack.HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString(LocalStack.JSON.writeValueAsString(body))).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
     private static HttpResponse<String> post(String url, String token) {
         try {
             return LocalStack.post(url, token, Map.of("strategy", "manual"));
@@ -146,12 +124,7 @@ class SyncTwoInstancesTest {
     }
 
     private static Connection sql(String town) throws Exception {
-        Properties props = new Properties();
-        props.setProperty("user", stack.get("TOWN_" + town + "_SQL_USER"));
-        props.setProperty("password", stack.get("TOWN_" + town + "_SQL_PASSWORD"));
-        return new org.mariadb.jdbc.Driver().connect("jdbc:mariadb://" + stack.get("TOWN_" + town + "_SQL_HOST") + ":"
-                + stack.get("TOWN_" + town + "_SQL_PORT") + "/" + stack.get("TOWN_" + town + "_DATABASE")
-                + "?useSsl=false&allowPublicKeyRetrieval=true", props);
+        return stack.sql(town);
     }
 
     private static void commitIssue(String town, String id) throws Exception {

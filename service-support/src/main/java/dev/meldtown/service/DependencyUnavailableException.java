@@ -24,8 +24,4 @@ public class DependencyUnavailableException extends ProblemException {
     public String dependency() {
         return dependency;
     }
-
-    public int retryAfterSeconds() {
-        return RETRY_AFTER_SECONDS;
-    }
 }

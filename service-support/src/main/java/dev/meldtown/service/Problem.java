@@ -30,13 +30,10 @@ public final class Problem {
         return response(status, type, title, detail, null);
     }
 
-    /** The response of a typed problem; a dependency outage also says when to retry ({@code Retry-After}). */
+    /** The response of a typed problem; every 503 (an outage of S3, Kafka or a town, a full queue) says when to retry. */
     public static Response of(ProblemException e) {
         Response response = response(e.status(), e.type(), e.title(), e.getMessage(), e.extra());
-        if (e instanceof DependencyUnavailableException d) {
-            return Response.fromResponse(response).header(jakarta.ws.rs.core.HttpHeaders.RETRY_AFTER, d.retryAfterSeconds()).build();
-        }
-        if (e.status() == 503) { // any other outage (a town, a full queue) is worth retrying too
+        if (e.status() == 503) {
             return Response.fromResponse(response)
                     .header(jakarta.ws.rs.core.HttpHeaders.RETRY_AFTER, DependencyUnavailableException.RETRY_AFTER_SECONDS).build();
         }

@@ -29,7 +29,7 @@ public class ProblemOpenApiFilter implements OASFilter {
         COMMON.put("414", "Request line longer than the service's limit");
         COMMON.put("431", "Request headers larger than the service's limit");
         COMMON.put("500", "Unexpected error (a bug; see the service log)");
-        COMMON.put("503", "A dependency (S3 or Kafka) is unavailable; retry after Retry-After seconds");
+        COMMON.put("503", "A dependency (S3, Kafka or a town) is unavailable, or the service is busy; retry after Retry-After seconds");
     }
 
     @Override

@@ -14,7 +14,6 @@ import dev.meldtown.events.Topics;
 import dev.meldtown.service.S3Config;
 import dev.meldtown.testkit.EventsProbe;
 import dev.meldtown.testkit.Ports;
-import dev.meldtown.testkit.Tokens;
 import dev.meldtown.testkit.quarkus.DoltTownsTestResource;
 import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
@@ -397,15 +396,15 @@ class HardeningTest {
     }
 
     private static String tenant() {
-        return "h" + IDS.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        return SyncFixtures.tenant("h");
     }
 
     private static RequestSpecification as(String tenant) {
-        return given().header("Authorization", "Bearer " + Tokens.token(tenant, "admin"));
+        return SyncFixtures.as(tenant);
     }
 
     private static String base(String tenant) {
-        return "/v1/tenants/" + tenant;
+        return SyncFixtures.base(tenant);
     }
 
     private TownsConfig.Town town(String name) {
@@ -413,15 +412,7 @@ class HardeningTest {
     }
 
     private Map<String, Object> townBody(String name) {
-        var t = town(name);
-        Map<String, Object> sqlPart = new HashMap<>(Map.of("host", t.host(), "port", t.port(), "database", t.database(),
-                "user", t.user(), "password", t.password()));
-        Map<String, Object> body = new HashMap<>();
-        body.put("sql", sqlPart);
-        body.put("remotesApiUrl", t.remotesApiUrl().orElseThrow());
-        body.put("branch", "main");
-        body.put("remoteUser", t.remoteUser().orElseThrow());
-        return body;
+        return SyncFixtures.townBody(town(name));
     }
 
     @SuppressWarnings("unchecked")

@@ -133,37 +133,17 @@ public final class KafkaProcess {
         if (running(dir)) {
             return;
         }
-        ProcessBuilder pb = java(dir, "kafka.Kafka", dir.resolve("server.properties").toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("kafka.log").toFile()));
-        try {
-            Process process = pb.start();
-            Processes.track(process);
-            Files.writeString(dir.resolve("pid"), String.valueOf(process.pid()));
-            Ports.awaitListening(port(dir), Duration.ofSeconds(90), process, "kafka broker in " + dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ServerDir.launch(dir, java(dir, "kafka.Kafka", dir.resolve("server.properties").toString()), "kafka.log",
+                Duration.ofSeconds(90), "kafka broker in " + dir);
     }
 
     /** Stops the broker (SIGTERM, then SIGKILL) and waits until its port is closed. */
     public static void stop(Path dir) {
-        ProcessHandle.of(pid(dir)).ifPresent(p -> {
-            p.destroy();
-            try {
-                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                p.destroyForcibly();
-            }
-        });
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (Ports.listening(port(dir)) && System.nanoTime() < deadline) {
-            sleep(100);
-        }
+        ServerDir.stop(dir, true);
     }
 
     public static boolean running(Path dir) {
-        return Files.exists(dir.resolve("pid")) && ProcessHandle.of(pid(dir)).map(ProcessHandle::isAlive).orElse(false);
+        return ServerDir.running(dir);
     }
 
     private static ProcessBuilder java(Path dir, String main, String... args) {
@@ -178,26 +158,6 @@ public final class KafkaProcess {
     }
 
     private static int port(Path dir) {
-        try {
-            return Integer.parseInt(Files.readString(dir.resolve("port")).trim());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static long pid(Path dir) {
-        try {
-            return Long.parseLong(Files.readString(dir.resolve("pid")).trim());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return ServerDir.port(dir);
     }
 }

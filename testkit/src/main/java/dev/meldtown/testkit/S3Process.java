@@ -54,58 +54,21 @@ public final class S3Process {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing; run scripts/install/s3proxy.sh (bin/test does it for you)");
         }
-        ProcessBuilder pb = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-jar", jar.toString(), "--properties", dir.resolve("s3proxy.conf").toString()))
-                .directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("s3proxy.log").toFile()));
-        try {
-            Process process = pb.start();
-            Processes.track(process);
-            Files.writeString(dir.resolve("pid"), String.valueOf(process.pid()));
-            Ports.awaitListening(port(dir), Duration.ofSeconds(60), process, "s3proxy in " + dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        ServerDir.launch(dir, new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx192m", "-jar", jar.toString(), "--properties", dir.resolve("s3proxy.conf").toString())).directory(dir.toFile()),
+                "s3proxy.log", Duration.ofSeconds(60), "s3proxy in " + dir);
     }
 
     /** Stops the server (SIGKILL: an outage, not a shutdown) and waits until its port is closed. */
     public static void stop(Path dir) {
-        ProcessHandle.of(pid(dir)).ifPresent(p -> {
-            p.destroyForcibly();
-            try {
-                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("s3proxy did not stop", e);
-            }
-        });
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (Ports.listening(port(dir)) && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        ServerDir.stop(dir, false);
     }
 
     public static boolean running(Path dir) {
-        return Files.exists(dir.resolve("pid")) && ProcessHandle.of(pid(dir)).map(ProcessHandle::isAlive).orElse(false);
+        return ServerDir.running(dir);
     }
 
     private static int port(Path dir) {
-        try {
-            return Integer.parseInt(Files.readString(dir.resolve("port")).trim());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static long pid(Path dir) {
-        try {
-            return Long.parseLong(Files.readString(dir.resolve("pid")).trim());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ServerDir.port(dir);
     }
 }

@@ -45,13 +45,7 @@ public class SyncResource {
 
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The town as stored (never its password)",
-                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.TownView.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "TooLarge"),
-            @APIResponse(ref = "UnsupportedMediaType"),
-            @APIResponse(ref = "Unavailable")
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.TownView.class)))
     })
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
@@ -64,11 +58,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The tenant's towns",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.TownView.class, type = SchemaType.ARRAY))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @GET
     @Path("/towns")
@@ -80,11 +70,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The town",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.TownView.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @GET
     @Path("/towns/{town}")
@@ -95,11 +81,7 @@ public class SyncResource {
 
     @APIResponses({
             @APIResponse(responseCode = "204", description = "Deleted"),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @DELETE
     @Path("/towns/{town}")
@@ -112,14 +94,8 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The peer, now a Dolt remote of the town",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.PeerView.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
             @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Conflict"),
-            @APIResponse(ref = "TooLarge"),
-            @APIResponse(ref = "UnsupportedMediaType"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "Conflict")
     })
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
@@ -133,11 +109,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The town's Dolt remotes with the users presented to them",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.PeerView.class, type = SchemaType.ARRAY))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @GET
     @Path("/towns/{town}/peers")
@@ -148,11 +120,7 @@ public class SyncResource {
 
     @APIResponses({
             @APIResponse(responseCode = "204", description = "Removed"),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @DELETE
     @Path("/towns/{town}/peers/{peer}")
@@ -165,11 +133,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The result; a failed transfer is reported in error",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @POST
     @Path("/towns/{town}/peers/{peer}/fetch")
@@ -181,13 +145,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The result; a failed transfer or merge is reported in error",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "TooLarge"),
-            @APIResponse(ref = "UnsupportedMediaType"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @POST
     @Path("/towns/{town}/peers/{peer}/pull")
@@ -200,11 +158,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The result; a rejected push is reported in error",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @POST
     @Path("/towns/{town}/peers/{peer}/push")
@@ -218,13 +172,7 @@ public class SyncResource {
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class))),
             @APIResponse(responseCode = "202", description = "async=true: accepted; the result comes as a sync.completed event with this requestId",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.Accepted.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "TooLarge"),
-            @APIResponse(ref = "UnsupportedMediaType"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @POST
     @Path("/towns/{town}/peers/{peer}/sync")
@@ -250,11 +198,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The pair's status; never fetches",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncStatus.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @GET
     @Path("/towns/{town}/peers/{peer}/status")
@@ -266,13 +210,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The federation as stored",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.FederationView.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "TooLarge"),
-            @APIResponse(ref = "UnsupportedMediaType"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @PUT
     @Consumes(MediaType.APPLICATION_JSON)
@@ -286,11 +224,7 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The federation",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.FederationView.class))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @GET
     @Path("/federations/{name}")
@@ -301,11 +235,7 @@ public class SyncResource {
 
     @APIResponses({
             @APIResponse(responseCode = "204", description = "Deleted"),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
-            @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "NotFound")
     })
     @DELETE
     @Path("/federations/{name}")
@@ -318,12 +248,8 @@ public class SyncResource {
     @APIResponses({
             @APIResponse(responseCode = "200", description = "One result per sync of the round",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = ApiSchemas.SyncResult.class, type = SchemaType.ARRAY))),
-            @APIResponse(ref = "BadRequest"),
-            @APIResponse(ref = "Unauthorized"),
-            @APIResponse(ref = "Forbidden"),
             @APIResponse(ref = "NotFound"),
-            @APIResponse(ref = "Conflict"),
-            @APIResponse(ref = "Unavailable")
+            @APIResponse(ref = "Conflict")
     })
     @POST
     @Path("/federations/{name}/sync")
