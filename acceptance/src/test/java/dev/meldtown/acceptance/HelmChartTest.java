@@ -256,14 +256,14 @@ class HelmChartTest {
         JsonNode job = find(documents("dev"), "Job", "meldtown-setup");
         assertThat(job.at("/metadata/annotations/helm.sh~1hook").asText()).isEqualTo("post-install,post-upgrade");
         String script = job.at("/spec/template/spec/containers/0/command/2").asText();
-        for (String topic : List.of(Topics.BLOCKS, Topics.MERGES, Topics.MERGES_DLQ, Topics.SYNCS)) {
+        for (String topic : Topics.ALL) {
             assertThat(script).contains("topic " + topic + " ");
         }
         assertThat(script).contains("--aws-sigv4").contains("-X PUT");
         // with Strimzi the KafkaTopics own the topics: the Job only makes the bucket
         List<JsonNode> prod = documents("prod");
         assertThat(find(prod, "Job", "meldtown-setup").at("/spec/template/spec/containers/0/command/2").asText()).doesNotContain("TopicCommand");
-        for (String topic : List.of(Topics.BLOCKS, Topics.MERGES, Topics.MERGES_DLQ, Topics.SYNCS)) {
+        for (String topic : Topics.ALL) {
             assertThat(find(prod, "KafkaTopic", topic).at("/metadata/labels/strimzi.io~1cluster").asText()).isEqualTo("meldtown-kafka");
         }
         JsonNode test = find(documents("dev"), "Pod", "meldtown-test-commit-and-read");
@@ -347,6 +347,7 @@ class HelmChartTest {
         List<String[]> needed = List.of(
                 new String[] {"topic", Topics.BLOCKS, "Write"}, new String[] {"topic", Topics.MERGES, "Write"},
                 new String[] {"topic", Topics.MERGES_DLQ, "Write"}, new String[] {"topic", Topics.SYNCS, "Write"},
+                new String[] {"topic", Topics.SYNCS_DLQ, "Write"},
                 new String[] {"topic", Topics.BLOCKS, "Read"}, new String[] {"topic", Topics.MERGES, "Read"},
                 new String[] {"topic", Topics.SYNCS, "Read"}, new String[] {"topic", Topics.BLOCKS, "Create"},
                 new String[] {"topic", Topics.MERGES, "Create"}, new String[] {"topic", Topics.MERGES_DLQ, "Create"},
@@ -361,7 +362,7 @@ class HelmChartTest {
             JsonNode r = acl.path("resource");
             assertThat(r.path("patternType").asText("literal")).isEqualTo("literal");
             if (r.path("type").asText().equals("topic")) {
-                assertThat(r.path("name").asText()).isIn(Topics.BLOCKS, Topics.MERGES, Topics.MERGES_DLQ, Topics.SYNCS);
+                assertThat(r.path("name").asText()).isIn(Topics.ALL);
             } else {
                 assertThat(r.path("type").asText()).isEqualTo("group");
                 assertThat(r.path("name").asText()).isIn("meldtown-merge", "meldtown-sync-orchestrator");
@@ -371,6 +372,7 @@ class HelmChartTest {
             }
         }
         assertThat(granted(acls, "topic", Topics.MERGES_DLQ, "Read")).as("no service reads the DLQ").isFalse();
+        assertThat(granted(acls, "topic", Topics.SYNCS_DLQ, "Read")).as("no service reads the DLQ").isFalse();
         assertThat(granted(acls, "topic", Topics.BLOCKS, "Delete")).isFalse();
     }
 
@@ -489,7 +491,7 @@ class HelmChartTest {
     void theDevBrokerAndSetupJobScriptsAuthenticateWithScramOutsideKubernetes() {
         String out = step("scripts");
         assertThat(out).contains("topics ready")
-                .contains("topics on the broker: " + String.join(" ", Topics.BLOCKS, Topics.MERGES, Topics.MERGES_DLQ, Topics.SYNCS))
+                .contains("topics on the broker: " + String.join(" ", Topics.ALL))
                 .contains("a password with \" and \\ authenticates through the Job's client settings")
                 .contains("wrong password refused: Authentication failed")
                 .contains("restart with another password: this log dir was formatted without the SCRAM user meldtown or with another password");

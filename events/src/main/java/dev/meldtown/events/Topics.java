@@ -6,6 +6,10 @@ public final class Topics {
     public static final String MERGES = "meldtown.merges";
     public static final String MERGES_DLQ = "meldtown.merges.dlq";
     public static final String SYNCS = "meldtown.syncs";
+    /** Where sync-orchestrator dead-letters a {@code sync.requested} it must not or cannot run. */
+    public static final String SYNCS_DLQ = "meldtown.syncs.dlq";
+    /** Every topic of the contract. */
+    public static final java.util.List<String> ALL = java.util.List.of(BLOCKS, MERGES, MERGES_DLQ, SYNCS, SYNCS_DLQ);
 
     private Topics() {
     }

@@ -55,8 +55,8 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 @ApplicationScoped
 public class MergeConsumer {
     private static final Logger LOG = Logger.getLogger(MergeConsumer.class);
-    public static final String DLQ_REASON = "meldtown-dlq-reason";
-    public static final String DLQ_CATEGORY = "meldtown-dlq-category";
+    public static final String DLQ_REASON = dev.meldtown.events.DeadLetter.REASON;
+    public static final String DLQ_CATEGORY = dev.meldtown.events.DeadLetter.CATEGORY;
     /** Reserved, not committed, until used. */
     static final long CONSUMER_STACK_BYTES = 1L << 30;
 
@@ -241,12 +241,8 @@ public class MergeConsumer {
     private boolean deadLetter(ConsumerRecord<String, byte[]> r, String category, String reason) {
         LOG.warnf("%s-%d@%d dead-lettered (%s): %s", r.topic(), r.partition(), r.offset(), category, reason);
         try {
-            publisher.send(Topics.MERGES_DLQ, r.key(), r.value(), Map.of(
-                    DLQ_REASON, reason,
-                    DLQ_CATEGORY, category,
-                    "meldtown-dlq-topic", r.topic(),
-                    "meldtown-dlq-partition", Integer.toString(r.partition()),
-                    "meldtown-dlq-offset", Long.toString(r.offset())));
+            publisher.send(Topics.MERGES_DLQ, r.key(), r.value(),
+                    dev.meldtown.events.DeadLetter.headers(category, reason, r.topic(), r.partition(), r.offset()));
         } catch (Publisher.TransientException e) {
             return retry(r, e);
         }

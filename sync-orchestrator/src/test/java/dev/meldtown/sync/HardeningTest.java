@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.nullValue;
 
+import dev.meldtown.events.DeadLetter;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
@@ -280,7 +281,7 @@ class HardeningTest {
     // ------------------------------------------------------------------ sync.requested consumer
 
     @Test
-    void aSyncRequestedWhoseKeyDoesNotMatchItsPayloadIsDroppedAndCounted() throws Exception {
+    void aSyncRequestedWhoseKeyDoesNotMatchItsPayloadIsDeadLetteredAndCounted() throws Exception {
         String victim = tenant();
         register(victim, "north");
         register(victim, "south");
@@ -301,6 +302,18 @@ class HardeningTest {
         assertThat(requestMarked(victim, forged)).isFalse();
         assertThat(requestMarked(victim, wrongTown)).isFalse();
         assertThat(dropped("key-mismatch")).isGreaterThanOrEqualTo(droppedBefore + 2);
+        // both went to meldtown.syncs.dlq as they came, with the reason and where they were read
+        for (String id : List.of(forged, wrongTown)) {
+            var letters = EventsProbe.await(bootstrap, Topics.SYNCS_DLQ, l -> l.event() != null
+                    && id.equals(EventCodec.data(l.event(), Payloads.SyncRequested.class).requestId()), 1, Duration.ofSeconds(30));
+            assertThat(letters).hasSize(1);
+            assertThat(letters.get(0).headers()).containsEntry(DeadLetter.CATEGORY, "key-mismatch")
+                    .containsEntry(DeadLetter.TOPIC, Topics.SYNCS).containsKey(DeadLetter.OFFSET);
+            assertThat(letters.get(0).headers().get(DeadLetter.REASON)).contains("does not match its payload's tenant/town");
+        }
+        assertThat(EventsProbe.await(bootstrap, Topics.SYNCS_DLQ, l -> l.event() != null
+                && honest.equals(EventCodec.data(l.event(), Payloads.SyncRequested.class).requestId()), 1, Duration.ofSeconds(2)))
+                .as("the honest request is not dead-lettered").isEmpty();
     }
 
     @Test
@@ -323,6 +336,10 @@ class HardeningTest {
         send(Topics.key(tenant, "north"), new Payloads.SyncRequested(tenant, "north", "south", "theirs", after));
         assertThat(completed(tenant, "north", after, Duration.ofSeconds(60))).as("a request after the failing one").hasSize(1);
         assertThat(dropped("failed")).isGreaterThanOrEqualTo(failedBefore + 1);
+        var letter = EventsProbe.await(bootstrap, Topics.SYNCS_DLQ, l -> l.event() != null
+                && poison.equals(EventCodec.data(l.event(), Payloads.SyncRequested.class).requestId()), 1, Duration.ofSeconds(30));
+        assertThat(letter).hasSize(1);
+        assertThat(letter.get(0).headers()).containsEntry(DeadLetter.CATEGORY, "failed");
         given().when().get("/q/health/ready").then().statusCode(200);
     }
 

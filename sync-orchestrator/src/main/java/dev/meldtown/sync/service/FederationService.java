@@ -236,9 +236,19 @@ public class FederationService {
     }
 
     /** Checks everything a sync needs before it is accepted for asynchronous execution. */
-    public void validate(String tenant, String town, String peer, String strategyName) {
+    /**
+     * Accepts an asynchronous sync: checked now, then published as {@code sync.requested} and acknowledged by Kafka
+     * before the caller is answered, so no accepted request is lost when this instance dies. {@link SyncRequests} (on
+     * any instance) runs it and publishes its {@code sync.completed} with the returned request id.
+     *
+     * @throws dev.meldtown.service.EventPublisher.PublishException (503) when Kafka does not take the request
+     */
+    public String requestSync(String tenant, String town, String peer, String strategyName) {
         peer(stored(tenant, town), peer);
         strategy(strategyName);
+        String requestId = UUID.randomUUID().toString();
+        events.requested(new Payloads.SyncRequested(tenant, town, peer, strategyName, requestId));
+        return requestId;
     }
 
     public SyncStatus status(String tenant, String town, String peer) {

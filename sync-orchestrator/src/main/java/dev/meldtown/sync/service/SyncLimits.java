@@ -1,8 +1,6 @@
 package dev.meldtown.sync.service;
 
-import dev.meldtown.sync.service.internal.BoundedExecutor;
 import dev.meldtown.sync.service.internal.TargetRules;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -44,16 +42,7 @@ public class SyncLimits {
     @ConfigProperty(name = "meldtown.sync-targets.allowed-hosts", defaultValue = "127.0.0.1,localhost,::1,*.svc,*.svc.cluster.local")
     List<String> allowedHosts;
 
-    /** Threads that run {@code ?async=true} syncs. */
-    @ConfigProperty(name = "meldtown.sync-limits.async-threads", defaultValue = "4")
-    int asyncThreads;
-
-    /** {@code ?async=true} syncs that may wait for a thread; one more is 503. */
-    @ConfigProperty(name = "meldtown.sync-limits.async-pending", defaultValue = "256")
-    int asyncPending;
-
     private volatile TargetRules rules;
-    private BoundedExecutor async;
 
     public int federationTowns() {
         return federationTowns;
@@ -77,25 +66,6 @@ public class SyncLimits {
 
     public int passwordLength() {
         return passwordLength;
-    }
-
-    public int asyncPending() {
-        return asyncPending;
-    }
-
-    /** Where {@code ?async=true} syncs run: bounded threads and queue. */
-    public synchronized BoundedExecutor async() {
-        if (async == null) {
-            async = new BoundedExecutor("meldtown-sync-async", asyncThreads, asyncPending);
-        }
-        return async;
-    }
-
-    @PreDestroy
-    synchronized void stop() {
-        if (async != null) {
-            async.close();
-        }
     }
 
     public TargetRules targets() {

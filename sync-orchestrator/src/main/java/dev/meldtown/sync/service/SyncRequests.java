@@ -1,9 +1,13 @@
 package dev.meldtown.sync.service;
 
+import dev.meldtown.events.DeadLetter;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
+import dev.meldtown.service.DependencyUnavailableException;
+import dev.meldtown.service.EventPublisher;
+import dev.meldtown.service.Outages;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Workers;
 import io.quarkus.runtime.ShutdownEvent;
@@ -15,9 +19,15 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -29,9 +39,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Consumes {@code dev.meldtown.sync.requested} from {@code meldtown.syncs} and runs the sync; the result is
- * published as {@code sync.completed} with the same {@code requestId}. Idempotent: a request id that was
- * already executed (remembered in the registry) is not executed again. Offsets are committed after work.
+ * Consumes {@code dev.meldtown.sync.requested} from {@code meldtown.syncs} (published by other systems, and by this
+ * service for {@code ?async=true}) and runs the sync; the result is published as {@code sync.completed} with the same
+ * {@code requestId}. Idempotent: a request id that was already executed (remembered in the registry) is not executed
+ * again. Offsets are committed after the work and its event are durable, so a request survives a crash.
  */
 @ApplicationScoped
 public class SyncRequests {
@@ -71,6 +82,15 @@ public class SyncRequests {
     @Inject
     Workers workers;
 
+    @Inject
+    EventPublisher events;
+
+    /** Threads that run requested syncs (one town's requests run in order). */
+    @ConfigProperty(name = "meldtown.sync-requests.threads", defaultValue = "4")
+    int threads;
+
+    private ExecutorService pool;
+
     void start(@Observes StartupEvent ignored) {
         if (!enabled) {
             return;
@@ -79,6 +99,11 @@ public class SyncRequests {
         workers.watch("sync.requested consumer",
                 () -> running && (thread == null || !thread.isAlive()) ? "the consumer thread ended" : null);
         running = true;
+        pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "meldtown-sync-request");
+            t.setDaemon(true);
+            return t;
+        });
         thread = new Thread(this::loop, "meldtown-sync-requests");
         thread.setDaemon(true);
         thread.start();
@@ -108,6 +133,9 @@ public class SyncRequests {
                 Thread.currentThread().interrupt();
             }
         }
+        if (pool != null) {
+            pool.shutdownNow();
+        }
     }
 
     /** True while the consumer thread is alive and not waiting to restart after a failure. */
@@ -121,8 +149,10 @@ public class SyncRequests {
     }
 
     /**
-     * Polls until shutdown. A failure of the consumer itself (even an {@link Error} such as an
-     * {@code OutOfMemoryError}) is logged as an error and the consumer is recreated after
+     * Polls until shutdown. The records of one poll run in parallel on {@code meldtown.sync-requests.threads}
+     * threads, those of one town (one record key) in order, and the offsets are committed once all of them are done.
+     * A failure of the consumer itself (even an {@link Error} such as an {@code OutOfMemoryError}), or an outage of
+     * S3 or Kafka while a request runs, is logged and the consumer is recreated after
      * {@code meldtown.sync-requests.restart-delay}: uncommitted records are then delivered again.
      */
     private void loop() {
@@ -134,17 +164,27 @@ public class SyncRequests {
                 while (running) {
                     var records = c.poll(Duration.ofMillis(500));
                     lastPoll = Instant.now();
-                    for (ConsumerRecord<String, byte[]> r : records) {
-                        handle(r.key(), r.value());
+                    if (records.isEmpty()) {
+                        continue;
                     }
-                    if (!records.isEmpty()) {
-                        c.commitSync();
+                    Map<String, List<ConsumerRecord<String, byte[]>>> byTown = new LinkedHashMap<>();
+                    records.forEach(r -> byTown.computeIfAbsent(String.valueOf(r.key()), k -> new ArrayList<>()).add(r));
+                    List<Future<?>> work = new ArrayList<>();
+                    for (var town : byTown.values()) {
+                        work.add(pool.submit(() -> town.forEach(this::handle)));
                     }
+                    for (Future<?> f : work) {
+                        await(f);
+                    }
+                    c.commitSync();
                 }
             } catch (WakeupException | InterruptException e) {
                 if (running) {
                     LOG.error("sync.requested consumer was woken up unexpectedly; restarting it", e);
                 }
+            } catch (DependencyUnavailableException e) {
+                LOG.warnf("sync.requested consumer paused: %s; the requests are delivered again in %s", e.getMessage(), restartDelay);
+                metrics.counter("meldtown.sync.requests.consumer.restarts").increment();
             } catch (RuntimeException | Error e) {
                 LOG.errorf(e, "sync.requested consumer failed; restarting it in %s", restartDelay);
                 metrics.counter("meldtown.sync.requests.consumer.restarts").increment();
@@ -164,37 +204,53 @@ public class SyncRequests {
         }
     }
 
+    /** Waits for one town's records; rethrows what ended them (an outage, an Error) in the consumer's thread. */
+    private static void await(Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptException(e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     /**
-     * Handles one record. A record whose key is not {@code {tenant}/{town}} of its payload is dropped (the
-     * {@code meldtown.syncs} topic has no dead-letter topic in the events contract): logged and counted in
-     * {@code meldtown.sync.requests.dropped{reason}}. A request that fails with an unexpected exception is tried
-     * {@code meldtown.sync-requests.attempts} times, then dropped the same way.
+     * Handles one record. A record whose key is not {@code {tenant}/{town}} of its payload, or whose payload is
+     * invalid, is dead-lettered to {@code meldtown.syncs.dlq} unprocessed. A request that fails with an unexpected
+     * exception is tried {@code meldtown.sync-requests.attempts} times, then dead-lettered. Each dead letter is
+     * counted in {@code meldtown.sync.requests.dropped{reason}}. An outage of S3 or Kafka is nobody's fault: it is
+     * thrown, so the consumer stops and the record comes again.
      */
-    void handle(String key, byte[] value) {
+    void handle(ConsumerRecord<String, byte[]> record) {
+        String key = record.key();
         Payloads.SyncRequested request;
         try {
-            var event = EventCodec.decode(value);
+            var event = EventCodec.decode(record.value());
             if (!EventType.SYNC_REQUESTED.type().equals(event.getType())) {
                 return;
             }
             request = EventCodec.data(event, Payloads.SyncRequested.class);
         } catch (EventCodec.InvalidEventException e) {
-            LOG.warnf("skipping an invalid event on %s: %s", Topics.SYNCS, e.getMessage());
-            drop("invalid");
+            deadLetter(record, "invalid", "not a valid sync.requested event: " + e.getMessage());
             return;
         }
         if (!dev.meldtown.sync.federation.internal.Names.isName(request.tenant())
                 || !dev.meldtown.sync.federation.internal.Names.isName(request.town())
                 || request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 200) {
-            LOG.warnf("skipping sync request %s for an invalid tenant or town", request.requestId());
-            drop("invalid");
+            deadLetter(record, "invalid", "sync request " + request.requestId() + " names an invalid tenant, town or request id");
             return;
         }
         String expected = Topics.key(request.tenant(), request.town());
         if (!expected.equals(key)) {
-            LOG.errorf("dropping sync request %s: record key '%s' does not match its payload's tenant/town '%s'",
-                    request.requestId(), key, expected);
-            drop("key-mismatch");
+            deadLetter(record, "key-mismatch", "record key '" + key + "' does not match its payload's tenant/town '" + expected + "'");
             return;
         }
         for (int attempt = 1; ; attempt++) {
@@ -202,10 +258,14 @@ public class SyncRequests {
                 execute(request);
                 return;
             } catch (RuntimeException e) {
+                DependencyUnavailableException outage = Outages.unavailable(e);
+                if (outage != null) {
+                    throw outage;
+                }
                 if (attempt >= attempts) {
-                    LOG.errorf(e, "dropping sync request %s for %s/%s after %d attempts", request.requestId(), request.tenant(),
+                    LOG.errorf(e, "sync request %s for %s/%s failed %d times", request.requestId(), request.tenant(),
                             request.town(), attempt);
-                    drop("failed");
+                    deadLetter(record, "failed", "failed " + attempt + " times: " + e);
                     return;
                 }
                 LOG.warnf("sync request %s failed (attempt %d of %d): %s", request.requestId(), attempt, attempts, e.toString());
@@ -228,13 +288,19 @@ public class SyncRequests {
             service.run(request.tenant(), request.town(), request.peer(), FederationService.Operation.SYNC,
                     request.strategy(), request.requestId());
         } catch (ProblemException e) {
+            if (Outages.unavailable(e) != null) {
+                throw e;
+            }
             LOG.warnf("sync request %s for %s/%s -> %s refused: %s", request.requestId(), request.tenant(), request.town(),
                     request.peer(), e.getMessage());
         }
         registry.markRequest(request.tenant(), request.requestId());
     }
 
-    private void drop(String reason) {
-        metrics.counter("meldtown.sync.requests.dropped", "reason", reason).increment();
+    /** Sends the record, as it came, to {@code meldtown.syncs.dlq}; when Kafka does not take it the consumer stops (503). */
+    private void deadLetter(ConsumerRecord<String, byte[]> r, String category, String reason) {
+        LOG.errorf("%s-%d@%d dead-lettered to %s (%s): %s", r.topic(), r.partition(), r.offset(), Topics.SYNCS_DLQ, category, reason);
+        events.send(Topics.SYNCS_DLQ, r.key(), r.value(), DeadLetter.headers(category, reason, r.topic(), r.partition(), r.offset()));
+        metrics.counter("meldtown.sync.requests.dropped", "reason", category).increment();
     }
 }

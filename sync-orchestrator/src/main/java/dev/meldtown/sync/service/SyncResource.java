@@ -24,7 +24,6 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponses;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -39,9 +38,6 @@ public class SyncResource {
 
     @Inject
     Access access;
-
-    @Inject
-    SyncLimits limits;
 
     @APIResponses({
             @APIResponse(responseCode = "200", description = "The town as stored (never its password)",
@@ -181,18 +177,10 @@ public class SyncResource {
         check(tenant, Role.WRITER);
         boolean async = flag("async", asyncParam);
         String strategy = body == null ? null : body.strategy();
-        String requestId = UUID.randomUUID().toString();
         if (async) {
-            service.validate(tenant, town, peer, strategy);
-            boolean queued = limits.async().offer("async sync " + requestId,
-                    () -> service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId));
-            if (!queued) {
-                throw new ProblemException(503, "busy", "Service Busy", "meldtown.sync-limits.async-pending ("
-                        + limits.asyncPending() + ") asynchronous syncs already wait; try again later");
-            }
-            return Response.accepted(Map.of("requestId", requestId)).build();
+            return Response.accepted(new ApiSchemas.Accepted(service.requestSync(tenant, town, peer, strategy))).build();
         }
-        return Response.ok(service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, requestId)).build();
+        return Response.ok(service.run(tenant, town, peer, FederationService.Operation.SYNC, strategy, UUID.randomUUID().toString())).build();
     }
 
     @APIResponses({
