@@ -28,7 +28,8 @@ if [ "$base" = "$DEFAULT_BASE" ]; then
 fi
 grep -q "Apache License" "$MELDTOWN_ROOT/LICENSE" && grep -q "Version 2.0" "$MELDTOWN_ROOT/LICENSE" \
   || die "LICENSE is no longer Apache-2.0: update LICENSE= in images/build.sh"
-revision=$(git -C "$MELDTOWN_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
+# safe.directory: a checkout owned by another user (a CI runner's clone) is still read, not refused as "dubious".
+revision=$(git -c safe.directory='*' -C "$MELDTOWN_ROOT" rev-parse HEAD 2>/dev/null || echo unknown)
 previous=$(podman image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)
 
 t=$SECONDS

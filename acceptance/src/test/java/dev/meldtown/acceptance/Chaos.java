@@ -316,7 +316,8 @@ final class Chaos {
             }
         });
         return new Check("every acknowledged commit is in the hub; replicas equal", converged,
-                converged ? all.size() + " acknowledged blocks, " + replicas.size() + " replicas read the same" : missing[0]);
+                converged ? all.size() + " acknowledged blocks, " + replicas.size() + " replicas read the same"
+                        : missing[0] + diagnose(all));
     }
 
     private Set<String> log(String replica) throws Exception {
@@ -325,6 +326,39 @@ final class Chaos {
             blocks.add(e.get("block").asText());
         }
         return blocks;
+    }
+
+    /** Where the blocks missing from the hub got lost: in their own replica? announced? dead-lettered (and why)? */
+    private String diagnose(Set<String> acknowledged) {
+        try {
+            Set<String> lacking = new HashSet<>(acknowledged);
+            lacking.removeAll(log("hub"));
+            if (lacking.isEmpty()) {
+                return "";
+            }
+            int inOwnReplica = 0;
+            for (var e : ackedBlocks.entrySet()) {
+                Set<String> own = log(e.getKey());
+                inOwnReplica += (int) e.getValue().stream().filter(lacking::contains).filter(own::contains).count();
+            }
+            Set<String> announced = new HashSet<>();
+            for (ConsumerRecord<String, String> r : events("meldtown.blocks")) {
+                JsonNode e = LocalStack.JSON.readTree(r.value());
+                if (e.path("type").asText().equals("dev.meldtown.block.committed")) {
+                    announced.add(e.path("data").path("block").asText());
+                }
+            }
+            Map<String, Integer> dlq = new java.util.TreeMap<>();
+            for (ConsumerRecord<String, String> r : events("meldtown.merges.dlq")) {
+                var category = r.headers().lastHeader("meldtown-dlq-category");
+                dlq.merge(category == null ? "?" : new String(category.value(), java.nio.charset.StandardCharsets.UTF_8), 1, Integer::sum);
+            }
+            long lackingAnnounced = lacking.stream().filter(announced::contains).count();
+            return String.format(" (%d in their own replica's log, %d announced on meldtown.blocks; meldtown.merges.dlq: %s; e.g. %s)",
+                    inOwnReplica, lackingAnnounced, dlq, lacking.iterator().next());
+        } catch (Exception e) {
+            return " (diagnosis failed: " + e + ")";
+        }
     }
 
     private Check checkSyncEvents() throws Exception {
