@@ -183,8 +183,8 @@ public class SyncRequests {
             drop("invalid");
             return;
         }
-        if (!dev.meldtown.sync.federation.internal.Names.isName(request.tenant())
-                || !dev.meldtown.sync.federation.internal.Names.isName(request.town())
+        if (!dev.meldtown.sync.federation.Names.isName(request.tenant())
+                || !dev.meldtown.sync.federation.Names.isName(request.town())
                 || request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 200) {
             LOG.warnf("skipping sync request %s for an invalid tenant or town", request.requestId());
             drop("invalid");
