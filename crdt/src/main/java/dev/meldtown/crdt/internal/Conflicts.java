@@ -106,7 +106,7 @@ public final class Conflicts {
         Revision w = tree.winner();
         for (Revision l : tree.leaves()) {
             if (!l.equals(w)) {
-                staging.stage(uuid, tree, Revision.childOf(l, Revision.RESOLVED), l.toString());
+                staging.stage(uuid, tree, Revisions.childOf(l, Revision.RESOLVED), l.toString());
             }
         }
         return new Resolution(uuid, w, previous);

@@ -6,7 +6,6 @@ import dev.meldtown.crdt.CanonicalJson;
 import dev.meldtown.crdt.CorruptDataException;
 import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.crdt.MissingKeyException;
-import dev.meldtown.crdt.Pack;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.Revision;
 import java.util.Collections;

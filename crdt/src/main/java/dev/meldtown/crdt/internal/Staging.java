@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.CanonicalJson;
 import dev.meldtown.crdt.DeltaBlock;
-import dev.meldtown.crdt.Pack;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.Revision;
 import java.util.ArrayList;
@@ -92,20 +91,20 @@ public final class Staging {
                     // §8.8; libmelda-tools' read panics): re-create it as an empty snapshot, which heals the replica
                     ObjectNode c = NODES.objectNode();
                     c.putArray("A");
-                    stage(id, tree, Revision.childOf(w, digestAndStage(c)), w.toString());
+                    stage(id, tree, Revisions.childOf(w, digestAndStage(c)), w.toString());
                 }
                 return; // unchanged array: no change (Melda 0.4.1 fails here, spec §8.1)
             }
             ObjectNode c = NODES.objectNode();
             c.set("a", patch);
-            stage(id, tree, Revision.childOf(w, digestAndStage(c)), w.toString());
+            stage(id, tree, Revisions.childOf(w, digestAndStage(c)), w.toString());
             return;
         }
         String digest = digestAndStage(content);
         if (tree == null) {
-            stage(id, state.getOrCreate(id), Revision.creation(digest), null);
+            stage(id, state.getOrCreate(id), Revisions.creation(digest), null);
         } else if (w == null || !w.digest().equals(digest)) {
-            stage(id, tree, w == null ? Revision.creation(digest) : Revision.childOf(w, digest), w == null ? null : w.toString());
+            stage(id, tree, w == null ? Revisions.creation(digest) : Revisions.childOf(w, digest), w == null ? null : w.toString());
         }
     }
 
@@ -116,7 +115,7 @@ public final class Staging {
         if (w == null || w.isDeleted() || w.isResolved()) {
             return;
         }
-        stage(id, tree, Revision.childOf(w, Revision.DELETED), w.toString());
+        stage(id, tree, Revisions.childOf(w, Revision.DELETED), w.toString());
     }
 
     /** Stages a revision of {@code id} (added to its tree at once); nothing if the tree has it already. */
@@ -171,7 +170,7 @@ public final class Staging {
                 changes.add(new DeltaBlock.Change(e.getKey(), s.parent(), s.revision().digest()));
             }
         }
-        DeltaBlock block = DeltaBlock.create(changes, info, packList, parents);
+        DeltaBlock block = DeltaBlocks.create(changes, info, packList, parents);
         storage.write(block.key(), block.bytes());
         staged.clear();
         stagedData.clear();
