@@ -6,7 +6,6 @@ import dev.meldtown.blockstore.internal.DocumentSettings;
 import dev.meldtown.blockstore.internal.Documents;
 import dev.meldtown.blockstore.internal.Files;
 import dev.meldtown.blockstore.internal.Names;
-import dev.meldtown.crdt.JsonViews;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
@@ -285,9 +284,9 @@ public class DocumentsResource {
     @Operation(summary = "Melda log (reader)")
     @APIResponse(responseCode = "200", description = "Log entries, newest first", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class)))
     @APIResponse(responseCode = "404", description = "No such route")
-    public JsonNode log(@PathParam("replica") String replica) {
+    public List<ReplicaViews.LogView> log(@PathParam("replica") String replica) {
         check(Role.READER);
-        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.log(r.log()));
+        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> ReplicaViews.log(r.log()));
     }
 
     @GET
@@ -295,9 +294,9 @@ public class DocumentsResource {
     @Operation(summary = "Melda conflicts (reader)")
     @APIResponse(responseCode = "200", description = "Conflicting objects", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class)))
     @APIResponse(responseCode = "404", description = "No such route")
-    public JsonNode conflicts(@PathParam("replica") String replica) {
+    public List<ReplicaViews.ConflictView> conflicts(@PathParam("replica") String replica) {
         check(Role.READER);
-        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.conflicts(r.conflicts()));
+        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> ReplicaViews.conflicts(r.conflicts()));
     }
 
     @GET
@@ -305,9 +304,9 @@ public class DocumentsResource {
     @Operation(summary = "Melda history of one object (reader)")
     @APIResponse(responseCode = "200", description = "Revisions of the object", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = Object.class)))
     @APIResponse(responseCode = "404", description = "Unknown object")
-    public JsonNode history(@PathParam("replica") String replica, @PathParam("uuid") String uuid) {
+    public List<String> history(@PathParam("replica") String replica, @PathParam("uuid") String uuid) {
         check(Role.READER);
-        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> JsonViews.history(r.history(uuid)));
+        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> ReplicaViews.history(r.history(uuid)));
     }
 
     @GET
@@ -344,7 +343,7 @@ public class DocumentsResource {
             Optional<String> block = r.commit(caller, "resolve");
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("block", block.orElse(null));
-            out.put("resolved", JsonViews.resolutions(resolutions));
+            out.put("resolved", ReplicaViews.resolutions(resolutions));
             return out;
         });
     }

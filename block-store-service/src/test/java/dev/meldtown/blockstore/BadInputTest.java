@@ -184,18 +184,18 @@ class BadInputTest {
     @Test
     void aDeltaWhoseObjectIsInNoPackIs422AndNothingIsStored() throws InterruptedException {
         String files = "/v1/tenants/acme/docs/objects/replicas/alice/files/";
-        dev.meldtown.crdt.Pack pack = dev.meldtown.crdt.Pack.build(List.of("{\"title\":\"milk\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        dev.meldtown.crdt.CraftedFiles.CraftedPack pack = dev.meldtown.crdt.CraftedFiles.pack(List.of("{\"title\":\"milk\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         as("acme", "writer").body(pack.bytes()).put(files + pack.hash() + ".pack").then().statusCode(201);
         String stored = pack.digests().get(0);
         var info = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("author", "a").put("description", "d");
         for (List<String> packs : List.of(List.<String>of(), List.of(pack.hash()))) {
-            dev.meldtown.crdt.DeltaBlock orphan = dev.meldtown.crdt.DeltaBlock.create(
+            dev.meldtown.crdt.DeltaBlock orphan = dev.meldtown.crdt.CraftedFiles.delta(
                     List.of(new dev.meldtown.crdt.DeltaBlock.Change("o1", null, "ab".repeat(32))), info, packs, List.of());
             unchanged(422, () -> as("acme", "writer").body(orphan.bytes()).put(files + orphan.key()).then()
                     .body("type", equalTo("https://meldtown.dev/problems/missing-objects")));
         }
         // an object stored by an earlier pack of the replica (Melda does not re-stage it) is fine
-        dev.meldtown.crdt.DeltaBlock reuse = dev.meldtown.crdt.DeltaBlock.create(
+        dev.meldtown.crdt.DeltaBlock reuse = dev.meldtown.crdt.CraftedFiles.delta(
                 List.of(new dev.meldtown.crdt.DeltaBlock.Change("o1", null, stored)), info, List.of(), List.of());
         as("acme", "writer").body(reuse.bytes()).put(files + reuse.key()).then().statusCode(201);
         as("acme", "reader").get("/v1/tenants/acme/docs/objects/replicas/alice/document").then().statusCode(200);

@@ -156,9 +156,25 @@ class DocumentsApiTest {
         as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/hub/objects/nope/value", doc)
                 .then().statusCode(404).contentType("application/problem+json");
 
-        as("acme", "writer").contentType(ContentType.JSON).body("{}")
+        // the same JSON shapes as the CLI's --json (ReplicaViews): these keys, in this order
+        JsonNode conflicts = CanonicalJson.parse(as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/hub/conflicts", doc).asString());
+        assertThat(keys(conflicts.get(0))).containsExactly("object", "winner", "others");
+        assertThat(keys(conflicts.get(0).get("winner"))).containsExactly("revision", "value");
+        assertThat(keys(conflicts.get(0).get("others").get(0))).containsExactly("revision", "value");
+        JsonNode log = CanonicalJson.parse(as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/hub/log", doc).asString());
+        for (JsonNode entry : log) {
+            List<String> expected = entry.has("information") ? List.of("block", "marker", "anchor", "origin", "information", "packs", "parents")
+                    : List.of("block", "marker", "anchor", "origin", "packs", "parents");
+            assertThat(keys(entry)).containsExactlyElementsOf(expected);
+            assertThat(entry.get("anchor").booleanValue()).isEqualTo(entry.get("marker").textValue().equals("A"));
+        }
+        assertThat(log).anyMatch(e -> e.has("information"));
+
+        JsonNode resolved = CanonicalJson.parse(as("acme", "writer").contentType(ContentType.JSON).body("{}")
                 .post("/v1/tenants/acme/docs/{doc}/replicas/hub/resolve", doc)
-                .then().statusCode(200).body("resolved", hasSize(1)).body("block", org.hamcrest.Matchers.matchesPattern("[0-9a-f]{64}"));
+                .then().statusCode(200).body("resolved", hasSize(1)).body("block", org.hamcrest.Matchers.matchesPattern("[0-9a-f]{64}"))
+                .extract().asString());
+        assertThat(keys(resolved.get("resolved").get(0))).containsExactly("object", "winner", "previousWinner");
         as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/hub/conflicts", doc).then().statusCode(200).body("", hasSize(0));
 
         String asOfFirst = as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/hub/document?block={b}", doc, block)
@@ -246,5 +262,11 @@ class DocumentsApiTest {
 
     List<String> objectKeys(String prefix) {
         return s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(prefix)).contents().stream().map(S3Object::key).toList();
+    }
+
+    private static List<String> keys(JsonNode n) {
+        List<String> out = new java.util.ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return out;
     }
 }

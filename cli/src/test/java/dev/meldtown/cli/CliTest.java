@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.CraftedFiles;
 import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.crdt.FileStorage;
-import dev.meldtown.crdt.Pack;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -123,11 +123,11 @@ class CliTest {
     void corruptDataIsOneLineNotAStackTrace() throws IOException {
         FileStorage s = new FileStorage(tmp.resolve("alice"));
         // a valid block whose change names an object no pack holds: reading it is corrupt data
-        Pack p = Pack.build(List.of("{\"x\":1}".getBytes(StandardCharsets.UTF_8)));
+        CraftedFiles.CraftedPack p = CraftedFiles.pack(List.of("{\"x\":1}".getBytes(StandardCharsets.UTF_8)));
         s.write(p.hash() + ".pack", p.bytes());
         String missing = "0".repeat(64);
         String rootWinner = oursOk("history", "-s", alice, "-o", "√").lines().findFirst().orElseThrow();
-        DeltaBlock b = DeltaBlock.create(List.of(new DeltaBlock.Change("√", rootWinner, missing)), null, List.of(p.hash()), List.of());
+        DeltaBlock b = CraftedFiles.delta(List.of(new DeltaBlock.Change("√", rootWinner, missing)), null, List.of(p.hash()), List.of());
         s.write(b.key(), b.bytes());
         fails(1, "cannot read object " + missing, "read", "-s", alice);
         // a garbage delta is skipped with a one-line warning; the command still works

@@ -1,18 +1,17 @@
 package dev.meldtown.crdt;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.internal.Hashes;
+import dev.meldtown.crdt.internal.Revisions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeSet;
 
 /**
  * A delta block ({@code <id>.delta}, gen C): {@code {"c":[changes],"i":info,"k":[packs],"p":[parents]}} with
- * id = sha256 of its exact bytes. Blocks are immutable; {@link #bytes()} are the canonical bytes that were
- * parsed or that will be written.
+ * id = sha256 of its exact bytes. Blocks are immutable read-only values; {@link #bytes()} are the bytes that were
+ * parsed (the library makes new blocks when it commits).
  */
 public final class DeltaBlock {
     /**
@@ -27,7 +26,7 @@ public final class DeltaBlock {
 
         /** The revision this record defines. */
         public Revision revision() {
-            return parent == null ? Revision.creation(digest) : Revision.childOf(parent, digest);
+            return parent == null ? Revisions.creation(digest) : Revisions.childOf(parent, digest);
         }
     }
 
@@ -45,34 +44,6 @@ public final class DeltaBlock {
         this.info = info;
         this.packs = List.copyOf(packs);
         this.parents = List.copyOf(parents);
-    }
-
-    /** Builds a block; parents are sorted, empty {@code packs}/{@code parents}/null {@code info} are omitted. */
-    public static DeltaBlock create(List<Change> changes, ObjectNode info, List<String> packs, java.util.Collection<String> parents) {
-        ObjectNode o = CanonicalJson.nodes().objectNode();
-        ArrayNode c = o.putArray("c");
-        for (Change ch : changes) {
-            ArrayNode r = c.addArray().add(ch.uuid());
-            if (ch.parent() != null) {
-                r.add(ch.parent());
-            }
-            r.add(ch.digest());
-        }
-        if (info != null) {
-            o.set("i", info.deepCopy());
-        }
-        if (packs != null && !packs.isEmpty()) {
-            ArrayNode k = o.putArray("k");
-            packs.forEach(k::add);
-        }
-        List<String> sortedParents = parents == null ? List.of() : new ArrayList<>(new TreeSet<>(parents));
-        if (!sortedParents.isEmpty()) {
-            ArrayNode p = o.putArray("p");
-            sortedParents.forEach(p::add);
-        }
-        byte[] b = CanonicalJson.bytes(o);
-        return new DeltaBlock(Hashes.sha256Hex(b), b, changes,
-                info == null ? null : info.deepCopy(), packs == null ? List.of() : packs, sortedParents);
     }
 
     /**

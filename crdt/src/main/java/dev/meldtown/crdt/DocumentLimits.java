@@ -1,6 +1,7 @@
 package dev.meldtown.crdt;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.meldtown.crdt.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -76,7 +77,7 @@ public record DocumentLimits(int maxDepth, int maxArrayLength, int maxObjectMemb
         JsonNode n;
         try {
             // one level more than allowed, so that check() can name where the document is too deep
-            n = CanonicalJson.parse(utf8, maxDepth + 1);
+            n = Json.parse(utf8, maxDepth + 1);
         } catch (CorruptDataException e) {
             if (e.getMessage().contains("nested deeper than")) {
                 throw new DocumentLimitException("document nested deeper than " + maxDepth + " levels (the document depth limit)");

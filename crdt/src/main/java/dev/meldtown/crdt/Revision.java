@@ -7,6 +7,9 @@ import java.util.Objects;
  * One revision of an object: {@code <index>-<digest>} for a creation, {@code <index>-<digest>_<tail>} otherwise,
  * where tail = first 7 hex chars of sha256(parent's text). Ordered as Melda orders them: resolved ({@code r})
  * revisions lowest, then by index, then by the full text byte-wise; the winner is the maximum.
+ *
+ * <p>A read-only value: clients get revisions from a {@link Replica} or {@link #parse} them; new revisions are made
+ * only by the library (when it stages changes).
  */
 public final class Revision implements Comparable<Revision> {
     public static final String DELETED = "d";
@@ -23,22 +26,6 @@ public final class Revision implements Comparable<Revision> {
         this.digest = digest;
         this.tail = index <= 1 ? null : (tail == null ? "" : tail);
         this.text = index <= 1 ? index + "-" + digest : index + "-" + digest + "_" + this.tail;
-    }
-
-    /** The creation revision {@code 1-<digest>}. */
-    public static Revision creation(String digest) {
-        return new Revision(1, requireDigest(digest), null);
-    }
-
-    /** A child of {@code parent} with the given content digest. */
-    public static Revision childOf(Revision parent, String digest) {
-        return childOf(parent.text, digest);
-    }
-
-    /** A child of the revision whose text is {@code parentText} (which need not be known: "ghost" parents). */
-    public static Revision childOf(String parentText, String digest) {
-        Revision p = parse(parentText);
-        return new Revision(p.index + 1, requireDigest(digest), Hashes.sha256Hex(parentText).substring(0, 7));
     }
 
     /**
@@ -82,13 +69,6 @@ public final class Revision implements Comparable<Revision> {
             throw new InvalidRevisionException("not a canonical revision: " + text);
         }
         return r;
-    }
-
-    private static String requireDigest(String d) {
-        if (d == null || d.isEmpty()) {
-            throw new InvalidRevisionException("empty digest");
-        }
-        return d;
     }
 
     public long index() {

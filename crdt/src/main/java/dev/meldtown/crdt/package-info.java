@@ -9,8 +9,11 @@
  *       {@link dev.meldtown.crdt.FileStorage} and {@link dev.meldtown.crdt.FlateStorage};
  *       {@link dev.meldtown.crdt.StorageUrls} resolves URLs, extended through
  *       {@link dev.meldtown.crdt.StorageProvider} (explicit registration or ServiceLoader).</li>
- *   <li>Format types: {@link dev.meldtown.crdt.CanonicalJson} (serde_json-identical bytes),
- *       {@link dev.meldtown.crdt.DeltaBlock}, {@link dev.meldtown.crdt.Pack}, {@link dev.meldtown.crdt.Revision}.</li>
+ *   <li>Read-only format values: {@link dev.meldtown.crdt.CanonicalJson} (serde_json-identical bytes),
+ *       {@link dev.meldtown.crdt.DeltaBlock}, {@link dev.meldtown.crdt.Revision}; {@link dev.meldtown.crdt.Checkpoint}.</li>
+ *   <li>{@link dev.meldtown.crdt.UploadedFile#validate}: the one check of a file received from elsewhere.</li>
+ *   <li>Everything else lives in {@code dev.meldtown.crdt.internal}, which other modules must not use (see
+ *       README.md, "Public API and internals").</li>
  *   <li>Errors: {@link dev.meldtown.crdt.MeldaException} and its subclasses; nothing is meant to surface as an
  *       untyped runtime crash.</li>
  * </ul>

@@ -51,9 +51,9 @@ class CheckpointPropertiesTest {
         assertThat(CanonicalJson.write(checkpoint.read(stores.get(0)))).isEqualTo(CanonicalJson.write(full.read()));
         assertThat(fromCheckpoint.anchors()).isEqualTo(full.anchors());
         assertThat(fromCheckpoint.appliedBlocks()).isEqualTo(full.appliedBlocks());
-        assertThat(CanonicalJson.write(JsonViews.conflicts(fromCheckpoint.conflicts())))
-                .isEqualTo(CanonicalJson.write(JsonViews.conflicts(full.conflicts())));
-        assertThat(CanonicalJson.write(JsonViews.log(fromCheckpoint.log()))).isEqualTo(CanonicalJson.write(JsonViews.log(full.log())));
+        assertThat(fromCheckpoint.conflicts())
+                .isEqualTo(full.conflicts());
+        assertThat(fromCheckpoint.log()).isEqualTo(full.log());
         // the rebuilt replica keeps working: a resolve committed through it reads back the same by full replay
         fromCheckpoint.resolveAll();
         fromCheckpoint.commit("meldtown-merge", "resolve");

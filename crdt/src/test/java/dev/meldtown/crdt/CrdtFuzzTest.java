@@ -2,6 +2,8 @@ package dev.meldtown.crdt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meldtown.crdt.internal.DeltaBlocks;
+import dev.meldtown.crdt.internal.Pack;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -80,7 +82,7 @@ class CrdtFuzzTest {
         for (DeltaBlock.Change c : b.changes()) {
             assertThat(c.revision().digest()).isEqualTo(c.digest());
         }
-        DeltaBlock again = DeltaBlock.create(b.changes(), b.info(), b.packs(), b.parents());
+        DeltaBlock again = DeltaBlocks.create(b.changes(), b.info(), b.packs(), b.parents());
         DeltaBlock reparsed = DeltaBlock.parse(again.id(), again.bytes());
         assertThat(reparsed.changes()).isEqualTo(b.changes());
         assertThat(reparsed.packs()).isEqualTo(b.packs());

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.meldtown.crdt.internal.DeltaBlocks;
+import dev.meldtown.crdt.internal.Pack;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,7 +29,7 @@ class DefectRegressionTest {
         }
         Pack p = Pack.build(objs);
         s.write(p.hash() + ".pack", p.bytes());
-        DeltaBlock b = DeltaBlock.create(changes, null, List.of(p.hash()), parents);
+        DeltaBlock b = DeltaBlocks.create(changes, null, List.of(p.hash()), parents);
         s.write(b.key(), b.bytes());
         return b.id();
     }

@@ -3,6 +3,8 @@ package dev.meldtown.crdt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.meldtown.crdt.internal.DeltaBlocks;
+import dev.meldtown.crdt.internal.Pack;
 import dev.meldtown.crdt.internal.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -46,7 +48,7 @@ class FilesFromElsewhereTest {
         byte[] notJson = utf8("not a pack");
         String h = Hashes.sha256Hex(notJson);
         s.write(h + ".pack", notJson);
-        DeltaBlock b = DeltaBlock.create(List.of(new DeltaBlock.Change("x", null, "0".repeat(64))), null, List.of(h), w.anchors());
+        DeltaBlock b = DeltaBlocks.create(List.of(new DeltaBlock.Change("x", null, "0".repeat(64))), null, List.of(h), w.anchors());
         s.write(b.key(), b.bytes());
         Replica r = Replica.open(s);
         assertThat(r.corruptFiles()).containsOnlyKeys(h + ".pack");

@@ -3,6 +3,7 @@ package dev.meldtown.crdt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.meldtown.crdt.internal.Pack;
 import dev.meldtown.crdt.internal.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

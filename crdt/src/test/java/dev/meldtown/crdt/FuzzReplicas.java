@@ -2,6 +2,7 @@ package dev.meldtown.crdt;
 
 import static dev.meldtown.crdt.TestDocs.obj;
 
+import dev.meldtown.crdt.internal.Pack;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.internal.Hashes;
 import java.io.IOException;

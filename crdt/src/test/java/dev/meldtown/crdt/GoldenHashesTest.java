@@ -2,6 +2,9 @@ package dev.meldtown.crdt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meldtown.crdt.internal.Revisions;
+import dev.meldtown.crdt.internal.DeltaBlocks;
+import dev.meldtown.crdt.internal.Pack;
 import dev.meldtown.crdt.internal.Hashes;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -48,7 +51,7 @@ class GoldenHashesTest {
         assertThat(pack.hash()).isEqualTo(FIRST_PACK);
         assertThat(pack.digests()).containsExactly(EMPTY_A, ROOT_DIGEST);
         var info = CanonicalJson.nodes().objectNode().put("author", "Alice").put("description", "First commit");
-        DeltaBlock b = DeltaBlock.create(List.of(new DeltaBlock.Change(ITEMS_DESCRIPTOR, null, EMPTY_A),
+        DeltaBlock b = DeltaBlocks.create(List.of(new DeltaBlock.Change(ITEMS_DESCRIPTOR, null, EMPTY_A),
                 new DeltaBlock.Change("√", null, ROOT_DIGEST)), info, List.of(FIRST_PACK), List.of());
         assertThat(new String(b.bytes(), StandardCharsets.UTF_8)).isEqualTo("{\"c\":[[\"" + ITEMS_DESCRIPTOR + "\",\"" + EMPTY_A
                 + "\"],[\"√\",\"" + ROOT_DIGEST + "\"]],\"i\":{\"author\":\"Alice\",\"description\":\"First commit\"},\"k\":[\"" + FIRST_PACK + "\"]}");
@@ -68,7 +71,7 @@ class GoldenHashesTest {
         assertThat(id).startsWith("ff474331").endsWith("9d4");
         // and our writer reproduces it byte for byte from the parsed form
         DeltaBlock parsed = DeltaBlock.parse(id, utf8(delta));
-        DeltaBlock rebuilt = DeltaBlock.create(parsed.changes(), parsed.info(), parsed.packs(), parsed.parents());
+        DeltaBlock rebuilt = DeltaBlocks.create(parsed.changes(), parsed.info(), parsed.packs(), parsed.parents());
         assertThat(rebuilt.id()).isEqualTo(id);
     }
 
@@ -79,21 +82,21 @@ class GoldenHashesTest {
         Pack pack = Pack.build(List.of(utf8(root)));
         assertThat(pack.hash()).startsWith("b4e50e44").endsWith("cb3");
         var info = CanonicalJson.nodes().objectNode().put("author", "Alice").put("description", "First commit");
-        DeltaBlock b = DeltaBlock.create(List.of(new DeltaBlock.Change("√", null, digest(root))), info, List.of(pack.hash()), List.of());
+        DeltaBlock b = DeltaBlocks.create(List.of(new DeltaBlock.Change("√", null, digest(root))), info, List.of(pack.hash()), List.of());
         assertThat(b.id()).startsWith("49ccea4d").endsWith("a62");
     }
 
     @Test
     void revisionTails() {
         Revision r1 = Revision.parse("1-e8e7db1ed2e2e9b7360c9216b8f21353e37ec0365c3d95c51a1302759da9e196");
-        assertThat(Revision.childOf(r1, "d").toString()).isEqualTo("2-d_e5d1d20");
+        assertThat(Revisions.childOf(r1, "d").toString()).isEqualTo("2-d_e5d1d20");
         Revision r2 = Revision.parse("2-b7408d0c82205dd82714dff017f65e407e2628106aff3529c44ec9cd4cedbcbe_1bcf3be");
-        assertThat(Revision.childOf(r2, "8f14").tail()).isEqualTo("6258b20");
+        assertThat(Revisions.childOf(r2, "8f14").tail()).isEqualTo("6258b20");
         // gen C seed: the descriptor's third revisions of Bob and Alice
-        Revision d1 = Revision.creation(EMPTY_A);
-        Revision d2 = Revision.childOf(d1, INSERT_ALICE_01);
-        Revision bob = Revision.childOf(d2, digest("{\"a\":[[\"i\",1,[\"bob_todo_01\",\"bob_todo_02\"]]]}"));
-        Revision alice = Revision.childOf(d2, digest("{\"a\":[[\"d\",1,0],[\"i\",0,[\"alice_todo_02\"]]]}"));
+        Revision d1 = Revisions.creation(EMPTY_A);
+        Revision d2 = Revisions.childOf(d1, INSERT_ALICE_01);
+        Revision bob = Revisions.childOf(d2, digest("{\"a\":[[\"i\",1,[\"bob_todo_01\",\"bob_todo_02\"]]]}"));
+        Revision alice = Revisions.childOf(d2, digest("{\"a\":[[\"d\",1,0],[\"i\",0,[\"alice_todo_02\"]]]}"));
         assertThat(bob.toString()).startsWith("3-4045").endsWith("_dd8b9d1");
         assertThat(alice.toString()).startsWith("3-dd6f").endsWith("_dd8b9d1");
         assertThat(alice).isGreaterThan(bob);

@@ -178,6 +178,6 @@ class TargetedRefreshTest {
         Replica full = Replica.open(hubStore);
         assertThat(hub.appliedBlocks()).isEqualTo(full.appliedBlocks());
         assertThat(CanonicalJson.write(hub.read())).isEqualTo(CanonicalJson.write(full.read()));
-        assertThat(CanonicalJson.write(JsonViews.conflicts(hub.conflicts()))).isEqualTo(CanonicalJson.write(JsonViews.conflicts(full.conflicts())));
+        assertThat(hub.conflicts()).isEqualTo(full.conflicts());
     }
 }

@@ -280,7 +280,7 @@ class SyncApiTest {
             var event = awaitEvent(tenant, "south", e -> e.error() == null && e.pushedCommits() == 1);
             assertThat(event.peer()).isEqualTo("north");
             // the round was claimed in S3 (one claim object per round) by this instance before it ran
-            String prefix = dev.meldtown.sync.service.internal.RoundLease.claimsPrefix(tenant, "every-second");
+            String prefix = dev.meldtown.sync.service.FederationScheduler.claimsPrefix(tenant, "every-second");
             var claims = s3.listObjectsV2(b -> b.bucket(s3Config.bucket()).prefix(prefix)).contents();
             assertThat(claims).isNotEmpty();
             for (var claim : claims) {

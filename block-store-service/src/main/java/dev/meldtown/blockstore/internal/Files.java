@@ -1,11 +1,11 @@
 package dev.meldtown.blockstore.internal;
 
-import dev.meldtown.crdt.CanonicalJson;
 import dev.meldtown.crdt.DeltaBlock;
+import dev.meldtown.crdt.InvalidFileException;
 import dev.meldtown.crdt.MeldaException;
 import dev.meldtown.crdt.MissingKeyException;
-import dev.meldtown.crdt.Pack;
 import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.crdt.UploadedFile;
 import dev.meldtown.service.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -13,14 +13,7 @@ import jakarta.ws.rs.core.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,8 +23,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Uploads and downloads of single Melda files. An upload is checked completely before anything is written
- * (size, SHA-256 against the name while streaming, UTF-8, block or pack structure, packs present), so bad
- * input never reaches the bucket.
+ * (size while streaming; then the file itself through {@link UploadedFile#validate}: SHA-256 against the name,
+ * UTF-8, block, pack or index structure; then against the replica: packs and objects present), so bad input never
+ * reaches the bucket.
  */
 @ApplicationScoped
 public class Files {
@@ -45,48 +39,41 @@ public class Files {
 
     /** Stores a file; true when new, false when the same bytes were there. */
     public boolean put(String tenant, String doc, String replica, String key, InputStream body) {
-        String hash = key.substring(0, 64);
-        String kind = key.substring(65);
-        byte[] bytes = readVerified(body, kind.equals("index") ? null : hash);
+        byte[] bytes = readLimited(body);
+        UploadedFile file;
         try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes));
-        } catch (CharacterCodingException e) {
-            throw unprocessable("invalid-utf8", "Invalid UTF-8", key + " is not valid UTF-8");
+            file = UploadedFile.validate(key, bytes);
+        } catch (InvalidFileException e) {
+            throw unprocessable(e.reason().slug(), title(e.reason()), e.getMessage());
         }
         try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
-            switch (kind) {
-                case "delta" -> checkDelta(storage, hash, bytes, replica);
-                case "pack" -> checkPack(hash, bytes);
-                default -> checkIndex(bytes);
+            if (file instanceof UploadedFile.DeltaFile delta) {
+                checkDelta(storage, delta.block(), replica);
             }
             if (storage.write(key, bytes)) {
                 return true;
             }
-            if (kind.equals("index") && !Arrays.equals(storage.read(key), bytes)) {
+            if (file instanceof UploadedFile.IndexFile && !Arrays.equals(storage.read(key), bytes)) {
                 throw new ProblemException(409, "different-content", "Conflict", key + " already exists with different content");
             }
             return false;
         }
     }
 
-    private void checkDelta(ReplicaStorage storage, String hash, byte[] bytes, String replica) {
-        DeltaBlock block;
-        try {
-            block = DeltaBlock.parse(hash, bytes);
-        } catch (MeldaException e) {
-            throw unprocessable("invalid-block", "Invalid delta block", e.getMessage());
-        }
-        // The library reads leniently (as Melda does); what is stored must be a real commit.
-        var fields = new java.util.ArrayList<String>();
-        CanonicalJson.parseObject(bytes).fieldNames().forEachRemaining(fields::add);
-        if (!Set.of("c", "i", "k", "p").containsAll(fields) || block.changes().isEmpty()) {
-            throw unprocessable("invalid-block", "Invalid delta block",
-                    "a delta block is an object of c (non-empty changes), i, k and p; got fields " + fields);
-        }
-        if (!java.util.stream.Stream.concat(block.packs().stream(), block.parents().stream()).allMatch(h -> h.matches("[0-9a-f]{64}"))) {
-            throw unprocessable("invalid-block", "Invalid delta block", "packs and parents must be 64-hex hashes");
-        }
+    private static String title(InvalidFileException.Reason reason) {
+        return switch (reason) {
+            case INVALID_NAME -> "Invalid file key";
+            case HASH_MISMATCH -> "Hash mismatch";
+            case INVALID_UTF8 -> "Invalid UTF-8";
+            case INVALID_BLOCK -> "Invalid delta block";
+            case INVALID_PACK -> "Invalid pack";
+            case INVALID_INDEX -> "Invalid pack index";
+        };
+    }
+
+    /** What only the replica can tell: the block's packs are stored, and so are the objects its changes name. */
+    private void checkDelta(ReplicaStorage storage, DeltaBlock block, String replica) {
+        String hash = block.id();
         List<String> missing = block.packs().stream().filter(p -> !storage.exists(p + ".pack")).sorted().toList();
         if (!missing.isEmpty()) {
             throw new ProblemException(409, "missing-packs", "Missing packs",
@@ -136,50 +123,16 @@ public class Files {
             return; // checked above for the block's own packs
         }
         try {
-            Pack parsed = Pack.parse(pack, bytes, null);
-            wanted.removeIf(parsed::contains);
+            if (UploadedFile.validate(pack + ".pack", bytes) instanceof UploadedFile.PackFile parsed) {
+                wanted.removeIf(parsed.objects()::contains);
+            }
         } catch (MeldaException e) {
             // an unparsable pack holds nothing a reader could use
         }
     }
 
-    private void checkPack(String hash, byte[] bytes) {
-        try {
-            // JSON-aware scan; an index (if uploaded) is only an accelerator for readers.
-            Pack.parse(hash, bytes, null);
-        } catch (MeldaException e) {
-            throw unprocessable("invalid-pack", "Invalid pack", e.getMessage());
-        }
-    }
-
-    /** Melda's index: an object mapping each object digest to {@code [offset, length]} in the pack (spec §1.3). */
-    private void checkIndex(byte[] bytes) {
-        com.fasterxml.jackson.databind.JsonNode index;
-        try {
-            index = CanonicalJson.parse(new String(bytes, StandardCharsets.UTF_8));
-        } catch (MeldaException e) {
-            throw unprocessable("invalid-index", "Invalid pack index", e.getMessage());
-        }
-        boolean valid = index.isObject();
-        for (var it = index.fields(); valid && it.hasNext(); ) {
-            var e = it.next();
-            var v = e.getValue();
-            valid = e.getKey().matches("[0-9a-f]{64}") && v.isArray() && v.size() == 2
-                    && v.get(0).canConvertToLong() && v.get(0).asLong() >= 0 && v.get(1).canConvertToLong() && v.get(1).asLong() >= 0;
-        }
-        if (!valid) {
-            throw unprocessable("invalid-index", "Invalid pack index", "an index is an object mapping 64-hex digests to [offset, length]");
-        }
-    }
-
-    /** Reads at most the size limit, hashing as it streams. */
-    private byte[] readVerified(InputStream body, String expectedHash) {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** Reads at most the size limit. */
+    private byte[] readLimited(InputStream body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[64 * 1024];
         long total = 0;
@@ -189,17 +142,10 @@ public class Files {
                 if (total > maxFileBytes) {
                     throw new ProblemException(413, "too-large", "Payload Too Large", "a file may hold at most " + maxFileBytes + " bytes");
                 }
-                sha.update(buffer, 0, n);
                 out.write(buffer, 0, n);
             }
         } catch (IOException e) {
             throw new ProblemException(400, "unreadable-body", "Bad Request", "the request body could not be read: " + e.getMessage());
-        }
-        if (expectedHash != null) {
-            String actual = HexFormat.of().formatHex(sha.digest());
-            if (!actual.equals(expectedHash)) {
-                throw unprocessable("hash-mismatch", "Hash mismatch", "the body hashes to " + actual + ", not to its name " + expectedHash);
-            }
         }
         return out.toByteArray();
     }

@@ -1,7 +1,6 @@
 package dev.meldtown.cli.internal;
 
 import dev.meldtown.crdt.Conflict;
-import dev.meldtown.crdt.JsonViews;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import java.util.List;

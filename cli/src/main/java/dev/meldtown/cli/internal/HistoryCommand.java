@@ -2,7 +2,6 @@ package dev.meldtown.cli.internal;
 
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
-import dev.meldtown.crdt.JsonViews;
 import dev.meldtown.crdt.Revision;
 import java.util.List;
 import picocli.CommandLine.Command;

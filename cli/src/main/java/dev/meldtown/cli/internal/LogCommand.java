@@ -1,6 +1,5 @@
 package dev.meldtown.cli.internal;
 
-import dev.meldtown.crdt.JsonViews;
 import dev.meldtown.crdt.LogEntry;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;

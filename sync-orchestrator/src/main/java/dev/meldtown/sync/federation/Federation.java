@@ -3,7 +3,6 @@ package dev.meldtown.sync.federation;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.sync.federation.internal.ConflictReader;
 import dev.meldtown.sync.federation.internal.Errors;
-import dev.meldtown.sync.federation.internal.Names;
 import dev.meldtown.sync.federation.internal.Session;
 import java.sql.SQLException;
 import java.time.Duration;

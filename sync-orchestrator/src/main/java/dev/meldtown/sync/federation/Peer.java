@@ -1,6 +1,5 @@
 package dev.meldtown.sync.federation;
 
-import dev.meldtown.sync.federation.internal.Names;
 
 /**
  * A peer of a town: the Dolt remote {@code name} with its expected {@code url} and the remotesapi

@@ -1,6 +1,5 @@
 package dev.meldtown.sync.federation;
 
-import dev.meldtown.sync.federation.internal.Names;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,5 @@
 package dev.meldtown.sync.federation;
 
-import dev.meldtown.sync.federation.internal.Names;
 import java.time.Duration;
 import java.util.Objects;
 

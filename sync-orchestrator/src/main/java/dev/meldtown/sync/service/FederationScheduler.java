@@ -100,6 +100,11 @@ public class FederationScheduler {
         return lastTick;
     }
 
+    /** The bucket prefix under which the rounds of a federation are claimed (one object per round). */
+    public static String claimsPrefix(String tenant, String federation) {
+        return RoundLease.claimsPrefix(tenant, federation);
+    }
+
     /** The name this instance writes into the round claims. */
     public String instanceId() {
         return ticker.lease().owner();

@@ -12,7 +12,7 @@ import dev.meldtown.sync.federation.SyncStatus;
 import dev.meldtown.sync.federation.SyncStrategy;
 import dev.meldtown.sync.federation.Topology;
 import dev.meldtown.sync.federation.TownConnection;
-import dev.meldtown.sync.federation.internal.Names;
+import dev.meldtown.sync.federation.Names;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;

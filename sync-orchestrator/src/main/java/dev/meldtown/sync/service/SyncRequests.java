@@ -242,8 +242,8 @@ public class SyncRequests {
             deadLetter(record, "invalid", "not a valid sync.requested event: " + e.getMessage());
             return;
         }
-        if (!dev.meldtown.sync.federation.internal.Names.isName(request.tenant())
-                || !dev.meldtown.sync.federation.internal.Names.isName(request.town())
+        if (!dev.meldtown.sync.federation.Names.isName(request.tenant())
+                || !dev.meldtown.sync.federation.Names.isName(request.town())
                 || request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 200) {
             deadLetter(record, "invalid", "sync request " + request.requestId() + " names an invalid tenant, town or request id");
             return;

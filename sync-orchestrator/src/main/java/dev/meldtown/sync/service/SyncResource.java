@@ -5,7 +5,7 @@ import dev.meldtown.service.Access;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Role;
 import dev.meldtown.sync.federation.SyncStatus;
-import dev.meldtown.sync.federation.internal.Names;
+import dev.meldtown.sync.federation.Names;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;

@@ -1,6 +1,7 @@
 package dev.meldtown.sync.federation.internal;
 
 import dev.meldtown.events.Payloads;
+import dev.meldtown.sync.federation.Names;
 import java.sql.SQLException;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;

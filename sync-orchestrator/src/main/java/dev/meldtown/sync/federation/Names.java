@@ -1,4 +1,4 @@
-package dev.meldtown.sync.federation.internal;
+package dev.meldtown.sync.federation;
 
 import java.util.regex.Pattern;
 

@@ -1,13 +1,17 @@
-package dev.meldtown.crdt;
+package dev.meldtown.cli.internal;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.Conflict;
+import dev.meldtown.crdt.LogEntry;
+import dev.meldtown.crdt.Revision;
 import java.util.List;
 
 /**
- * The JSON shapes of {@code log}, {@code conflicts}, {@code history} and {@code resolve}, shared by the CLI's
- * {@code --json} output and the HTTP API so both speak the same language.
+ * The JSON shapes of {@code log}, {@code conflicts} and {@code history} for the CLI's {@code --json}
+ * output. The block-store's HTTP API answers the same shapes with its own typed records
+ * ({@code dev.meldtown.blockstore.ReplicaViews}); the CLI and API tests check both.
  */
 public final class JsonViews {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -50,18 +54,6 @@ public final class JsonViews {
     public static ArrayNode history(List<Revision> history) {
         ArrayNode a = NODES.arrayNode();
         history.forEach(r -> a.add(r.toString()));
-        return a;
-    }
-
-    /** {@code [{"object","winner","previousWinner"}]}. */
-    public static ArrayNode resolutions(List<Resolution> resolutions) {
-        ArrayNode a = NODES.arrayNode();
-        for (Resolution r : resolutions) {
-            ObjectNode o = a.addObject();
-            o.put("object", r.uuid());
-            o.put("winner", r.winner().toString());
-            o.put("previousWinner", r.previousWinner() == null ? null : r.previousWinner().toString());
-        }
         return a;
     }
 

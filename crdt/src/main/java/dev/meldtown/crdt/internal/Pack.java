@@ -1,8 +1,10 @@
-package dev.meldtown.crdt;
+package dev.meldtown.crdt.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meldtown.crdt.internal.Hashes;
+import dev.meldtown.crdt.CorruptDataException;
+import dev.meldtown.crdt.MeldaException;
+import dev.meldtown.crdt.DocumentLimits;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -72,7 +74,7 @@ public final class Pack {
         }
         int objects;
         try {
-            objects = CanonicalJson.checkArrayOfObjects(bytes);
+            objects = Json.checkArrayOfObjects(bytes);
         } catch (CorruptDataException e) {
             throw new CorruptDataException("pack " + h + " is not a JSON array of objects: " + e.getMessage(), e);
         }
@@ -90,7 +92,7 @@ public final class Pack {
 
     private static Map<String, long[]> readIndex(byte[] pack, byte[] indexBytes) {
         try {
-            ObjectNode idx = CanonicalJson.parseObject(indexBytes);
+            ObjectNode idx = Json.parseObject(indexBytes);
             Map<String, long[]> m = new LinkedHashMap<>();
             for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) idx::fields) {
                 JsonNode v = e.getValue();
@@ -112,7 +114,7 @@ public final class Pack {
     }
 
     /** JSON-aware scan: every top-level object inside the outer array, honouring strings and escapes. */
-    static Map<String, long[]> scan(byte[] b) {
+    public static Map<String, long[]> scan(byte[] b) {
         Map<String, long[]> m = new LinkedHashMap<>();
         int depth = 0; // nesting including the outer [
         boolean inString = false;
@@ -203,7 +205,7 @@ public final class Pack {
     }
 
     /** Whether Melda's string-unaware brace counter would find exactly our objects. */
-    boolean naiveScanAgrees() {
+    public boolean naiveScanAgrees() {
         java.util.Set<String> found = new java.util.HashSet<>(); // a list made this quadratic (found by the bench)
         int depth = 0;
         int start = -1;
@@ -226,11 +228,11 @@ public final class Pack {
 
     /** The {@code .index} content: {@code {"<digest>":[offset,length],...}}, keys sorted, compact. */
     public byte[] indexBytes() {
-        ObjectNode o = CanonicalJson.nodes().objectNode();
+        ObjectNode o = Json.nodes().objectNode();
         for (Map.Entry<String, long[]> e : new TreeMap<>(offsets).entrySet()) {
             o.putArray(e.getKey()).add(e.getValue()[0]).add(e.getValue()[1]);
         }
-        return CanonicalJson.bytes(o);
+        return Json.bytes(o);
     }
 
     @Override

@@ -1,0 +1,88 @@
+package dev.meldtown.crdt.internal;
+
+import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.DeltaBlock;
+import dev.meldtown.crdt.Revision;
+import dev.meldtown.crdt.UnknownObjectException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The current state of a replica (compare automerge's {@code current_state}): the revision tree of every object,
+ * by uuid in UTF-8 order.
+ *
+ * <p>Invariants: a tree holds exactly the revisions of the applied blocks that name its object, plus the ones
+ * staged since the last commit (which the staging records); trees are only ever added to, never shrunk, so
+ * applying blocks is idempotent and commutative.
+ */
+public final class DocumentState {
+    private final TreeMap<String, RevisionTree> trees = new TreeMap<>(CanonicalJson.KEY_ORDER);
+
+    /** The state of exactly {@code blocks}. */
+    public static DocumentState of(Iterable<DeltaBlock> blocks) {
+        DocumentState s = new DocumentState();
+        blocks.forEach(s::apply);
+        return s;
+    }
+
+    /** Adds the revisions of a block. */
+    public void apply(DeltaBlock b) {
+        for (DeltaBlock.Change c : b.changes()) {
+            trees.computeIfAbsent(c.uuid(), k -> new RevisionTree()).add(c.revision(), c.parent());
+        }
+    }
+
+    /** The tree of an object, or null. */
+    public RevisionTree get(String uuid) {
+        return trees.get(uuid);
+    }
+
+    /** The tree of an object, created empty if it is new. */
+    public RevisionTree getOrCreate(String uuid) {
+        return trees.computeIfAbsent(uuid, k -> new RevisionTree());
+    }
+
+    /** The tree of an object; unknown objects raise {@link UnknownObjectException}. */
+    public RevisionTree tree(String uuid) {
+        RevisionTree t = trees.get(uuid);
+        if (t == null) {
+            throw new UnknownObjectException("Invalid object " + uuid);
+        }
+        return t;
+    }
+
+    public boolean contains(String uuid) {
+        return trees.containsKey(uuid);
+    }
+
+    /** Ids of all tracked objects (descriptors included), sorted by UTF-8 order (a copy). */
+    public List<String> ids() {
+        return new ArrayList<>(trees.keySet());
+    }
+
+    /** The winner, then each parent revision down to the first (as libmelda-tools' {@code history}). */
+    public List<Revision> history(String uuid) {
+        RevisionTree t = tree(uuid);
+        List<Revision> out = new ArrayList<>();
+        Set<Revision> seen = new HashSet<>();
+        for (Revision r = t.winner(); r != null && seen.add(r); r = t.parent(r)) {
+            out.add(r);
+        }
+        return out;
+    }
+
+    /** Objects with more than one leaf, by uuid (a copy). */
+    public Map<String, RevisionTree> inConflict() {
+        Map<String, RevisionTree> out = new TreeMap<>(CanonicalJson.KEY_ORDER);
+        trees.forEach((id, t) -> {
+            if (t.inConflict()) {
+                out.put(id, t);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,154 @@
+package dev.meldtown.crdt.internal;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.CorruptDataException;
+import dev.meldtown.crdt.DeltaBlock;
+import dev.meldtown.crdt.MissingKeyException;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.crdt.Revision;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * The object store of one replica (compare automerge's {@code storage/load}): the packs read from storage and
+ * the objects (revision contents) they hold, by digest.
+ *
+ * <p>Invariants:
+ * <ul>
+ *   <li>{@code packs} holds only packs that parsed and hashed to their name; a pack that did not is in
+ *       {@code corruptPacks} instead (with the reason) and is read again on the next attempt;</li>
+ *   <li>{@code objects} maps a digest to the exact stored bytes of that object. An object of a loaded pack enters it
+ *       only when a block naming that pack is applied ({@link #publish}), so new commits never lean on a pack no
+ *       valid block uses; objects staged by an update enter it at once ({@link #stage}) and are committed in the
+ *       next pack;</li>
+ *   <li>{@code parsed} caches the parsed form of entries of {@code objects} (never handed out: callers get
+ *       copies).</li>
+ * </ul>
+ */
+public final class ObjectStore {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private final ReplicaStorage storage;
+    private final Map<String, Pack> packs = new HashMap<>();
+    private final Map<String, String> corruptPacks = new TreeMap<>();
+    private final Map<String, byte[]> objects = new HashMap<>();
+    private final Map<String, ObjectNode> parsed = new HashMap<>();
+
+    public ObjectStore(ReplicaStorage storage) {
+        this.storage = storage;
+    }
+
+    /**
+     * Loads a pack if needed; returns null on success or the reason it cannot be used. {@code hasIndex} says which
+     * packs have an {@code .index} (from a listing); null probes for it.
+     */
+    public String loadPack(String hash, Predicate<String> hasIndex) {
+        if (packs.containsKey(hash)) {
+            return null;
+        }
+        byte[] bytes;
+        try {
+            bytes = storage.read(hash + ".pack");
+        } catch (MissingKeyException e) {
+            return "missing pack " + hash;
+        }
+        byte[] index = null;
+        if (hasIndex == null || hasIndex.test(hash)) {
+            try {
+                index = storage.read(hash + ".index");
+            } catch (MissingKeyException ignored) {
+                // listed but gone: scan instead
+            }
+        }
+        try {
+            packs.put(hash, Pack.parse(hash, bytes, index));
+            return null;
+        } catch (CorruptDataException e) {
+            corruptPacks.put(hash, e.getMessage());
+            return "invalid pack " + hash + ": " + e.getMessage();
+        }
+    }
+
+    /** Makes the objects of an applied block's packs (all loaded) readable. */
+    public void publish(DeltaBlock block) {
+        for (String p : block.packs()) {
+            packs.get(p).objects().forEach(objects::putIfAbsent);
+        }
+    }
+
+    /** Records a pack this replica just wrote (its objects were staged already). */
+    public void addPack(Pack pack) {
+        packs.put(pack.hash(), pack);
+    }
+
+    /** Whether an object is known (stored or staged). */
+    public boolean contains(String digest) {
+        return objects.containsKey(digest);
+    }
+
+    /** Makes a staged object readable before it is committed. */
+    public void stage(String digest, byte[] bytes) {
+        objects.put(digest, bytes);
+    }
+
+    /** Adds objects known to be stored (a checkpoint's). */
+    public void putAll(Map<String, byte[]> stored) {
+        objects.putAll(stored);
+    }
+
+    /** Every readable object, by digest (a copy). */
+    public Map<String, byte[]> snapshot() {
+        return new TreeMap<>(objects);
+    }
+
+    /** Packs named by a block that cannot be used, with the reason (read-only view). */
+    public Map<String, String> corruptPacks() {
+        return Collections.unmodifiableMap(corruptPacks);
+    }
+
+    /** The raw stored content of a revision (descriptor patches as stored, deletes as {@code {"_deleted":true}}). */
+    public ObjectNode content(Revision r, String where) {
+        String d = r.digest();
+        switch (d) {
+            case Revision.DELETED:
+                return NODES.objectNode().put("_deleted", true);
+            case Revision.RESOLVED:
+                return NODES.objectNode().put("_resolved", true);
+            case Revision.EMPTY:
+                return NODES.objectNode();
+            default:
+                break;
+        }
+        if (isCharcode(d)) {
+            return NODES.objectNode().put("#", d);
+        }
+        ObjectNode p = parsed.get(d);
+        if (p == null) {
+            byte[] b = objects.get(d);
+            if (b == null) {
+                throw new CorruptDataException("cannot read object " + d + " (revision " + r + " of " + where + "): not in any loaded pack");
+            }
+            p = CanonicalJson.parseObject(b);
+            parsed.put(d, p);
+        }
+        return p.deepCopy();
+    }
+
+    /** Whether a digest is a charcode (at most 8 hex digits, a 32-bit value), stored in no pack. */
+    public static boolean isCharcode(String d) {
+        if (d.isEmpty() || d.length() > 8 || Revision.DELETED.equals(d) || Revision.EMPTY.equals(d)) {
+            return false;
+        }
+        try {
+            Long.parseUnsignedLong(d, 16);
+            return Long.parseUnsignedLong(d, 16) <= 0xffffffffL;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}

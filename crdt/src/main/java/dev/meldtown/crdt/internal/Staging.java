@@ -1,0 +1,179 @@
+package dev.meldtown.crdt.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.DeltaBlock;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.crdt.Revision;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Staging and commit (compare automerge's {@code transaction}): the changes made since the last commit, and
+ * writing them as one block.
+ *
+ * <p>Invariants:
+ * <ul>
+ *   <li>every staged revision was added to its object's tree in the {@link DocumentState} when it was staged (so
+ *       reads show staged changes), and is listed once under its object in {@code staged};</li>
+ *   <li>{@code stagedData} holds the bytes, by digest, of the staged objects no stored pack holds; each is also in
+ *       the {@link ObjectStore}, so it is readable before the commit;</li>
+ *   <li>after {@link #commit} both are empty; a commit that fails to write leaves them as they were.</li>
+ * </ul>
+ */
+public final class Staging {
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private record Staged(Revision revision, String parent) {
+    }
+
+    /** What a commit wrote: its pack (null if no new object) and its block. */
+    public record Committed(Pack pack, DeltaBlock block) {
+    }
+
+    private final ReplicaStorage storage;
+    private final DocumentState state;
+    private final ObjectStore store;
+    private final DocumentReader reader;
+    private final Map<String, List<Staged>> staged = new TreeMap<>(CanonicalJson.KEY_ORDER);
+    private final Map<String, byte[]> stagedData = new TreeMap<>();
+
+    public Staging(ReplicaStorage storage, DocumentState state, ObjectStore store, DocumentReader reader) {
+        this.storage = storage;
+        this.state = state;
+        this.store = store;
+        this.reader = reader;
+    }
+
+    /** How many revisions are staged. */
+    public int count() {
+        int n = 0;
+        for (List<Staged> l : staged.values()) {
+            n += l.size();
+        }
+        return n;
+    }
+
+    public boolean isEmpty() {
+        return staged.isEmpty();
+    }
+
+    /** Stages the deletion of every tracked object not in {@code keep}. */
+    public void deleteAllBut(Set<String> keep) {
+        for (String id : state.ids()) {
+            if (!keep.contains(id)) {
+                delete(id);
+            }
+        }
+    }
+
+    /** Stages what makes the object's content {@code content} (for a descriptor: a patch from its winner's order). */
+    public void updateObject(String id, ObjectNode content) {
+        RevisionTree tree = state.get(id);
+        Revision w = tree == null ? null : tree.winner();
+        if (id.startsWith("^") && w != null) {
+            JsonNode a = content.get("A");
+            List<JsonNode> target = new ArrayList<>();
+            a.forEach(target::add);
+            ArrayNode patch = Myers.diff(reader.rebuild(tree, w, new HashMap<>()), target);
+            if (patch.isEmpty()) {
+                if (w.isDeleted()) {
+                    // a live object names a deleted descriptor (concurrent delete of the parent and edit, spec
+                    // §8.8; libmelda-tools' read panics): re-create it as an empty snapshot, which heals the replica
+                    ObjectNode c = NODES.objectNode();
+                    c.putArray("A");
+                    stage(id, tree, Revisions.childOf(w, digestAndStage(c)), w.toString());
+                }
+                return; // unchanged array: no change (Melda 0.4.1 fails here, spec §8.1)
+            }
+            ObjectNode c = NODES.objectNode();
+            c.set("a", patch);
+            stage(id, tree, Revisions.childOf(w, digestAndStage(c)), w.toString());
+            return;
+        }
+        String digest = digestAndStage(content);
+        if (tree == null) {
+            stage(id, state.getOrCreate(id), Revisions.creation(digest), null);
+        } else if (w == null || !w.digest().equals(digest)) {
+            stage(id, tree, w == null ? Revisions.creation(digest) : Revisions.childOf(w, digest), w == null ? null : w.toString());
+        }
+    }
+
+    /** Stages the deletion of a live object (nothing for a deleted or resolved winner). */
+    public void delete(String id) {
+        RevisionTree tree = state.get(id);
+        Revision w = tree.winner();
+        if (w == null || w.isDeleted() || w.isResolved()) {
+            return;
+        }
+        stage(id, tree, Revisions.childOf(w, Revision.DELETED), w.toString());
+    }
+
+    /** Stages a revision of {@code id} (added to its tree at once); nothing if the tree has it already. */
+    public void stage(String id, RevisionTree tree, Revision r, String parent) {
+        if (tree.add(r, parent)) {
+            staged.computeIfAbsent(id, k -> new ArrayList<>()).add(new Staged(r, parent));
+        }
+    }
+
+    /** Melda's digest rule; stages the bytes unless they are special or already stored. */
+    private String digestAndStage(ObjectNode content) {
+        if (content.isEmpty()) {
+            return Revision.EMPTY;
+        }
+        JsonNode hash = content.get("#");
+        // Only a lone charcode '#' is honoured; other '#' objects are hashed normally (Melda makes them unreadable).
+        if (content.size() == 1 && hash != null && (hash.isTextual() || hash.isIntegralNumber())) {
+            String v = hash.isTextual() ? hash.textValue() : hash.asText();
+            if (ObjectStore.isCharcode(v)) {
+                return v;
+            }
+        }
+        byte[] b = CanonicalJson.bytes(content);
+        String d = Hashes.sha256Hex(b);
+        if (!store.contains(d)) {
+            stagedData.put(d, b);
+            store.stage(d, b);
+        }
+        return d;
+    }
+
+    /**
+     * Writes the staged changes as one block (pack and index first, then the delta) with {@code parents}, and
+     * clears the staging. The caller records the result as applied.
+     */
+    public Committed commit(ObjectNode info, Collection<String> parents) {
+        List<String> packList = new ArrayList<>();
+        Pack pack = null;
+        if (!stagedData.isEmpty()) {
+            pack = Pack.build(new ArrayList<>(stagedData.values())); // sorted by digest: deterministic
+            if (pack.needsIndex()) {
+                storage.write(pack.hash() + ".index", pack.indexBytes());
+            }
+            storage.write(pack.hash() + ".pack", pack.bytes());
+            packList.add(pack.hash());
+        }
+        List<DeltaBlock.Change> changes = new ArrayList<>();
+        for (Map.Entry<String, List<Staged>> e : staged.entrySet()) {
+            List<Staged> revs = new ArrayList<>(e.getValue());
+            revs.sort(Comparator.comparing(Staged::revision));
+            for (Staged s : revs) {
+                changes.add(new DeltaBlock.Change(e.getKey(), s.parent(), s.revision().digest()));
+            }
+        }
+        DeltaBlock block = DeltaBlocks.create(changes, info, packList, parents);
+        storage.write(block.key(), block.bytes());
+        staged.clear();
+        stagedData.clear();
+        return new Committed(pack, block);
+    }
+}
