@@ -10,9 +10,9 @@ import java.util.NoSuchElementException;
 /** Runs one round of a federation: the syncs of {@link Topology#round(List)}, in order. */
 public final class FederationRound {
     /** A town of the federation: its engine, and how other towns reach it as a peer. */
-    public record Member(Federation federation, Peer asPeer) {
+    public record Member(TownSync engine, Peer asPeer) {
         public String name() {
-            return federation.town();
+            return engine.town();
         }
     }
 
@@ -29,7 +29,7 @@ public final class FederationRound {
             if (town == null || peer == null) {
                 throw new NoSuchElementException("unknown town in " + pair);
             }
-            results.add(town.federation().sync(peer.asPeer(), strategy));
+            results.add(town.engine().sync(peer.asPeer(), strategy));
         }
         return results;
     }

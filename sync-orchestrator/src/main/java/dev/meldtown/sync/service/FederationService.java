@@ -3,7 +3,7 @@ package dev.meldtown.sync.service;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.sync.federation.ErrorCategory;
-import dev.meldtown.sync.federation.Federation;
+import dev.meldtown.sync.federation.TownSync;
 import dev.meldtown.sync.federation.FederationException;
 import dev.meldtown.sync.federation.FederationRound;
 import dev.meldtown.sync.federation.Peer;
@@ -142,7 +142,7 @@ public class FederationService {
         if (newPeer && t.peers() != null && t.peers().size() >= limits.peersPerTown()) {
             throw badRequest("town " + town + " already has meldtown.sync-limits.peers-per-town (" + limits.peersPerTown() + ") peers");
         }
-        Federation f = federation(tenant, t);
+        TownSync f = engine(tenant, t);
         try {
             f.addRemote(peer, url);
         } catch (FederationException e) {
@@ -159,7 +159,7 @@ public class FederationService {
         var t = stored(tenant, town);
         List<Remote> remotes;
         try {
-            remotes = federation(tenant, t).listRemotes();
+            remotes = engine(tenant, t).listRemotes();
         } catch (FederationException e) {
             throw problem(e);
         }
@@ -177,7 +177,7 @@ public class FederationService {
         boolean known = t.peers() != null && t.peers().containsKey(peer);
         boolean removed;
         try {
-            removed = federation(tenant, t).removeRemote(peer);
+            removed = engine(tenant, t).removeRemote(peer);
         } catch (FederationException e) {
             throw problem(e);
         }
@@ -197,7 +197,7 @@ public class FederationService {
         var t = stored(tenant, town);
         SyncStrategy strategy = strategy(strategyName);
         Peer p = peer(t, peer);
-        Federation f = federation(tenant, t);
+        TownSync f = engine(tenant, t);
         Payloads.SyncResult result = switch (op) {
             case FETCH -> f.fetch(p);
             case PULL -> f.pullFrom(p, strategy);
@@ -255,7 +255,7 @@ public class FederationService {
         var t = stored(tenant, town);
         peer(t, peer);
         try {
-            return federation(tenant, t).syncStatus(peer);
+            return engine(tenant, t).syncStatus(peer);
         } catch (FederationException e) {
             throw problem(e);
         }
@@ -338,7 +338,7 @@ public class FederationService {
             } catch (IllegalArgumentException e) {
                 throw badRequest(e.getMessage());
             }
-            members.add(new FederationRound.Member(federation(tenant, t), new Peer(town, t.remotesApiUrl(), t.remoteUser())));
+            members.add(new FederationRound.Member(engine(tenant, t), new Peer(town, t.remotesApiUrl(), t.remoteUser())));
         }
         for (var m : members) {
             for (var other : members) {
@@ -387,9 +387,9 @@ public class FederationService {
                 r.conflictsResolved(), error, r.pushError());
     }
 
-    Federation federation(String tenant, Model.StoredTown t) {
+    TownSync engine(String tenant, Model.StoredTown t) {
         var connection = new TownConnection(t.host(), t.port(), t.database(), t.user(), secrets.decrypt(t.passwordEncrypted()), t.branch());
-        return new Federation(tenant, t.name(), connection, registry.ledger(tenant), Federation.Options.defaults());
+        return new TownSync(tenant, t.name(), connection, registry.ledger(tenant), TownSync.Options.defaults());
     }
 
     private static Model.StoredTown withPeers(Model.StoredTown t, Map<String, Model.StoredPeer> peers) {

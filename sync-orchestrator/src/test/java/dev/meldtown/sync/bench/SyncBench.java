@@ -1,7 +1,7 @@
 package dev.meldtown.sync.bench;
 
 import dev.meldtown.events.Payloads;
-import dev.meldtown.sync.federation.Federation;
+import dev.meldtown.sync.federation.TownSync;
 import dev.meldtown.sync.federation.FederationRound;
 import dev.meldtown.sync.federation.Peer;
 import dev.meldtown.sync.federation.SyncStrategy;
@@ -52,7 +52,7 @@ public final class SyncBench {
                     }
                 }
             }
-            Federation a = engine(towns, "a");
+            TownSync a = engine(towns, "a");
             Peer b = peer(towns, "b");
             DoltTown townA = towns.get("a");
             String cliSql = "CALL DOLT_FETCH('--user', 'fed', 'b', 'main'); CALL DOLT_MERGE('b/main'); "
@@ -188,9 +188,9 @@ public final class SyncBench {
         return r.stdout().lines().filter(l -> l.startsWith("dolt version")).findFirst().orElse("dolt ?").trim();
     }
 
-    private static Federation engine(DoltTowns towns, String name) {
+    private static TownSync engine(DoltTowns towns, String name) {
         DoltTown t = towns.get(name);
-        return new Federation("bench", name, new TownConnection(t.sqlHost(), t.sqlPort(), t.database(), t.sqlUser(),
+        return new TownSync("bench", name, new TownConnection(t.sqlHost(), t.sqlPort(), t.database(), t.sqlUser(),
                 t.sqlPassword(), "main"));
     }
 

@@ -386,7 +386,7 @@ class FederationTest {
             // status never fetches: still unknown
             assertThat(fed("south").syncStatus(remote).localBehind()).isNull();
 
-            Federation south = fed("south");
+            TownSync south = fed("south");
             assertThat(south.fetch(north).error()).isNull();
             var fetched = south.syncStatus(remote);
             assertThat(fetched.localAhead()).isEqualTo(1);
@@ -433,8 +433,8 @@ class FederationTest {
 
     @Test
     void aSecondOperationOnABusyTownWaitsForTheLockAndThenGivesUp() throws SQLException {
-        var fed = new Federation("acme", "south", connection("south"), SyncLedger.inMemory(),
-                new Federation.Options(Duration.ofSeconds(1), null));
+        var fed = new TownSync("acme", "south", connection("south"), SyncLedger.inMemory(),
+                new TownSync.Options(Duration.ofSeconds(1), null));
         try (Connection holder = towns.town("south").connect();
              PreparedStatement ps = holder.prepareStatement("SELECT GET_LOCK(?, 0)")) {
             ps.setString(1, fed.lockName());
@@ -521,8 +521,8 @@ class FederationTest {
         return new TownConnection(t.sqlHost(), t.sqlPort(), t.database(), t.sqlUser(), t.sqlPassword(), "main");
     }
 
-    static Federation fed(String name) {
-        return new Federation("acme", name, connection(name));
+    static TownSync fed(String name) {
+        return new TownSync("acme", name, connection(name));
     }
 
     static Peer peer(String name) {
@@ -539,7 +539,7 @@ class FederationTest {
         SyncStatus status(Payloads.SyncResult r) {
             SyncLedger ledger = SyncLedger.inMemory();
             ledger.record(name, r.peer(), r);
-            return new Federation("acme", name, connection(name), ledger, Federation.Options.defaults()).syncStatus(r.peer());
+            return new TownSync("acme", name, connection(name), ledger, TownSync.Options.defaults()).syncStatus(r.peer());
         }
     }
 

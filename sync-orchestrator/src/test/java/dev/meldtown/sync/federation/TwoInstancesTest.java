@@ -85,7 +85,7 @@ class TwoInstancesTest {
 
     @Test
     void twoInstancesRacingOnOneTownRunOneSyncAtATimeAndLeaveItConsistent() throws Exception {
-        Federation first = engine("south");
+        TownSync first = engine("south");
         Peer north = new Peer("north", towns.town("north").remotesApiUrl(), towns.town("north").remoteUser());
         int overlapping = 0;
         List<String> rows = new ArrayList<>();
@@ -139,9 +139,9 @@ class TwoInstancesTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private static Federation engine(String town) {
+    private static TownSync engine(String town) {
         DoltTown t = towns.town(town);
-        return new Federation("acme", town, new TownConnection(t.sqlHost(), t.sqlPort(), t.database(), t.sqlUser(), t.sqlPassword(), "main"));
+        return new TownSync("acme", town, new TownConnection(t.sqlHost(), t.sqlPort(), t.database(), t.sqlUser(), t.sqlPassword(), "main"));
     }
 
     private static String next(String prefix) throws InterruptedException {

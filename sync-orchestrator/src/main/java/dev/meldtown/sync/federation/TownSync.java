@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Dolt federation for one town: remotes, fetch, pull, push, sync and status, over the town's SQL server.
+ * The sync engine of one town (a federation, in the API, is a group of towns): remotes, fetch, pull, push, sync and status, over the town's SQL server.
  *
  * <p>Every operation runs on its own dedicated JDBC connection, which is closed at the end. Merges run with
  * autocommit off and the conflict-tolerant session variables {@code @@dolt_allow_commit_conflicts=1} and
@@ -30,7 +30,7 @@ import java.util.Objects;
  * <p>Credentials: see {@link Peer} — Dolt reads the remote password from the town server's
  * {@code DOLT_REMOTE_PASSWORD}; only the user is sent, as {@code --user}, on every transfer.
  */
-public final class Federation {
+public final class TownSync {
     public static final String DEFAULT_AUTHOR = "Meldtown Sync <sync@meldtown.dev>";
 
     /** Tunables: how long to wait for another operation on the same town, and the author of merge commits. */
@@ -54,11 +54,11 @@ public final class Federation {
     private final SyncLedger ledger;
     private final Options options;
 
-    public Federation(String tenant, String town, TownConnection connection) {
+    public TownSync(String tenant, String town, TownConnection connection) {
         this(tenant, town, connection, SyncLedger.inMemory(), Options.defaults());
     }
 
-    public Federation(String tenant, String town, TownConnection connection, SyncLedger ledger, Options options) {
+    public TownSync(String tenant, String town, TownConnection connection, SyncLedger ledger, Options options) {
         this.tenant = Names.requireName("tenant", tenant);
         this.town = Names.requireName("town", town);
         this.connection = Objects.requireNonNull(connection, "connection");
