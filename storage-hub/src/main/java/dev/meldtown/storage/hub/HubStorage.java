@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -62,7 +63,7 @@ public final class HubStorage implements ReplicaStorage {
             throw new StorageException("invalid range " + offset + "+" + length + " of " + key);
         }
         if (length == 0) {
-            long size = size(key);
+            long size = size(key).orElseThrow(() -> new MissingKeyException(key));
             if (offset > size) {
                 throw new StorageException("range " + offset + "+0 outside " + key + " (" + size + " bytes)");
             }
@@ -131,13 +132,41 @@ public final class HubStorage implements ReplicaStorage {
         return true;
     }
 
-    private long size(String key) {
+    /** HEAD of the file: its Content-Length. */
+    @Override
+    public OptionalLong size(String key) {
         HttpResponse<byte[]> r = send(request(key).method("HEAD", HttpRequest.BodyPublishers.noBody()), key);
         if (r.statusCode() == 404) {
-            throw new MissingKeyException(key);
+            return OptionalLong.empty();
         }
         expect(r, key, 200);
-        return r.headers().firstValueAsLong("Content-Length").orElseThrow(() -> new StorageException("no Content-Length for " + key));
+        return OptionalLong.of(r.headers().firstValueAsLong("Content-Length").orElseThrow(() -> new StorageException("no Content-Length for " + key)));
+    }
+
+    /** One page of the hub's own paginated listing ({@code GET …/files?suffix&startAfter&limit}). */
+    @Override
+    public List<String> listPage(String suffix, String startAfter, int limit) {
+        if (!LISTABLE.contains(suffix) || limit <= 0) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        String after = startAfter;
+        while (keys.size() < limit) {
+            int want = Math.min(1000, limit - keys.size());
+            String url = base + "/files?limit=" + want + "&suffix=" + URLEncoder.encode(suffix, StandardCharsets.UTF_8)
+                    + (after == null ? "" : "&startAfter=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+            HttpResponse<byte[]> r = send(authorized(HttpRequest.newBuilder(URI.create(url))).GET(), "list");
+            expect(r, "list", 200);
+            JsonNode page = parse(r.body());
+            for (JsonNode k : page.path("keys")) {
+                keys.add(k.asText());
+            }
+            if (!page.path("next").isTextual()) {
+                break;
+            }
+            after = page.get("next").asText();
+        }
+        return keys;
     }
 
     private HttpRequest.Builder request(String key) {
