@@ -209,21 +209,15 @@ public class DocumentsResource {
             throw badRequest("suffix must be one of .delta, .pack, .index (or empty), got '" + suffix + "'");
         }
         int limit = limit(limitParam);
-        List<String> keys = new ArrayList<>();
-        List<String> all;
+        List<String> keys;
+        // One key beyond the page tells whether there is a next page; S3 lists only about this page.
         try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
-            all = storage.list(suffix).stream().map(k -> k + suffix).sorted().toList();
+            keys = new ArrayList<>(storage.listPage(suffix, startAfter, limit + 1));
         }
         String next = null;
-        for (String k : all) {
-            if (startAfter != null && k.compareTo(startAfter) <= 0) {
-                continue;
-            }
-            if (keys.size() == limit) {
-                next = keys.get(keys.size() - 1);
-                break;
-            }
-            keys.add(k);
+        if (keys.size() > limit) {
+            keys = new ArrayList<>(keys.subList(0, limit));
+            next = keys.get(limit - 1);
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("keys", keys);

@@ -237,6 +237,17 @@ public abstract class StorageConformanceTest {
         return files;
     }
 
+    /** Packs and indexes before the deltas that need them (a verifying backend refuses a delta without its packs). */
+    private static void writeInOrder(ReplicaStorage target, java.util.SortedMap<String, byte[]> files) {
+        for (String suffix : List.of(".pack", ".index", ".delta")) {
+            files.forEach((k, v) -> {
+                if (k.endsWith(suffix)) {
+                    target.write(k, v);
+                }
+            });
+        }
+    }
+
     @Test
     public void sizeOfStoredAndMissingKeys() {
         byte[] p = pack("{\"size\":1}");
@@ -252,9 +263,7 @@ public abstract class StorageConformanceTest {
         ReplicaStorage source = newStorage();
         try {
             java.util.SortedMap<String, byte[]> files = replicaFiles();
-            for (var e : files.entrySet()) {
-                source.write(e.getKey(), e.getValue());
-            }
+            writeInOrder(source, files);
             // packs and indexes before the deltas that need them, as a meld copies
             for (String suffix : List.of(".pack", ".index", ".delta")) {
                 for (String k : files.keySet()) {
@@ -321,13 +330,7 @@ public abstract class StorageConformanceTest {
     @Test
     public void listPagesInOrder() {
         java.util.SortedMap<String, byte[]> files = replicaFiles();
-        for (String suffix : List.of(".pack", ".index", ".delta")) {
-            files.forEach((k, v) -> {
-                if (k.endsWith(suffix)) {
-                    storage.write(k, v);
-                }
-            });
-        }
+        writeInOrder(storage, files);
         List<String> all = List.copyOf(files.keySet());
         List<String> paged = new ArrayList<>();
         String after = null;
