@@ -6,6 +6,8 @@ import dev.meldtown.crdt.InvalidUrlException;
 import dev.meldtown.crdt.MissingKeyException;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.StorageException;
+import dev.meldtown.model.InvalidNameException;
+import dev.meldtown.model.ReplicaRef;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -26,22 +29,40 @@ import java.util.regex.Pattern;
  * comes from {@code MELDTOWN_TOKEN}.
  */
 public final class HubStorage implements ReplicaStorage {
-    private static final Pattern REPLICA_URL = Pattern.compile("/v1/tenants/[a-z0-9][a-z0-9-]{0,62}/docs/[a-z0-9][a-z0-9-]{0,62}/replicas/[a-z0-9][a-z0-9-]{0,62}/?");
+    private static final Pattern REPLICA_URL = Pattern.compile("/v1/tenants/([^/]+)/docs/([^/]+)/replicas/([^/]+)/?");
     private static final Set<String> LISTABLE = Set.of("", ".delta", ".pack", ".index");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http;
     private final String base;
     private final String token;
+    private final ReplicaRef replica;
 
     public HubStorage(URI replicaUrl, String token) {
-        if (replicaUrl.getPath() == null || !REPLICA_URL.matcher(replicaUrl.getPath()).matches()) {
-            throw new InvalidUrlException("a hub replica URL looks like http(s)://host/v1/tenants/T/docs/D/replicas/R, got " + replicaUrl);
-        }
+        this.replica = replicaOf(replicaUrl);
         String url = replicaUrl.toString();
         this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.token = token;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** The replica a URL names: {@code …/v1/tenants/T/docs/D/replicas/R}, each a valid {@link dev.meldtown.model.Name}. */
+    private static ReplicaRef replicaOf(URI url) {
+        Matcher m = url.getPath() == null ? null : REPLICA_URL.matcher(url.getPath());
+        if (m == null || !m.matches()) {
+            throw new InvalidUrlException("a hub replica URL looks like http(s)://host/v1/tenants/T/docs/D/replicas/R, got " + url);
+        }
+        try {
+            return ReplicaRef.of(m.group(1), m.group(2), m.group(3));
+        } catch (InvalidNameException e) {
+            throw new InvalidUrlException("a hub replica URL looks like http(s)://host/v1/tenants/T/docs/D/replicas/R ("
+                    + e.getMessage() + "), got " + url);
+        }
+    }
+
+    /** The replica this storage reads and writes. */
+    public ReplicaRef replica() {
+        return replica;
     }
 
     @Override

@@ -9,8 +9,8 @@ import java.util.OptionalLong;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -56,7 +56,7 @@ public final class S3Storage implements ReplicaStorage {
     /** The object key of a replica key: {@code prefix/ab/abcdef…}. */
     public String objectKey(String key) {
         ReplicaStorage.checkKey(key);
-        return (prefix.isEmpty() ? "" : prefix + "/") + key.substring(0, 2) + "/" + key;
+        return BucketLayout.fileIn(prefix, key);
     }
 
     @Override
@@ -155,7 +155,7 @@ public final class S3Storage implements ReplicaStorage {
         try {
             for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(listPrefix).maxKeys(pageSize)).contents()) {
                 // Only <2 chars>/<key starting with those chars>: anything else under the prefix is foreign.
-                String key = replicaKey(listPrefix, object.key());
+                String key = BucketLayout.keyAt(listPrefix, object.key());
                 if (key != null && key.endsWith(suffix)) {
                     keys.add(key.substring(0, key.length() - suffix.length()));
                 }
@@ -194,7 +194,7 @@ public final class S3Storage implements ReplicaStorage {
                     }
                 });
                 for (S3Object object : page.contents()) {
-                    String key = replicaKey(listPrefix, object.key());
+                    String key = BucketLayout.keyAt(listPrefix, object.key());
                     if (key != null && key.endsWith(suffix) && (startAfter == null || key.compareTo(startAfter) > 0)) {
                         keys.add(key);
                         if (keys.size() == limit) {
@@ -226,17 +226,6 @@ public final class S3Storage implements ReplicaStorage {
 
     private static boolean isKeyChar(char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '.';
-    }
-
-    /** The replica key of an object under {@code listPrefix}, or null for a foreign object. */
-    private static String replicaKey(String listPrefix, String objectKey) {
-        String rest = objectKey.substring(listPrefix.length());
-        int slash = rest.indexOf('/');
-        if (slash != 2 || rest.indexOf('/', 3) >= 0) {
-            return null;
-        }
-        String key = rest.substring(3);
-        return key.length() >= 2 && key.startsWith(rest.substring(0, 2)) ? key : null;
     }
 
     @Override

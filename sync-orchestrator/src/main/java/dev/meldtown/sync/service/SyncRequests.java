@@ -4,6 +4,7 @@ import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
+import dev.meldtown.model.Name;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Workers;
 import io.quarkus.runtime.ShutdownEvent;
@@ -183,8 +184,8 @@ public class SyncRequests {
             drop("invalid");
             return;
         }
-        if (!dev.meldtown.sync.federation.internal.Names.isName(request.tenant())
-                || !dev.meldtown.sync.federation.internal.Names.isName(request.town())
+        if (!Name.isValid(request.tenant())
+                || !Name.isValid(request.town())
                 || request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 200) {
             LOG.warnf("skipping sync request %s for an invalid tenant or town", request.requestId());
             drop("invalid");
