@@ -2,14 +2,16 @@ package dev.meldtown.storage.s3;
 
 import dev.meldtown.model.DocRef;
 import dev.meldtown.model.InvalidNameException;
+import dev.meldtown.model.Name;
 import dev.meldtown.model.ReplicaRef;
 
 /**
  * Where everything lives in the deployment's bucket (contracts §2.1), the one class that knows it: replicas under
  * {@code tenants/{t}/docs/{d}/replicas/{r}/} in Melda's two-character layout ({@code {xx}/{key}}, {@code .flate}
  * appended for flate documents), and service-private data outside {@code replicas/}: {@code settings.json}, read
- * checkpoints, merge results, and the block outbox. Keys are built only from validated {@link DocRef}s and
- * {@link ReplicaRef}s, so nothing unvalidated is ever concatenated into a key.
+ * checkpoints, merge results, and the block outbox; and the sync-orchestrator's registry under {@code sync/}
+ * ({@link Sync}). Keys are built only from validated names ({@link DocRef}, {@link ReplicaRef}, {@link Name}), so
+ * nothing unvalidated is ever concatenated into a key.
  */
 public final class BucketLayout {
     /** Pending {@code block.committed} announcements, written before the delta and deleted once published. */
@@ -127,6 +129,72 @@ public final class BucketLayout {
             return new OutboxEntry(ReplicaRef.of(parts[0], parts[1], parts[2]), parts[3].substring(0, 64));
         } catch (InvalidNameException e) {
             return null;
+        }
+    }
+
+    /**
+     * The sync-orchestrator's registry: {@code sync/tenants/{t}/} holds {@code towns/{town}.json},
+     * {@code ledger/{town}/{peer}.json}, {@code federations/{name}.json}, {@code requests/{id}.json} (executed
+     * {@code sync.requested} ids) and {@code rounds/{federation}.json} with its claims under {@code rounds/{federation}/}.
+     * Every name is checked against {@link Name#RULE} ({@link InvalidNameException} otherwise).
+     */
+    public static final class Sync {
+        /** Where every tenant's registry starts; a delimited listing of it gives the tenants. */
+        public static final String TENANTS = "sync/tenants/";
+
+        private Sync() {
+        }
+
+        public static String tenant(String tenant) {
+            return TENANTS + Name.of("tenant", tenant) + "/";
+        }
+
+        /** The tenant a common prefix of a delimited listing of {@link #TENANTS} names, or null. */
+        public static String tenantOf(String commonPrefix) {
+            if (!commonPrefix.startsWith(TENANTS) || !commonPrefix.endsWith("/")) {
+                return null;
+            }
+            String tenant = commonPrefix.substring(TENANTS.length(), commonPrefix.length() - 1);
+            return Name.isValid(tenant) ? tenant : null;
+        }
+
+        public static String towns(String tenant) {
+            return tenant(tenant) + "towns/";
+        }
+
+        public static String town(String tenant, String town) {
+            return towns(tenant) + Name.of("town", town) + ".json";
+        }
+
+        public static String ledger(String tenant, String town) {
+            return tenant(tenant) + "ledger/" + Name.of("town", town) + "/";
+        }
+
+        public static String ledger(String tenant, String town, String peer) {
+            return ledger(tenant, town) + Name.of("peer", peer) + ".json";
+        }
+
+        public static String federations(String tenant) {
+            return tenant(tenant) + "federations/";
+        }
+
+        public static String federation(String tenant, String federation) {
+            return federations(tenant) + Name.of("federation", federation) + ".json";
+        }
+
+        /** An executed request; the id is made safe for a key ({@code [A-Za-z0-9._-]}, anything else becomes {@code _}). */
+        public static String request(String tenant, String requestId) {
+            return tenant(tenant) + "requests/" + requestId.replaceAll("[^A-Za-z0-9._-]", "_") + ".json";
+        }
+
+        /** The round schedule of a federation. */
+        public static String rounds(String tenant, String federation) {
+            return tenant(tenant) + "rounds/" + Name.of("federation", federation) + ".json";
+        }
+
+        /** The prefix of a federation's round claims. */
+        public static String roundClaims(String tenant, String federation) {
+            return tenant(tenant) + "rounds/" + Name.of("federation", federation) + "/";
         }
     }
 }
