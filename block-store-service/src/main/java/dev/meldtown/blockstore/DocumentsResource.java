@@ -2,13 +2,13 @@ package dev.meldtown.blockstore;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meldtown.blockstore.internal.DocumentSettings;
 import dev.meldtown.blockstore.internal.Documents;
 import dev.meldtown.blockstore.internal.Files;
 import dev.meldtown.blockstore.internal.Names;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
+import dev.meldtown.model.DocumentSettings;
 import dev.meldtown.service.Access;
 import dev.meldtown.service.DependencyUnavailableException;
 import dev.meldtown.service.EventPublisher;
@@ -49,8 +49,6 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "documents")
 public class DocumentsResource {
-    private static final Set<String> COMPRESSIONS = Set.of("none", "flate");
-    private static final Set<String> POLICIES = Set.of("keep", "resolve-to-winner");
     private static final Set<String> SUFFIXES = Set.of("", ".delta", ".pack", ".index");
     static final int MAX_LIMIT = 1000;
 
@@ -118,15 +116,15 @@ public class DocumentsResource {
         if (body == null) {
             throw badRequest("a JSON object with compression and conflictPolicy is required");
         }
-        String compression = body.compression() == null ? "none" : body.compression();
-        String policy = body.conflictPolicy() == null ? "keep" : body.conflictPolicy();
-        if (!COMPRESSIONS.contains(compression)) {
-            throw badRequest("compression must be one of " + COMPRESSIONS + ", got '" + compression + "'");
+        DocumentSettings settings;
+        try {
+            // an absent field takes its default (DocumentSettings)
+            settings = new DocumentSettings(body.compression() == null ? null : DocumentSettings.Compression.parse(body.compression()),
+                    body.conflictPolicy() == null ? null : DocumentSettings.ConflictPolicy.parse(body.conflictPolicy()));
+        } catch (IllegalArgumentException e) {
+            throw badRequest(e.getMessage());
         }
-        if (!POLICIES.contains(policy)) {
-            throw badRequest("conflictPolicy must be one of " + POLICIES + ", got '" + policy + "'");
-        }
-        boolean created = documents.putSettings(tenant, doc, new DocumentSettings(compression, policy));
+        boolean created = documents.putSettings(tenant, doc, settings);
         return Response.status(created ? 201 : 200).entity(describe()).build();
     }
 
@@ -208,21 +206,15 @@ public class DocumentsResource {
             throw badRequest("suffix must be one of .delta, .pack, .index (or empty), got '" + suffix + "'");
         }
         int limit = limit(limitParam);
-        List<String> keys = new ArrayList<>();
-        List<String> all;
+        List<String> keys;
+        // One key beyond the page tells whether there is a next page; S3 lists only about this page.
         try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
-            all = storage.list(suffix).stream().map(k -> k + suffix).sorted().toList();
+            keys = new ArrayList<>(storage.listPage(suffix, startAfter, limit + 1));
         }
         String next = null;
-        for (String k : all) {
-            if (startAfter != null && k.compareTo(startAfter) <= 0) {
-                continue;
-            }
-            if (keys.size() == limit) {
-                next = keys.get(keys.size() - 1);
-                break;
-            }
-            keys.add(k);
+        if (keys.size() > limit) {
+            keys = new ArrayList<>(keys.subList(0, limit));
+            next = keys.get(limit - 1);
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("keys", keys);
@@ -393,8 +385,8 @@ public class DocumentsResource {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tenant", tenant);
         out.put("doc", doc);
-        out.put("compression", settings.compression());
-        out.put("conflictPolicy", settings.conflictPolicy());
+        out.put("compression", settings.compression().wire());
+        out.put("conflictPolicy", settings.conflictPolicy().wire());
         out.put("replicas", documents.replicas(tenant, doc));
         return out;
     }

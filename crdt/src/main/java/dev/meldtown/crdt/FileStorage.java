@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -134,6 +135,48 @@ public final class FileStorage implements ReplicaStorage {
     @Override
     public boolean exists(String key) {
         return Files.isRegularFile(path(key));
+    }
+
+    @Override
+    public OptionalLong size(String key) {
+        try {
+            return OptionalLong.of(Files.size(path(key)));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        } catch (IOException e) {
+            throw new StorageException("cannot stat " + key + " in " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * From another file storage: a hard link to the source file (files are write-once, so sharing the inode is
+     * safe), which never replaces an existing file; across file systems, or where links are unsupported, the bytes
+     * are written as by {@link #write}.
+     */
+    @Override
+    public boolean copy(ReplicaStorage source, String key) {
+        if (!(source instanceof FileStorage other)) {
+            return ReplicaStorage.super.copy(source, key);
+        }
+        Path target = path(key);
+        Path from = other.path(key);
+        if (!Files.isRegularFile(from)) {
+            throw new MissingKeyException(key);
+        }
+        if (Files.exists(target)) {
+            return false;
+        }
+        try {
+            Files.createDirectories(target.getParent());
+            Files.createLink(target, from);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } catch (NoSuchFileException e) {
+            throw new MissingKeyException(key);
+        } catch (UnsupportedOperationException | IOException linkFailed) {
+            return write(key, other.read(key));
+        }
     }
 
     @Override

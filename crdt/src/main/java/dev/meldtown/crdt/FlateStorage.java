@@ -1,7 +1,9 @@
 package dev.meldtown.crdt;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -47,6 +49,52 @@ public final class FlateStorage implements ReplicaStorage {
     @Override
     public boolean exists(String key) {
         return inner.exists(key + SUFFIX);
+    }
+
+    /** The uncompressed size, which only the content tells: the whole object is read. */
+    @Override
+    public OptionalLong size(String key) {
+        try {
+            return OptionalLong.of(read(key).length);
+        } catch (MissingKeyException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** From another flate storage the compressed object is copied as it is, by the inner storages. */
+    @Override
+    public boolean copy(ReplicaStorage source, String key) {
+        ReplicaStorage.checkKey(key);
+        if (!(source instanceof FlateStorage other)) {
+            return ReplicaStorage.super.copy(source, key);
+        }
+        try {
+            return inner.copy(other.inner, key + SUFFIX);
+        } catch (MissingKeyException e) {
+            throw new MissingKeyException(key);
+        }
+    }
+
+    @Override
+    public List<String> listPage(String suffix, String startAfter, int limit) {
+        List<String> keys = new ArrayList<>();
+        String after = startAfter;
+        while (keys.size() < limit) {
+            int want = limit - keys.size();
+            List<String> page = inner.listPage(suffix + SUFFIX, after, want);
+            for (String stored : page) {
+                String key = stored.substring(0, stored.length() - SUFFIX.length());
+                // K.flate sorts after startAfter = K: compare the plain keys
+                if (startAfter == null || key.compareTo(startAfter) > 0) {
+                    keys.add(key);
+                }
+            }
+            if (page.size() < want) {
+                break;
+            }
+            after = page.get(page.size() - 1);
+        }
+        return keys;
     }
 
     @Override

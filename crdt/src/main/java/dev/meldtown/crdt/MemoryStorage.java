@@ -3,6 +3,7 @@ package dev.meldtown.crdt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** In-memory storage: a sorted concurrent map. */
@@ -39,5 +40,25 @@ public final class MemoryStorage implements ReplicaStorage {
     @Override
     public boolean exists(String key) {
         return map.containsKey(key);
+    }
+
+    @Override
+    public OptionalLong size(String key) {
+        byte[] b = map.get(key);
+        return b == null ? OptionalLong.empty() : OptionalLong.of(b.length);
+    }
+
+    /** From another memory storage the stored array is shared (never mutated: reads and writes clone). */
+    @Override
+    public boolean copy(ReplicaStorage source, String key) {
+        if (!(source instanceof MemoryStorage other)) {
+            return ReplicaStorage.super.copy(source, key);
+        }
+        ReplicaStorage.checkKey(key);
+        byte[] b = other.map.get(key);
+        if (b == null) {
+            throw new MissingKeyException(key);
+        }
+        return map.putIfAbsent(key, b) == null;
     }
 }

@@ -1,6 +1,8 @@
 package dev.meldtown.crdt;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Where a replica's immutable files live, in the spirit of Melda's adapter: flat string keys
@@ -40,14 +42,54 @@ public interface ReplicaStorage extends AutoCloseable {
     /** Keys ending in {@code suffix}, with the suffix removed, sorted; {@code ""} lists everything. */
     List<String> list(String suffix);
 
+    /**
+     * At most {@code limit} whole keys (suffix kept) ending in {@code suffix} that sort after {@code startAfter}
+     * ({@code null}: from the first), in order: one page of a listing. Backends that can page natively (S3) read
+     * only about one page, whatever the size of the replica; the default filters {@link #list(String)}.
+     */
+    default List<String> listPage(String suffix, String startAfter, int limit) {
+        List<String> keys = new ArrayList<>();
+        for (String k : list(suffix)) {
+            String key = k + suffix;
+            if (startAfter == null || key.compareTo(startAfter) > 0) {
+                keys.add(key);
+            }
+        }
+        keys.sort(null);
+        return keys.size() <= limit ? keys : List.copyOf(keys.subList(0, Math.max(0, limit)));
+    }
+
     /** Whether {@code key} exists. */
     default boolean exists(String key) {
+        return size(key).isPresent();
+    }
+
+    /**
+     * The size in bytes of {@code key}'s content as this storage returns it from {@link #read(String)}, or empty
+     * if absent. Backends answer from metadata where they can (S3 HEAD, file size).
+     */
+    default OptionalLong size(String key) {
         try {
-            read(key);
-            return true;
+            return OptionalLong.of(read(key).length);
         } catch (MissingKeyException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Copies {@code key} from {@code source} into this storage, never overwriting: write-once like
+     * {@link #write}. Backends copy server-side when {@code source} is a storage of their own kind (S3 CopyObject,
+     * a hard link, a shared map entry); otherwise, and by default, the bytes travel through this process.
+     *
+     * @return true if copied, false if this storage already held {@code key} (its content is left untouched)
+     * @throws MissingKeyException if {@code source} does not hold {@code key} (nothing is written)
+     */
+    default boolean copy(ReplicaStorage source, String key) {
+        checkKey(key);
+        if (exists(key)) {
             return false;
         }
+        return write(key, source.read(key));
     }
 
     /** Releases resources (clients, connections). No-op by default. */

@@ -220,4 +220,134 @@ public abstract class StorageConformanceTest {
         assertThat(target.read()).isEqualTo(src.read());
         assertThat(target.meld(source).copied()).isEmpty();
     }
+
+    /** Valid Melda files of a small replica (packs, one index, three deltas), by key. */
+    private static java.util.SortedMap<String, byte[]> replicaFiles() {
+        MemoryStorage source = new MemoryStorage();
+        Replica r = Replica.open(source);
+        for (int i = 1; i <= 3; i++) {
+            r.update(TestDocs.obj("{'a':" + i + "}"));
+            r.commit("t", "c" + i).orElseThrow();
+        }
+        java.util.SortedMap<String, byte[]> files = new java.util.TreeMap<>();
+        for (String k : source.list("")) {
+            files.put(k, source.read(k));
+        }
+        String pack = source.list(".pack").get(0);
+        files.put(pack + ".index", index(1, 7));
+        return files;
+    }
+
+    /** Packs and indexes before the deltas that need them (a verifying backend refuses a delta without its packs). */
+    private static void writeInOrder(ReplicaStorage target, java.util.SortedMap<String, byte[]> files) {
+        for (String suffix : List.of(".pack", ".index", ".delta")) {
+            files.forEach((k, v) -> {
+                if (k.endsWith(suffix)) {
+                    target.write(k, v);
+                }
+            });
+        }
+    }
+
+    @Test
+    public void sizeOfStoredAndMissingKeys() {
+        byte[] p = pack("{\"size\":1}");
+        String k = key(p, ".pack");
+        assertThat(storage.size(k)).isEmpty();
+        storage.write(k, p);
+        assertThat(storage.size(k)).hasValue(p.length);
+        assertThat(storage.exists(k)).isTrue();
+    }
+
+    @Test
+    public void copyFromAnotherStorageOfTheSameKind() throws Exception {
+        ReplicaStorage source = newStorage();
+        try {
+            java.util.SortedMap<String, byte[]> files = replicaFiles();
+            writeInOrder(source, files);
+            // packs and indexes before the deltas that need them, as a meld copies
+            for (String suffix : List.of(".pack", ".index", ".delta")) {
+                for (String k : files.keySet()) {
+                    if (k.endsWith(suffix)) {
+                        assertThat(storage.copy(source, k)).as("first copy of %s", k).isTrue();
+                    }
+                }
+            }
+            for (var e : files.entrySet()) {
+                assertThat(storage.read(e.getKey())).isEqualTo(e.getValue());
+                assertThat(reopen(storage).read(e.getKey())).isEqualTo(e.getValue());
+            }
+            assertThat(storage.list("")).containsExactlyElementsOf(files.keySet());
+            String delta = files.keySet().stream().filter(k -> k.endsWith(".delta")).findFirst().orElseThrow();
+            assertThat(storage.copy(source, delta)).as("a second copy").isFalse();
+            assertThat(storage.read(delta)).isEqualTo(files.get(delta));
+        } finally {
+            source.close();
+        }
+    }
+
+    @Test
+    public void copyNeverOverwrites() throws Exception {
+        ReplicaStorage source = newStorage();
+        try {
+            // An index is the one file whose name does not hash its content: two contents can exist for one name.
+            String k = key(pack("{\"copy\":1}"), ".index");
+            assertThat(storage.write(k, index(1, 10))).isTrue();
+            assertThat(source.write(k, index(1, 11))).isTrue();
+            assertThat(storage.copy(source, k)).isFalse();
+            assertThat(storage.read(k)).isEqualTo(index(1, 10));
+            assertThat(reopen(storage).read(k)).isEqualTo(index(1, 10));
+            assertThat(source.read(k)).isEqualTo(index(1, 11));
+        } finally {
+            source.close();
+        }
+    }
+
+    @Test
+    public void copyOfAMissingKeyFailsClearly() throws Exception {
+        ReplicaStorage source = newStorage();
+        try {
+            String k = key(pack("{\"absent\":1}"), ".pack");
+            assertThatThrownBy(() -> storage.copy(source, k)).isInstanceOf(MissingKeyException.class)
+                    .satisfies(e -> assertThat(((MissingKeyException) e).key()).isEqualTo(k));
+            assertThat(storage.exists(k)).isFalse();
+            assertThat(storage.list("")).isEmpty();
+        } finally {
+            source.close();
+        }
+    }
+
+    @Test
+    public void copyFromAnotherKindOfStorage() {
+        MemoryStorage source = new MemoryStorage();
+        byte[] p = pack("{\"kind\":1}");
+        String k = key(p, ".pack");
+        source.write(k, p);
+        assertThat(storage.copy(source, k)).isTrue();
+        assertThat(storage.read(k)).isEqualTo(p);
+        assertThat(storage.copy(source, k)).isFalse();
+    }
+
+    @Test
+    public void listPagesInOrder() {
+        java.util.SortedMap<String, byte[]> files = replicaFiles();
+        writeInOrder(storage, files);
+        List<String> all = List.copyOf(files.keySet());
+        List<String> paged = new ArrayList<>();
+        String after = null;
+        for (List<String> page; !(page = storage.listPage("", after, 2)).isEmpty(); after = page.get(page.size() - 1)) {
+            assertThat(page.size()).isLessThanOrEqualTo(2);
+            paged.addAll(page);
+        }
+        assertThat(paged).containsExactlyElementsOf(all);
+        List<String> deltas = all.stream().filter(k -> k.endsWith(".delta")).toList();
+        assertThat(storage.listPage(".delta", null, 10)).containsExactlyElementsOf(deltas);
+        assertThat(storage.listPage(".delta", deltas.get(0), 1)).containsExactly(deltas.get(1));
+        assertThat(storage.listPage(".delta", deltas.get(2), 5)).isEmpty();
+        // startAfter need not be a stored key: the bare hash of a delta sorts before it, "0" before every key
+        String bare = deltas.get(1).substring(0, 64);
+        assertThat(storage.listPage(".delta", bare, 5)).containsExactlyElementsOf(deltas.subList(1, 3));
+        assertThat(storage.listPage("", "0", 1000)).containsExactlyElementsOf(all);
+        assertThat(storage.listPage("", "zz\u266D/\n", 1000)).isEmpty();
+    }
 }

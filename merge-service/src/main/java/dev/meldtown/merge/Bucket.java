@@ -1,8 +1,12 @@
 package dev.meldtown.merge;
 
 import dev.meldtown.events.EventCodec;
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.model.DocRef;
+import dev.meldtown.model.DocumentSettings;
+import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.storage.s3.BucketLayout;
+import dev.meldtown.storage.s3.S3Storage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -19,7 +23,11 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-/** The S3 operations of a meld, on object keys: existence, listings, conditional server-side copies. */
+/**
+ * The bucket as the merge-service sees it: each replica's files as stored ({@link #files(ReplicaRef)}: a
+ * {@link S3Storage} whose keys carry {@code .flate} for flate documents, so copies move the stored objects as they
+ * are), listings with sizes, settings, and the service's own objects (checkpoints, results) by {@link BucketLayout} key.
+ */
 @ApplicationScoped
 public class Bucket {
     /** A Melda file name ({@code <64 hex>.delta|pack|index}). */
@@ -57,23 +65,27 @@ public class Bucket {
         return size(key).isPresent();
     }
 
+    /** The stored files of a replica, {@code .flate} suffix included for flate documents (server-side copies between them). */
+    public S3Storage files(ReplicaRef replica) {
+        return new S3Storage(s3, config.bucket(), BucketLayout.replica(replica));
+    }
+
     /** The Melda files of a replica with their stored sizes, by file name ({@code .flate} removed for flate docs). */
     public SortedMap<String, Long> files(String tenant, String doc, String replica, boolean flate) {
-        String prefix = BucketLayout.replica(tenant, doc, replica) + "/";
+        String prefix = BucketLayout.replica(ReplicaRef.of(tenant, doc, replica)) + "/";
         SortedMap<String, Long> out = new TreeMap<>();
         for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix)).contents()) {
-            String rest = o.key().substring(prefix.length());
-            if (rest.length() < 4 || rest.charAt(2) != '/') {
+            String name = BucketLayout.keyAt(prefix, o.key());
+            if (name == null) {
                 continue;
             }
-            String name = rest.substring(3);
             if (flate) {
-                if (!name.endsWith(".flate")) {
+                if (!name.endsWith(BucketLayout.FLATE)) {
                     continue;
                 }
-                name = name.substring(0, name.length() - ".flate".length());
+                name = name.substring(0, name.length() - BucketLayout.FLATE.length());
             }
-            if (FILE.matcher(name).matches() && name.startsWith(rest.substring(0, 2))) {
+            if (FILE.matcher(name).matches()) {
                 out.put(name, o.size());
             }
         }
@@ -82,37 +94,18 @@ public class Bucket {
 
     /** Replicas of a document holding at least one object, sorted. */
     public List<String> replicas(String tenant, String doc) {
-        String prefix = BucketLayout.replicas(tenant, doc);
+        DocRef ref = DocRef.of(tenant, doc);
         List<String> names = new ArrayList<>();
-        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(prefix).delimiter("/"))) {
+        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(BucketLayout.replicas(ref)).delimiter("/"))) {
             for (CommonPrefix p : page.commonPrefixes()) {
-                names.add(p.prefix().substring(prefix.length(), p.prefix().length() - 1));
+                ReplicaRef replica = BucketLayout.replicaOf(ref, p.prefix());
+                if (replica != null) {
+                    names.add(replica.replica().value());
+                }
             }
         }
         names.sort(null);
         return names;
-    }
-
-    /**
-     * Server-side copy that never overwrites: the destination is checked first (some S3 servers, S3Proxy among
-     * them, ignore conditions on CopyObject), and {@code If-None-Match: *} closes the race where the server honours
-     * it. Returns false when the destination already existed (or 412/409 from a concurrent conditional write).
-     * Keys are content hashes, so a racing copy could only ever store the same content.
-     */
-    public boolean copy(String from, String to) {
-        if (exists(to)) {
-            return false;
-        }
-        try {
-            s3.copyObject(b -> b.sourceBucket(config.bucket()).sourceKey(from)
-                    .destinationBucket(config.bucket()).destinationKey(to).ifNoneMatch("*"));
-            return true;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return false;
-            }
-            throw e;
-        }
     }
 
     /** The bytes of an object, or null if it does not exist. */
@@ -142,15 +135,13 @@ public class Bucket {
     }
 
     /** The document's settings, or null when the document has neither settings nor replicas (unknown). */
-    public DocSettings settingsOrNull(String tenant, String doc) {
-        byte[] json = getOrNull(BucketLayout.settings(tenant, doc));
+    public DocumentSettings settingsOrNull(String tenant, String doc) {
+        byte[] json = getOrNull(BucketLayout.settings(DocRef.of(tenant, doc)));
         if (json == null) {
-            return replicas(tenant, doc).isEmpty() ? null : DocSettings.DEFAULT;
+            return replicas(tenant, doc).isEmpty() ? null : DocumentSettings.DEFAULT;
         }
         try {
-            DocSettings s = EventCodec.mapper().readValue(json, DocSettings.class);
-            return new DocSettings(s.compression() == null ? "none" : s.compression(),
-                    s.conflictPolicy() == null ? "keep" : s.conflictPolicy());
+            return EventCodec.mapper().readValue(json, DocumentSettings.class);
         } catch (IOException e) {
             throw new Poison("unknown-doc", "unreadable settings of " + tenant + "/" + doc + ": " + e.getMessage());
         }

@@ -1,6 +1,8 @@
 package dev.meldtown.merge;
 
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.storage.s3.BucketLayout;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -11,8 +13,9 @@ import java.util.OptionalLong;
 import java.util.SortedMap;
 
 /**
- * Copies Melda files between replicas of one document with S3 server-side copies, never overwriting: packs and
- * indexes before the deltas that need them. Flate documents copy the {@code .flate} objects as they are.
+ * Copies Melda files between replicas of one document with the storage's server-side copies
+ * ({@link ReplicaStorage#copy}: S3 CopyObject, never overwriting): packs and indexes before the deltas that need them.
+ * Flate documents copy the {@code .flate} objects as they are.
  */
 @ApplicationScoped
 public class Melder {
@@ -43,9 +46,10 @@ public class Melder {
         if (source.equals(target)) {
             return new Copied(List.of(), 0, false);
         }
+        ReplicaStorage to = bucket.files(ReplicaRef.of(tenant, doc, target));
         for (Tip tip : tips) {
             for (String parent : tip.parents()) {
-                if (!bucket.exists(BucketLayout.file(tenant, doc, target, parent + ".delta", flate))) {
+                if (!to.exists(BucketLayout.stored(parent + ".delta", flate))) {
                     return meldAll(tenant, doc, flate, source, target, true);
                 }
             }
@@ -62,19 +66,20 @@ public class Melder {
     }
 
     private Copied ensure(String tenant, String doc, boolean flate, String source, String target, String file, boolean required) {
-        String to = BucketLayout.file(tenant, doc, target, file, flate);
-        if (bucket.exists(to)) {
+        ReplicaStorage to = bucket.files(ReplicaRef.of(tenant, doc, target));
+        String stored = BucketLayout.stored(file, flate);
+        if (to.exists(stored)) {
             return new Copied(List.of(), 0, false);
         }
-        String from = BucketLayout.file(tenant, doc, source, file, flate);
-        OptionalLong size = bucket.size(from);
+        ReplicaStorage from = bucket.files(ReplicaRef.of(tenant, doc, source));
+        OptionalLong size = from.size(stored);
         if (size.isEmpty()) {
             if (required) {
                 throw new Poison("missing-objects", file + " is not stored in replica " + source + " of " + tenant + "/" + doc);
             }
             return new Copied(List.of(), 0, false);
         }
-        return bucket.copy(from, to) ? new Copied(List.of(file), size.getAsLong(), false) : new Copied(List.of(), 0, false);
+        return to.copy(from, stored) ? new Copied(List.of(file), size.getAsLong(), false) : new Copied(List.of(), 0, false);
     }
 
     /** Full listing reconciliation: every file of {@code source} missing from {@code target}, packs and indexes first. */
@@ -84,13 +89,14 @@ public class Melder {
         }
         SortedMap<String, Long> have = bucket.files(tenant, doc, target, flate);
         SortedMap<String, Long> offer = bucket.files(tenant, doc, source, flate);
+        ReplicaStorage from = bucket.files(ReplicaRef.of(tenant, doc, source));
+        ReplicaStorage to = bucket.files(ReplicaRef.of(tenant, doc, target));
         List<String> keys = new ArrayList<>();
         long bytes = 0;
         for (String suffix : List.of(".pack", ".index", ".delta")) {
             for (Map.Entry<String, Long> e : offer.entrySet()) {
                 String file = e.getKey();
-                if (file.endsWith(suffix) && !have.containsKey(file)
-                        && bucket.copy(BucketLayout.file(tenant, doc, source, file, flate), BucketLayout.file(tenant, doc, target, file, flate))) {
+                if (file.endsWith(suffix) && !have.containsKey(file) && to.copy(from, BucketLayout.stored(file, flate))) {
                     keys.add(file);
                     bytes += e.getValue();
                 }

@@ -8,7 +8,10 @@ import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.model.DocRef;
+import dev.meldtown.model.DocumentSettings;
+import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.storage.s3.BucketLayout;
 import io.cloudevents.CloudEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -109,7 +112,7 @@ public class MergeProcessor {
 
     private List<Payloads.MergeCompleted> mergeRequested(Payloads.MergeRequested req) {
         try {
-            DocSettings settings = settings(req.tenant(), req.doc());
+            DocumentSettings settings = settings(req.tenant(), req.doc());
             List<Payloads.MergeCompleted> stored = storedResults(req.tenant(), req.doc(), req.requestId());
             if (stored != null) {
                 return emit(req.tenant(), req.doc(), stored);
@@ -132,12 +135,12 @@ public class MergeProcessor {
         String hub = config.hub();
         String requestId = "block:" + e.replica() + ":" + e.block();
         try {
-            DocSettings settings = settings(e.tenant(), e.doc());
+            DocumentSettings settings = settings(e.tenant(), e.doc());
             List<Payloads.MergeCompleted> stored = storedResults(e.tenant(), e.doc(), requestId);
             if (stored != null) {
                 return emit(e.tenant(), e.doc(), stored);
             }
-            if (!bucket.exists(BucketLayout.file(e.tenant(), e.doc(), e.replica(), e.block() + ".delta", settings.flate()))) {
+            if (!bucket.files(ReplicaRef.of(e.tenant(), e.doc(), e.replica())).exists(BucketLayout.stored(e.block() + ".delta", settings.flate()))) {
                 throw new Poison("missing-objects", "block " + e.block() + " is not stored in replica " + e.replica()
                         + " of " + e.tenant() + "/" + e.doc());
             }
@@ -172,7 +175,7 @@ public class MergeProcessor {
      *
      * @param added the blocks the meld brought (the target is refreshed with them), or null after a listing meld
      */
-    private Payloads.MergeCompleted settle(String tenant, String doc, DocSettings settings, String source, String target,
+    private Payloads.MergeCompleted settle(String tenant, String doc, DocumentSettings settings, String source, String target,
                                            String requestId, Melder.Copied copied, List<String> added, boolean applyPolicy,
                                            long start) {
         boolean isHub = target.equals(config.hub());
@@ -206,8 +209,8 @@ public class MergeProcessor {
         publisher.publish(EventType.BLOCK_COMMITTED, EventType.Sources.MERGE, tenant, doc, data);
     }
 
-    private DocSettings settings(String tenant, String doc) {
-        DocSettings s = bucket.settingsOrNull(tenant, doc);
+    private DocumentSettings settings(String tenant, String doc) {
+        DocumentSettings s = bucket.settingsOrNull(tenant, doc);
         if (s == null) {
             throw new Poison("unknown-doc", "no document " + tenant + "/" + doc);
         }
@@ -215,7 +218,7 @@ public class MergeProcessor {
     }
 
     private List<Payloads.MergeCompleted> storedResults(String tenant, String doc, String requestId) {
-        byte[] json = bucket.getOrNull(BucketLayout.result(tenant, doc, sha256(requestId)));
+        byte[] json = bucket.getOrNull(BucketLayout.result(DocRef.of(tenant, doc), sha256(requestId)));
         if (json == null) {
             return null;
         }
@@ -230,7 +233,7 @@ public class MergeProcessor {
     /** Stores the outcome (durable), then emits it. */
     private List<Payloads.MergeCompleted> finish(String tenant, String doc, String requestId, List<Payloads.MergeCompleted> results) {
         try {
-            bucket.put(BucketLayout.result(tenant, doc, sha256(requestId)), EventCodec.mapper().writeValueAsBytes(results));
+            bucket.put(BucketLayout.result(DocRef.of(tenant, doc), sha256(requestId)), EventCodec.mapper().writeValueAsBytes(results));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -6,8 +6,9 @@ import dev.meldtown.crdt.FlateStorage;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.service.ReadCheckpoints;
+import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,7 +59,7 @@ public class Replicas {
     }
 
     public ReplicaStorage storage(String tenant, String doc, String replica, boolean flate) {
-        ReplicaStorage raw = new S3Storage(bucket.client(), bucket.name(), BucketLayout.replica(tenant, doc, replica));
+        ReplicaStorage raw = bucket.files(ReplicaRef.of(tenant, doc, replica));
         return flate ? new FlateStorage(raw) : raw;
     }
 
@@ -103,7 +104,7 @@ public class Replicas {
     /** From the newest checkpoint that serves the replica ({@link ReadCheckpoints#forLoading}), else by full replay. */
     private Replica load(String tenant, String doc, String replica, boolean flate) {
         ReplicaStorage storage = storage(tenant, doc, replica, flate);
-        Checkpoint cp = ReadCheckpoints.forLoading(bucket.client(), bucket.name(), tenant, doc, replica, config.hub());
+        Checkpoint cp = ReadCheckpoints.forLoading(bucket.client(), bucket.name(), ReplicaRef.of(tenant, doc, replica), config.hub());
         if (cp != null && replica.equals(config.hub())) {
             checkpointed.put(tenant + "/" + doc + "/" + replica, cp.blocks().size()); // the next one is due from there
         }
@@ -131,7 +132,7 @@ public class Replicas {
         if (last != null && blocks == last) {
             return name; // unchanged since the last one
         }
-        String key = BucketLayout.checkpoint(tenant, doc, replica, name);
+        String key = BucketLayout.checkpoint(ReplicaRef.of(tenant, doc, replica), name);
         if (!bucket.exists(key)) {
             bucket.putIfAbsent(key, Checkpoint.of(r).bytes());
         }
@@ -139,7 +140,7 @@ public class Replicas {
         r.anchors().forEach(pointer.putArray("anchors")::add);
         pointer.put("blocks", blocks);
         try {
-            bucket.put(BucketLayout.latestCheckpoint(tenant, doc, replica), EventCodec.mapper().writeValueAsBytes(pointer));
+            bucket.put(BucketLayout.latestCheckpoint(ReplicaRef.of(tenant, doc, replica)), EventCodec.mapper().writeValueAsBytes(pointer));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

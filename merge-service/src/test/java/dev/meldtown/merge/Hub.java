@@ -10,7 +10,9 @@ import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.model.DocRef;
+import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -44,11 +46,11 @@ final class Hub implements AutoCloseable {
         this.doc = "doc-" + UUID.randomUUID().toString().substring(0, 8);
         this.flate = settingsJson.contains("\"flate\"");
         this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
-        s3.putObject(b -> b.bucket(bucket).key(BucketLayout.settings(tenant, doc)), RequestBody.fromString(settingsJson));
+        s3.putObject(b -> b.bucket(bucket).key(BucketLayout.settings(DocRef.of(tenant, doc))), RequestBody.fromString(settingsJson));
     }
 
     ReplicaStorage storage(String replica) {
-        ReplicaStorage raw = new S3Storage(s3, bucket, BucketLayout.replica(tenant, doc, replica));
+        ReplicaStorage raw = new S3Storage(s3, bucket, BucketLayout.replica(ReplicaRef.of(tenant, doc, replica)));
         return flate ? new FlateStorage(raw) : raw;
     }
 
@@ -116,7 +118,7 @@ final class Hub implements AutoCloseable {
 
     List<String> objectKeys(String under) {
         List<String> keys = new ArrayList<>();
-        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(BucketLayout.doc(tenant, doc) + "/" + under))
+        s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(BucketLayout.doc(DocRef.of(tenant, doc)) + "/" + under))
                 .contents().forEach(o -> keys.add(o.key()));
         return keys;
     }

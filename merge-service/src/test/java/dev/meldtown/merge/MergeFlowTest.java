@@ -8,8 +8,10 @@ import dev.meldtown.crdt.Replica;
 import dev.meldtown.events.EventSchemas;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Topics;
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.model.DocRef;
+import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.testkit.EventsProbe;
 import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
@@ -94,7 +96,7 @@ class MergeFlowTest {
             assertThat(data.get("resolved").asBoolean()).isFalse();
             assertThat(h.read("target")).isEqualTo(CanonicalJson.write(Replica.open(alice).read()));
             for (String key : alice.list("")) {
-                assertThat(h.object(BucketLayout.file("acme", h.doc, "target", key, false))).isEqualTo(alice.read(key));
+                assertThat(h.object(BucketLayout.file(ReplicaRef.of("acme", h.doc, "target"), key, false))).isEqualTo(alice.read(key));
             }
         }
     }
@@ -135,10 +137,10 @@ class MergeFlowTest {
             assertThat(texts(last.get(0).data().get("anchors"))).isEqualTo(anchors);
 
             // the hub's read checkpoint is named by its anchors and reads as a full replay does
-            byte[] pointer = h.object(BucketLayout.latestCheckpoint("acme", h.doc, "hub"));
+            byte[] pointer = h.object(BucketLayout.latestCheckpoint(ReplicaRef.of("acme", h.doc, "hub")));
             String name = CanonicalJson.parse(pointer).get("name").asText();
             assertThat(name).isEqualTo(Checkpoint.nameOf(anchors));
-            Checkpoint cp = Checkpoint.parse(h.object(BucketLayout.checkpoint("acme", h.doc, "hub", name)));
+            Checkpoint cp = Checkpoint.parse(h.object(BucketLayout.checkpoint(ReplicaRef.of("acme", h.doc, "hub"), name)));
             assertThat(cp.anchors()).isEqualTo(anchors);
             assertThat(CanonicalJson.write(cp.read(h.storage("hub")))).isEqualTo(hubDoc);
             assertThat(h.objectKeys("checkpoints/")).allMatch(k -> !k.contains("/replicas/"));
@@ -154,9 +156,9 @@ class MergeFlowTest {
             h.announce(alice, "alice");
             assertThat(completed(h, "block:alice:" + Hub.tip(alice), 3)).hasSize(3);
             for (String key : alice.list("")) {
-                byte[] stored = h.object(BucketLayout.file("acme", h.doc, "alice", key, true));
-                assertThat(h.object(BucketLayout.file("acme", h.doc, "hub", key, true))).isEqualTo(stored);
-                assertThat(h.object(BucketLayout.file("acme", h.doc, "bob", key, true))).isEqualTo(stored);
+                byte[] stored = h.object(BucketLayout.file(ReplicaRef.of("acme", h.doc, "alice"), key, true));
+                assertThat(h.object(BucketLayout.file(ReplicaRef.of("acme", h.doc, "hub"), key, true))).isEqualTo(stored);
+                assertThat(h.object(BucketLayout.file(ReplicaRef.of("acme", h.doc, "bob"), key, true))).isEqualTo(stored);
             }
             assertThat(h.objectKeys("replicas/hub/")).isNotEmpty().allMatch(k -> k.endsWith(".flate"));
             // bob's own root and alice's are concurrent creations: both are there, in conflict
@@ -287,7 +289,7 @@ class MergeFlowTest {
 
     private static Map<String, String> lastModified(Hub h) {
         Map<String, String> out = new java.util.TreeMap<>();
-        h.s3.listObjectsV2Paginator(b -> b.bucket(h.bucket).prefix(BucketLayout.replicas(h.tenant, h.doc))).contents()
+        h.s3.listObjectsV2Paginator(b -> b.bucket(h.bucket).prefix(BucketLayout.replicas(DocRef.of(h.tenant, h.doc)))).contents()
                 .forEach(o -> out.put(o.key(), o.eTag() + "@" + o.lastModified()));
         return out;
     }

@@ -218,13 +218,16 @@ class PolicyAndPoisonTest {
 
     @Test
     void serverSideCopiesNeverOverwrite() {
-        String from = "tests/copy/" + java.util.UUID.randomUUID() + "/a";
-        String to = "tests/copy/" + java.util.UUID.randomUUID() + "/b";
-        s3.putObject(b -> b.bucket(s3Config.bucket()).key(from), RequestBody.fromString("new"));
-        assertThat(bucket.copy(from, to)).isTrue();
-        assertThat(new String(bucket.getOrNull(to), StandardCharsets.UTF_8)).isEqualTo("new");
-        s3.putObject(b -> b.bucket(s3Config.bucket()).key(to), RequestBody.fromString("old"));
-        assertThat(bucket.copy(from, to)).isFalse();
-        assertThat(new String(bucket.getOrNull(to), StandardCharsets.UTF_8)).isEqualTo("old");
+        // the copies a meld makes, between two replicas' stored files (ReplicaStorage.copy on S3)
+        String doc = "copy-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        var from = bucket.files(dev.meldtown.model.ReplicaRef.of("acme", doc, "a"));
+        var to = bucket.files(dev.meldtown.model.ReplicaRef.of("acme", doc, "b"));
+        String key = "ab" + "0".repeat(62) + ".index";
+        from.write(key, "new".getBytes(StandardCharsets.UTF_8));
+        assertThat(to.copy(from, key)).isTrue();
+        assertThat(new String(bucket.getOrNull(to.objectKey(key)), StandardCharsets.UTF_8)).isEqualTo("new");
+        s3.putObject(b -> b.bucket(s3Config.bucket()).key(to.objectKey(key)), RequestBody.fromString("old"));
+        assertThat(to.copy(from, key)).isFalse();
+        assertThat(new String(bucket.getOrNull(to.objectKey(key)), StandardCharsets.UTF_8)).isEqualTo("old");
     }
 }

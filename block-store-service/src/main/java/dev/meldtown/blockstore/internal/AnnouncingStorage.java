@@ -3,6 +3,7 @@ package dev.meldtown.blockstore.internal;
 import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.crdt.ReplicaStorage;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.ObjLongConsumer;
 
 /**
@@ -69,7 +70,19 @@ final class AnnouncingStorage implements ReplicaStorage {
     }
 
     @Override
+    public List<String> listPage(String suffix, String startAfter, int limit) {
+        return delegate.listPage(suffix, startAfter, limit);
+    }
+
+    @Override
     public boolean exists(String key) {
         return delegate.exists(key);
     }
+
+    @Override
+    public OptionalLong size(String key) {
+        return delegate.size(key);
+    }
+
+    // copy: the interface's default, through write(), so a copied delta is announced like any other
 }

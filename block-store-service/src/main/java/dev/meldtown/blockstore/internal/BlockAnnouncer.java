@@ -4,11 +4,13 @@ import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.service.EventPublisher;
 import dev.meldtown.service.KafkaReadinessCheck;
-import dev.meldtown.service.Workers;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.service.Workers;
+import dev.meldtown.storage.s3.BucketLayout;
+import dev.meldtown.storage.s3.S3Storage;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -106,7 +108,7 @@ public class BlockAnnouncer {
             throw new IllegalStateException(e);
         }
         try {
-            s3.putObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.outbox(tenant, doc, replica, block.id())).ifNoneMatch("*"),
+            s3.putObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.outbox(ReplicaRef.of(tenant, doc, replica), block.id())).ifNoneMatch("*"),
                     RequestBody.fromBytes(json));
             return true;
         } catch (S3Exception e) {
@@ -119,7 +121,7 @@ public class BlockAnnouncer {
 
     /** Publishes now; on failure the entry stays for the sweeper. */
     public void publish(String tenant, String doc, String replica, String block) {
-        String key = BucketLayout.outbox(tenant, doc, replica, block);
+        String key = BucketLayout.outbox(ReplicaRef.of(tenant, doc, replica), block);
         try {
             byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(key)).asByteArray();
             send(EventCodec.mapper().readValue(json, Payloads.BlockCommitted.class));
@@ -144,14 +146,16 @@ public class BlockAnnouncer {
                 if (entry.lastModified().isAfter(cutoff)) {
                     continue;
                 }
-                String[] parts = entry.key().substring(BucketLayout.OUTBOX.length()).split("/");
-                if (parts.length != 4 || !parts[3].endsWith(".json")) {
+                BucketLayout.OutboxEntry pending = BucketLayout.outboxEntry(entry.key());
+                if (pending == null) {
                     continue;
                 }
-                String block = parts[3].substring(0, parts[3].length() - ".json".length());
-                String deltaKey = BucketLayout.replica(parts[0], parts[1], parts[2]) + "/" + block.substring(0, 2) + "/" + block + ".delta";
-                if (exists(deltaKey) || exists(deltaKey + ".flate")) {
-                    publish(parts[0], parts[1], parts[2], block);
+                ReplicaRef r = pending.replica();
+                // The delta as stored, whatever the document's compression (plain or .flate).
+                S3Storage stored = new S3Storage(s3, s3Config.bucket(), BucketLayout.replica(r));
+                String delta = pending.block() + ".delta";
+                if (stored.exists(delta) || stored.exists(delta + BucketLayout.FLATE)) {
+                    publish(r.tenant().value(), r.doc().doc().value(), r.replica().value(), pending.block());
                 } else {
                     s3.deleteObject(b -> b.bucket(s3Config.bucket()).key(entry.key()));
                 }
@@ -166,17 +170,5 @@ public class BlockAnnouncer {
     /** Sends one event and waits for the broker's acknowledgement. */
     public void send(Payloads.BlockCommitted data) {
         events.publish(EventType.BLOCK_COMMITTED, data.tenant(), data.doc(), data);
-    }
-
-    private boolean exists(String key) {
-        try {
-            s3.headObject(b -> b.bucket(s3Config.bucket()).key(key));
-            return true;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 404) {
-                return false;
-            }
-            throw e;
-        }
     }
 }

@@ -5,10 +5,13 @@ import dev.meldtown.crdt.FlateStorage;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.model.DocRef;
+import dev.meldtown.model.DocumentSettings;
+import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.ReadCheckpoints;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -75,7 +78,7 @@ public class Documents {
     /** The document's settings, or null when the document was never created. */
     public DocumentSettings settingsOrNull(String tenant, String doc) {
         try {
-            byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(BucketLayout.settings(tenant, doc))).asByteArray();
+            byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(BucketLayout.settings(DocRef.of(tenant, doc)))).asByteArray();
             return EventCodec.mapper().readValue(json, DocumentSettings.class);
         } catch (NoSuchKeyException e) {
             return null;
@@ -107,11 +110,11 @@ public class Documents {
         DocumentSettings effective = current == null ? DocumentSettings.DEFAULT : current;
         if (!effective.compression().equals(settings.compression()) && !replicas(tenant, doc).isEmpty()) {
             throw new ProblemException(409, "compression-locked", "Compression cannot change",
-                    "document " + doc + " already has replicas stored with compression '" + effective.compression() + "'");
+                    "document " + doc + " already has replicas stored with compression '" + effective.compression().wire() + "'");
         }
         try {
             byte[] json = EventCodec.mapper().writeValueAsBytes(settings);
-            s3.putObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.settings(tenant, doc)), RequestBody.fromBytes(json));
+            s3.putObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.settings(DocRef.of(tenant, doc))), RequestBody.fromBytes(json));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -122,11 +125,14 @@ public class Documents {
 
     /** Names of the replicas that hold at least one file. */
     public List<String> replicas(String tenant, String doc) {
-        String prefix = BucketLayout.replicas(tenant, doc);
+        DocRef ref = DocRef.of(tenant, doc);
         List<String> names = new ArrayList<>();
-        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(prefix).delimiter("/"))) {
+        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(BucketLayout.replicas(ref)).delimiter("/"))) {
             for (CommonPrefix p : page.commonPrefixes()) {
-                names.add(p.prefix().substring(prefix.length(), p.prefix().length() - 1));
+                ReplicaRef replica = BucketLayout.replicaOf(ref, p.prefix());
+                if (replica != null) {
+                    names.add(replica.replica().value());
+                }
             }
         }
         names.sort(null);
@@ -139,7 +145,7 @@ public class Documents {
 
     /** The storage of one replica: every write is counted and every new block announced. */
     public ReplicaStorage storage(String tenant, String doc, String replica) {
-        ReplicaStorage raw = new S3Storage(s3, s3Config.bucket(), BucketLayout.replica(tenant, doc, replica));
+        ReplicaStorage raw = new S3Storage(s3, s3Config.bucket(), BucketLayout.replica(ReplicaRef.of(tenant, doc, replica)));
         if (settings(tenant, doc).flate()) {
             raw = new FlateStorage(raw);
         }
@@ -182,7 +188,7 @@ public class Documents {
      */
     Replica load(String tenant, String doc, String replica) {
         ReplicaStorage storage = storage(tenant, doc, replica);
-        Checkpoint cp = ReadCheckpoints.forLoading(s3, s3Config.bucket(), tenant, doc, replica, hub);
+        Checkpoint cp = ReadCheckpoints.forLoading(s3, s3Config.bucket(), ReplicaRef.of(tenant, doc, replica), hub);
         return cp == null ? Replica.open(storage) : cp.open(storage);
     }
 

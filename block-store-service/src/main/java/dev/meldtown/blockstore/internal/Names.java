@@ -1,24 +1,30 @@
 package dev.meldtown.blockstore.internal;
 
+import dev.meldtown.model.InvalidNameException;
+import dev.meldtown.model.Name;
 import dev.meldtown.service.ProblemException;
 import java.util.regex.Pattern;
 
 /** Validation of every name that reaches S3 keys or events: nothing unvalidated is ever concatenated into a key. */
 public final class Names {
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}\\.(delta|pack|index)");
     private static final Pattern BLOCK = Pattern.compile("[0-9a-f]{64}");
 
     private Names() {
     }
 
-    /** A tenant, doc or replica name. */
+    /** A tenant, doc or replica name ({@link Name}); 400 {@code invalid-name} otherwise. */
     public static String name(String kind, String value) {
-        if (value == null || !NAME.matcher(value).matches()) {
-            throw new ProblemException(400, "invalid-name", "Invalid name",
-                    kind + " must match [a-z0-9][a-z0-9-]{0,62}, got '" + abbreviate(value) + "'");
+        try {
+            return Name.of(kind, value).value();
+        } catch (InvalidNameException e) {
+            throw invalidName(e);
         }
-        return value;
+    }
+
+    /** The problem for a name that breaks {@link Name#RULE}: 400 {@code invalid-name}, the rule and the value in the detail. */
+    public static ProblemException invalidName(InvalidNameException e) {
+        return new ProblemException(400, "invalid-name", "Invalid name", e.getMessage());
     }
 
     /** A Melda file key: {@code <64 hex>.delta|.pack|.index}. */

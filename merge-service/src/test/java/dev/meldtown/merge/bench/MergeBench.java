@@ -8,7 +8,8 @@ import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
-import dev.meldtown.service.BucketLayout;
+import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
 import dev.meldtown.testkit.StackEnv;
 import io.cloudevents.CloudEvent;
@@ -289,7 +290,7 @@ public final class MergeBench {
 
     /** Uploads files (packs and indexes before deltas) in parallel. */
     private void upload(MemoryStorage local, String doc, String replica, Collection<String> files) throws Exception {
-        S3Storage remote = new S3Storage(s3, bucket, BucketLayout.replica(TENANT, doc, replica));
+        S3Storage remote = new S3Storage(s3, bucket, BucketLayout.replica(ReplicaRef.of(TENANT, doc, replica)));
         for (String suffix : List.of(".pack", ".index", ".delta")) {
             List<Future<?>> futures = new ArrayList<>();
             for (String f : files) {

@@ -6,6 +6,8 @@ import dev.meldtown.crdt.InvalidUrlException;
 import dev.meldtown.crdt.MissingKeyException;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.StorageException;
+import dev.meldtown.model.InvalidNameException;
+import dev.meldtown.model.ReplicaRef;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,7 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -25,22 +29,40 @@ import java.util.regex.Pattern;
  * comes from {@code MELDTOWN_TOKEN}.
  */
 public final class HubStorage implements ReplicaStorage {
-    private static final Pattern REPLICA_URL = Pattern.compile("/v1/tenants/[a-z0-9][a-z0-9-]{0,62}/docs/[a-z0-9][a-z0-9-]{0,62}/replicas/[a-z0-9][a-z0-9-]{0,62}/?");
+    private static final Pattern REPLICA_URL = Pattern.compile("/v1/tenants/([^/]+)/docs/([^/]+)/replicas/([^/]+)/?");
     private static final Set<String> LISTABLE = Set.of("", ".delta", ".pack", ".index");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http;
     private final String base;
     private final String token;
+    private final ReplicaRef replica;
 
     public HubStorage(URI replicaUrl, String token) {
-        if (replicaUrl.getPath() == null || !REPLICA_URL.matcher(replicaUrl.getPath()).matches()) {
-            throw new InvalidUrlException("a hub replica URL looks like http(s)://host/v1/tenants/T/docs/D/replicas/R, got " + replicaUrl);
-        }
+        this.replica = replicaOf(replicaUrl);
         String url = replicaUrl.toString();
         this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.token = token;
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+    }
+
+    /** The replica a URL names: {@code …/v1/tenants/T/docs/D/replicas/R}, each a valid {@link dev.meldtown.model.Name}. */
+    private static ReplicaRef replicaOf(URI url) {
+        Matcher m = url.getPath() == null ? null : REPLICA_URL.matcher(url.getPath());
+        if (m == null || !m.matches()) {
+            throw new InvalidUrlException("a hub replica URL looks like http(s)://host/v1/tenants/T/docs/D/replicas/R, got " + url);
+        }
+        try {
+            return ReplicaRef.of(m.group(1), m.group(2), m.group(3));
+        } catch (InvalidNameException e) {
+            throw new InvalidUrlException("a hub replica URL looks like http(s)://host/v1/tenants/T/docs/D/replicas/R ("
+                    + e.getMessage() + "), got " + url);
+        }
+    }
+
+    /** The replica this storage reads and writes. */
+    public ReplicaRef replica() {
+        return replica;
     }
 
     @Override
@@ -62,7 +84,7 @@ public final class HubStorage implements ReplicaStorage {
             throw new StorageException("invalid range " + offset + "+" + length + " of " + key);
         }
         if (length == 0) {
-            long size = size(key);
+            long size = size(key).orElseThrow(() -> new MissingKeyException(key));
             if (offset > size) {
                 throw new StorageException("range " + offset + "+0 outside " + key + " (" + size + " bytes)");
             }
@@ -131,13 +153,41 @@ public final class HubStorage implements ReplicaStorage {
         return true;
     }
 
-    private long size(String key) {
+    /** HEAD of the file: its Content-Length. */
+    @Override
+    public OptionalLong size(String key) {
         HttpResponse<byte[]> r = send(request(key).method("HEAD", HttpRequest.BodyPublishers.noBody()), key);
         if (r.statusCode() == 404) {
-            throw new MissingKeyException(key);
+            return OptionalLong.empty();
         }
         expect(r, key, 200);
-        return r.headers().firstValueAsLong("Content-Length").orElseThrow(() -> new StorageException("no Content-Length for " + key));
+        return OptionalLong.of(r.headers().firstValueAsLong("Content-Length").orElseThrow(() -> new StorageException("no Content-Length for " + key)));
+    }
+
+    /** One page of the hub's own paginated listing ({@code GET …/files?suffix&startAfter&limit}). */
+    @Override
+    public List<String> listPage(String suffix, String startAfter, int limit) {
+        if (!LISTABLE.contains(suffix) || limit <= 0) {
+            return List.of();
+        }
+        List<String> keys = new ArrayList<>();
+        String after = startAfter;
+        while (keys.size() < limit) {
+            int want = Math.min(1000, limit - keys.size());
+            String url = base + "/files?limit=" + want + "&suffix=" + URLEncoder.encode(suffix, StandardCharsets.UTF_8)
+                    + (after == null ? "" : "&startAfter=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+            HttpResponse<byte[]> r = send(authorized(HttpRequest.newBuilder(URI.create(url))).GET(), "list");
+            expect(r, "list", 200);
+            JsonNode page = parse(r.body());
+            for (JsonNode k : page.path("keys")) {
+                keys.add(k.asText());
+            }
+            if (!page.path("next").isTextual()) {
+                break;
+            }
+            after = page.get("next").asText();
+        }
+        return keys;
     }
 
     private HttpRequest.Builder request(String key) {

@@ -5,9 +5,11 @@ import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.StorageException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -54,7 +56,7 @@ public final class S3Storage implements ReplicaStorage {
     /** The object key of a replica key: {@code prefix/ab/abcdef…}. */
     public String objectKey(String key) {
         ReplicaStorage.checkKey(key);
-        return (prefix.isEmpty() ? "" : prefix + "/") + key.substring(0, 2) + "/" + key;
+        return BucketLayout.fileIn(prefix, key);
     }
 
     @Override
@@ -152,14 +154,9 @@ public final class S3Storage implements ReplicaStorage {
         List<String> keys = new ArrayList<>();
         try {
             for (S3Object object : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(listPrefix).maxKeys(pageSize)).contents()) {
-                String rest = object.key().substring(listPrefix.length());
-                int slash = rest.indexOf('/');
                 // Only <2 chars>/<key starting with those chars>: anything else under the prefix is foreign.
-                if (slash != 2 || rest.indexOf('/', 3) >= 0) {
-                    continue;
-                }
-                String key = rest.substring(3);
-                if (key.length() >= 2 && key.startsWith(rest.substring(0, 2)) && key.endsWith(suffix)) {
+                String key = BucketLayout.keyAt(listPrefix, object.key());
+                if (key != null && key.endsWith(suffix)) {
                     keys.add(key.substring(0, key.length() - suffix.length()));
                 }
             }
@@ -170,20 +167,123 @@ public final class S3Storage implements ReplicaStorage {
         return keys;
     }
 
+    /**
+     * One page through S3's own pagination: the listing starts after the object key of {@code startAfter} and
+     * stops as soon as {@code limit} keys are found, so a page costs about one ListObjectsV2 request whatever the
+     * size of the replica (more only when many objects under the prefix do not end in {@code suffix}).
+     */
+    @Override
+    public List<String> listPage(String suffix, String startAfter, int limit) {
+        String listPrefix = prefix.isEmpty() ? "" : prefix + "/";
+        List<String> keys = new ArrayList<>();
+        if (limit <= 0) {
+            return keys;
+        }
+        String from = startAfter == null ? null : listPrefix + layoutPrefix(startAfter);
+        String token = null;
+        try {
+            do {
+                String continuation = token;
+                int maxKeys = Math.min(pageSize, limit - keys.size() + (continuation == null && from != null ? 1 : 0));
+                ListObjectsV2Response page = s3.listObjectsV2(b -> {
+                    b.bucket(bucket).prefix(listPrefix).maxKeys(Math.max(1, maxKeys));
+                    if (continuation != null) {
+                        b.continuationToken(continuation);
+                    } else if (from != null) {
+                        b.startAfter(from);
+                    }
+                });
+                for (S3Object object : page.contents()) {
+                    String key = BucketLayout.keyAt(listPrefix, object.key());
+                    if (key != null && key.endsWith(suffix) && (startAfter == null || key.compareTo(startAfter) > 0)) {
+                        keys.add(key);
+                        if (keys.size() == limit) {
+                            return keys;
+                        }
+                    }
+                }
+                token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+            } while (token != null);
+        } catch (SdkException e) {
+            throw failure("list", prefix, e);
+        }
+        return keys;
+    }
+
+    /**
+     * An object-key position (under the prefix) at or before every replica key that sorts after {@code s}: keys are
+     * laid out as {@code <k[0..2]>/<k>}, which sorts as {@code k} does. Only the leading characters a key can hold
+     * are used (the rest is compared by the caller), so any client-supplied text is safe to send.
+     */
+    private static String layoutPrefix(String s) {
+        int n = 0;
+        while (n < s.length() && n < 128 && isKeyChar(s.charAt(n))) {
+            n++;
+        }
+        String safe = s.substring(0, n);
+        return safe.length() < 2 ? safe : safe.substring(0, 2) + "/" + safe;
+    }
+
+    private static boolean isKeyChar(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '.';
+    }
+
     @Override
     public boolean exists(String key) {
+        return size(key).isPresent();
+    }
+
+    /** The stored size (HEAD), which for this storage is the content's size. */
+    @Override
+    public OptionalLong size(String key) {
         try {
-            s3.headObject(b -> b.bucket(bucket).key(objectKey(key)));
-            return true;
+            return OptionalLong.of(s3.headObject(b -> b.bucket(bucket).key(objectKey(key))).contentLength());
         } catch (NoSuchKeyException e) {
-            return false;
+            return OptionalLong.empty();
         } catch (S3Exception e) {
             if (e.statusCode() == 404) {
-                return false;
+                return OptionalLong.empty();
             }
             throw failure("head", key, e);
         } catch (SdkException e) {
             throw failure("head", key, e);
+        }
+    }
+
+    /**
+     * From another {@code S3Storage} on the same endpoint (any bucket): a server-side CopyObject that never
+     * overwrites. S3Proxy (our test and stack server) ignores conditions on CopyObject, so the destination is
+     * checked first (one HEAD) and the copy still carries {@code If-None-Match: *} for servers that honour it. The
+     * window between the check and the copy is a race only for a concurrent writer of the same key; keys of
+     * deltas and packs hash their content, so such a race rewrites the same bytes. An {@code .index} (not named
+     * by its content) could be replaced by a concurrent copy of another index of the same pack: both describe
+     * the same pack, so readers are served either way.
+     */
+    @Override
+    public boolean copy(ReplicaStorage source, String key) {
+        if (!(source instanceof S3Storage other)) {
+            return ReplicaStorage.super.copy(source, key);
+        }
+        String to = objectKey(key);
+        String from = other.objectKey(key);
+        if (exists(key)) {
+            return false;
+        }
+        try {
+            s3.copyObject(b -> b.sourceBucket(other.bucket).sourceKey(from).destinationBucket(bucket).destinationKey(to).ifNoneMatch("*"));
+            return true;
+        } catch (NoSuchKeyException e) {
+            throw new MissingKeyException(key);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new MissingKeyException(key);
+            }
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            throw failure("copy", key, e);
+        } catch (SdkException e) {
+            throw failure("copy", key, e);
         }
     }
 

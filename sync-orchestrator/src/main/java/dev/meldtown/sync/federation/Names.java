@@ -1,5 +1,6 @@
 package dev.meldtown.sync.federation;
 
+import dev.meldtown.model.Name;
 import java.util.regex.Pattern;
 
 /**
@@ -7,8 +8,6 @@ import java.util.regex.Pattern;
  * must be spliced into SQL text (table identifiers from {@code dolt_conflicts}) are validated here first.
  */
 public final class Names {
-    /** Town, peer and remote names (contracts §2). */
-    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Pattern BRANCH = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,62}(/[A-Za-z0-9][A-Za-z0-9_-]{0,62}){0,3}");
     private static final Pattern DATABASE = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]{0,63}");
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}");
@@ -20,15 +19,9 @@ public final class Names {
     private Names() {
     }
 
-    public static boolean isName(String s) {
-        return s != null && NAME.matcher(s).matches();
-    }
-
+    /** A town, peer, remote or tenant name ({@link Name}, contracts §2); the message names {@code what}. */
     public static String requireName(String what, String s) {
-        if (!isName(s)) {
-            throw new IllegalArgumentException(what + " name must match [a-z0-9][a-z0-9-]{0,62}, not '" + s + "'");
-        }
-        return s;
+        return Name.of(what + " name", s).value();
     }
 
     public static String requireBranch(String s) {

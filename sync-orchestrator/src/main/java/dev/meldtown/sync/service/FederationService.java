@@ -1,6 +1,8 @@
 package dev.meldtown.sync.service;
 
 import dev.meldtown.events.Payloads;
+import dev.meldtown.model.InvalidNameException;
+import dev.meldtown.model.Name;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.sync.federation.ErrorCategory;
 import dev.meldtown.sync.federation.TownSync;
@@ -406,11 +408,11 @@ public class FederationService {
     }
 
     private static String name(String what, String value) {
-        if (!Names.isName(value)) {
-            throw new ProblemException(400, "invalid-name", "Invalid name",
-                    what + " name must match [a-z0-9][a-z0-9-]{0,62}");
+        try {
+            return Name.of(what + " name", value).value();
+        } catch (InvalidNameException e) {
+            throw new ProblemException(400, "invalid-name", "Invalid name", e.getMessage());
         }
-        return value;
     }
 
     static ProblemException badRequest(String detail) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.sync.federation.SyncLedger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -32,15 +33,15 @@ public class Registry {
     S3Config s3Config;
 
     static String townKey(String tenant, String town) {
-        return "sync/tenants/" + tenant + "/towns/" + town + ".json";
+        return BucketLayout.Sync.town(tenant, town);
     }
 
     static String ledgerKey(String tenant, String town, String peer) {
-        return "sync/tenants/" + tenant + "/ledger/" + town + "/" + peer + ".json";
+        return BucketLayout.Sync.ledger(tenant, town, peer);
     }
 
     static String federationKey(String tenant, String name) {
-        return "sync/tenants/" + tenant + "/federations/" + name + ".json";
+        return BucketLayout.Sync.federation(tenant, name);
     }
 
     public Optional<Model.StoredTown> town(String tenant, String town) {
@@ -53,7 +54,7 @@ public class Registry {
 
     public List<Model.StoredTown> towns(String tenant) {
         List<Model.StoredTown> out = new ArrayList<>();
-        for (String key : list("sync/tenants/" + tenant + "/towns/")) {
+        for (String key : list(BucketLayout.Sync.towns(tenant))) {
             read(key, Model.StoredTown.class).ifPresent(out::add);
         }
         return out;
@@ -61,17 +62,17 @@ public class Registry {
 
     /** How many towns the tenant has registered (keys only; nothing is read). */
     public int townCount(String tenant) {
-        return list("sync/tenants/" + tenant + "/towns/").size();
+        return list(BucketLayout.Sync.towns(tenant)).size();
     }
 
     /** How many federations the tenant has (keys only). */
     public int federationCount(String tenant) {
-        return list("sync/tenants/" + tenant + "/federations/").size();
+        return list(BucketLayout.Sync.federations(tenant)).size();
     }
 
     public void deleteTown(String tenant, String town) {
         delete(townKey(tenant, town));
-        list("sync/tenants/" + tenant + "/ledger/" + town + "/").forEach(this::delete);
+        list(BucketLayout.Sync.ledger(tenant, town)).forEach(this::delete);
     }
 
     public Optional<Model.FederationView> federation(String tenant, String name) {
@@ -91,7 +92,7 @@ public class Registry {
 
     public List<Model.FederationView> federations(String tenant) {
         List<Model.FederationView> out = new ArrayList<>();
-        for (String key : list("sync/tenants/" + tenant + "/federations/")) {
+        for (String key : list(BucketLayout.Sync.federations(tenant))) {
             read(key, Model.FederationView.class).ifPresent(out::add);
         }
         return out;
@@ -107,14 +108,18 @@ public class Registry {
     }
 
     static String requestKey(String tenant, String requestId) {
-        String safe = requestId.replaceAll("[^A-Za-z0-9._-]", "_");
-        return "sync/tenants/" + tenant + "/requests/" + safe + ".json";
+        return BucketLayout.Sync.request(tenant, requestId);
     }
 
     public List<String> tenants() {
         List<String> out = new ArrayList<>();
-        var response = s3.listObjectsV2(b -> b.bucket(s3Config.bucket()).prefix("sync/tenants/").delimiter("/"));
-        response.commonPrefixes().forEach(p -> out.add(p.prefix().substring("sync/tenants/".length()).replace("/", "")));
+        var response = s3.listObjectsV2(b -> b.bucket(s3Config.bucket()).prefix(BucketLayout.Sync.TENANTS).delimiter("/"));
+        response.commonPrefixes().forEach(p -> {
+            String tenant = BucketLayout.Sync.tenantOf(p.prefix());
+            if (tenant != null) {
+                out.add(tenant);
+            }
+        });
         return out;
     }
 

@@ -3,6 +3,7 @@ package dev.meldtown.sync.service;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.service.EventOutbox;
+import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.service.EventPublisher;
 import dev.meldtown.service.S3Config;
 import dev.meldtown.service.Workers;
@@ -26,7 +27,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 public class SyncEvents {
     private static final Logger LOG = Logger.getLogger(SyncEvents.class);
     /** Where this service keeps the events Kafka did not take yet. */
-    public static final String OUTBOX = "sync/outbox/";
+    public static final String OUTBOX = BucketLayout.Sync.OUTBOX;
 
     @Inject
     EventPublisher events;

@@ -8,6 +8,7 @@ import dev.meldtown.events.Topics;
 import dev.meldtown.service.DependencyUnavailableException;
 import dev.meldtown.service.EventPublisher;
 import dev.meldtown.service.Outages;
+import dev.meldtown.model.Name;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Workers;
 import io.quarkus.runtime.ShutdownEvent;
@@ -242,8 +243,8 @@ public class SyncRequests {
             deadLetter(record, "invalid", "not a valid sync.requested event: " + e.getMessage());
             return;
         }
-        if (!dev.meldtown.sync.federation.Names.isName(request.tenant())
-                || !dev.meldtown.sync.federation.Names.isName(request.town())
+        if (!Name.isValid(request.tenant())
+                || !Name.isValid(request.town())
                 || request.requestId() == null || request.requestId().isBlank() || request.requestId().length() > 200) {
             deadLetter(record, "invalid", "sync request " + request.requestId() + " names an invalid tenant, town or request id");
             return;

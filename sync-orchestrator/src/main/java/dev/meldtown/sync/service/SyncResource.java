@@ -1,11 +1,12 @@
 package dev.meldtown.sync.service;
 
 import dev.meldtown.events.Payloads;
+import dev.meldtown.model.InvalidNameException;
+import dev.meldtown.model.Name;
 import dev.meldtown.service.Access;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Role;
 import dev.meldtown.sync.federation.SyncStatus;
-import dev.meldtown.sync.federation.Names;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -18,13 +19,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponses;
-import java.util.List;
-import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /** contracts §2.2: towns, peers, fetch/pull/push/sync/status and federations of one tenant. */
@@ -262,8 +263,10 @@ public class SyncResource {
      * name is validated by the service afterwards.
      */
     private String check(String tenant, Role role) {
-        if (!Names.isName(tenant)) {
-            throw new ProblemException(400, "invalid-name", "Invalid name", "tenant name must match [a-z0-9][a-z0-9-]{0,62}");
+        try {
+            Name.of("tenant name", tenant);
+        } catch (InvalidNameException e) {
+            throw new ProblemException(400, "invalid-name", "Invalid name", e.getMessage());
         }
         return access.require(tenant, role);
     }

@@ -2,6 +2,7 @@ package dev.meldtown.sync.service.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.meldtown.events.EventCodec;
+import dev.meldtown.storage.s3.BucketLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -64,12 +65,12 @@ public final class RoundLease {
 
     /** The schedule object of a federation. */
     public static String key(String tenant, String federation) {
-        return "sync/tenants/" + tenant + "/rounds/" + federation + ".json";
+        return BucketLayout.Sync.rounds(tenant, federation);
     }
 
     /** The prefix of a federation's claim objects. */
     public static String claimsPrefix(String tenant, String federation) {
-        return "sync/tenants/" + tenant + "/rounds/" + federation + "/";
+        return BucketLayout.Sync.roundClaims(tenant, federation);
     }
 
     static String claimKey(String tenant, String federation, Schedule schedule, long round) {

@@ -1,0 +1,202 @@
+package dev.meldtown.storage.s3;
+
+import dev.meldtown.model.DocRef;
+import dev.meldtown.model.InvalidNameException;
+import dev.meldtown.model.Name;
+import dev.meldtown.model.ReplicaRef;
+
+/**
+ * Where everything lives in the deployment's bucket (contracts §2.1), the one class that knows it: replicas under
+ * {@code tenants/{t}/docs/{d}/replicas/{r}/} in Melda's two-character layout ({@code {xx}/{key}}, {@code .flate}
+ * appended for flate documents), and service-private data outside {@code replicas/}: {@code settings.json}, read
+ * checkpoints, merge results, and the block outbox; and the sync-orchestrator's registry under {@code sync/}
+ * ({@link Sync}). Keys are built only from validated names ({@link DocRef}, {@link ReplicaRef}, {@link Name}), so
+ * nothing unvalidated is ever concatenated into a key.
+ */
+public final class BucketLayout {
+    /** Pending {@code block.committed} announcements, written before the delta and deleted once published. */
+    public static final String OUTBOX = "outbox/";
+    /** The suffix of every stored object of a flate document. */
+    public static final String FLATE = ".flate";
+
+    private BucketLayout() {
+    }
+
+    /** {@code tenants/{t}/docs/{d}} */
+    public static String doc(DocRef doc) {
+        return "tenants/" + doc.tenant() + "/docs/" + doc.doc();
+    }
+
+    /** {@code tenants/{t}/docs/{d}/replicas/}: what a delimited listing of a document's replicas starts from. */
+    public static String replicas(DocRef doc) {
+        return doc(doc) + "/replicas/";
+    }
+
+    /** The replica prefix without trailing slash (what {@link S3Storage} takes). */
+    public static String replica(ReplicaRef replica) {
+        return replicas(replica.doc()) + replica.replica();
+    }
+
+    /**
+     * The replica named by a common prefix of a delimited listing under {@link #replicas(DocRef)}
+     * ({@code …/replicas/{r}/}), or null if it is no valid replica name.
+     */
+    public static ReplicaRef replicaOf(DocRef doc, String commonPrefix) {
+        String start = replicas(doc);
+        if (!commonPrefix.startsWith(start) || !commonPrefix.endsWith("/")) {
+            return null;
+        }
+        try {
+            return doc.replica(commonPrefix.substring(start.length(), commonPrefix.length() - 1));
+        } catch (InvalidNameException e) {
+            return null;
+        }
+    }
+
+    public static String settings(DocRef doc) {
+        return doc(doc) + "/settings.json";
+    }
+
+    /** The object key of a Melda file ({@code <hash>.delta|pack|index}) in a replica; {@code .flate} for flate docs. */
+    public static String file(ReplicaRef replica, String key, boolean flate) {
+        return fileIn(replica(replica), stored(key, flate));
+    }
+
+    /** The name a Melda file is stored under in its replica: {@code key}, or {@code key.flate} for flate documents. */
+    public static String stored(String key, boolean flate) {
+        return flate ? key + FLATE : key;
+    }
+
+    /** Melda's two-character layout under a prefix (none when empty): {@code prefix/ab/abcdef…}. */
+    public static String fileIn(String prefix, String key) {
+        return (prefix.isEmpty() ? "" : prefix + "/") + key.substring(0, 2) + "/" + key;
+    }
+
+    /**
+     * The key stored at {@code objectKey}, an object listed under {@code listPrefix} ({@code prefix/} or empty): only
+     * {@code <2 chars>/<key starting with those chars>} is a key; anything else under the prefix is foreign (null).
+     */
+    public static String keyAt(String listPrefix, String objectKey) {
+        if (!objectKey.startsWith(listPrefix)) {
+            return null;
+        }
+        String rest = objectKey.substring(listPrefix.length());
+        if (rest.indexOf('/') != 2 || rest.indexOf('/', 3) >= 0) {
+            return null;
+        }
+        String key = rest.substring(3);
+        return key.length() >= 2 && key.startsWith(rest.substring(0, 2)) ? key : null;
+    }
+
+    /** Read checkpoints of a replica (written by the merge-service): {@code checkpoints/{replica}/{name}.json}. */
+    public static String checkpoints(ReplicaRef replica) {
+        return doc(replica.doc()) + "/checkpoints/" + replica.replica() + "/";
+    }
+
+    public static String checkpoint(ReplicaRef replica, String name) {
+        return checkpoints(replica) + name + ".json";
+    }
+
+    /** {@code {"name":..,"anchors":[..]}} of the newest checkpoint written (may briefly lag behind a newer one). */
+    public static String latestCheckpoint(ReplicaRef replica) {
+        return checkpoints(replica) + "latest";
+    }
+
+    /** The outcome of one event processed by the merge-service (its merge.completed payloads), re-emitted on redelivery. */
+    public static String result(DocRef doc, String requestHash) {
+        return doc(doc) + "/merges/" + requestHash + ".json";
+    }
+
+    /** {@code outbox/{t}/{d}/{r}/{block}.json} */
+    public static String outbox(ReplicaRef replica, String block) {
+        return OUTBOX + replica.tenant() + "/" + replica.doc().doc() + "/" + replica.replica() + "/" + block + ".json";
+    }
+
+    /** An entry of the outbox: the block a replica stored and has not announced yet. */
+    public record OutboxEntry(ReplicaRef replica, String block) {
+    }
+
+    /** The entry an {@link #outbox} object key names, or null for anything else under {@link #OUTBOX}. */
+    public static OutboxEntry outboxEntry(String objectKey) {
+        if (!objectKey.startsWith(OUTBOX)) {
+            return null;
+        }
+        String[] parts = objectKey.substring(OUTBOX.length()).split("/", -1);
+        if (parts.length != 4 || !parts[3].matches("[0-9a-f]{64}\\.json")) {
+            return null;
+        }
+        try {
+            return new OutboxEntry(ReplicaRef.of(parts[0], parts[1], parts[2]), parts[3].substring(0, 64));
+        } catch (InvalidNameException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The sync-orchestrator's registry: {@code sync/tenants/{t}/} holds {@code towns/{town}.json},
+     * {@code ledger/{town}/{peer}.json}, {@code federations/{name}.json}, {@code requests/{id}.json} (executed
+     * {@code sync.requested} ids) and {@code rounds/{federation}.json} with its claims under {@code rounds/{federation}/}.
+     * Every name is checked against {@link Name#RULE} ({@link InvalidNameException} otherwise).
+     */
+    public static final class Sync {
+        /** Where every tenant's registry starts; a delimited listing of it gives the tenants. */
+        public static final String TENANTS = "sync/tenants/";
+        /** sync-orchestrator's event outbox: {@code sync.completed} events Kafka did not take yet (service-support EventOutbox). */
+        public static final String OUTBOX = "sync/outbox/";
+
+        private Sync() {
+        }
+
+        public static String tenant(String tenant) {
+            return TENANTS + Name.of("tenant", tenant) + "/";
+        }
+
+        /** The tenant a common prefix of a delimited listing of {@link #TENANTS} names, or null. */
+        public static String tenantOf(String commonPrefix) {
+            if (!commonPrefix.startsWith(TENANTS) || !commonPrefix.endsWith("/")) {
+                return null;
+            }
+            String tenant = commonPrefix.substring(TENANTS.length(), commonPrefix.length() - 1);
+            return Name.isValid(tenant) ? tenant : null;
+        }
+
+        public static String towns(String tenant) {
+            return tenant(tenant) + "towns/";
+        }
+
+        public static String town(String tenant, String town) {
+            return towns(tenant) + Name.of("town", town) + ".json";
+        }
+
+        public static String ledger(String tenant, String town) {
+            return tenant(tenant) + "ledger/" + Name.of("town", town) + "/";
+        }
+
+        public static String ledger(String tenant, String town, String peer) {
+            return ledger(tenant, town) + Name.of("peer", peer) + ".json";
+        }
+
+        public static String federations(String tenant) {
+            return tenant(tenant) + "federations/";
+        }
+
+        public static String federation(String tenant, String federation) {
+            return federations(tenant) + Name.of("federation", federation) + ".json";
+        }
+
+        /** An executed request; the id is made safe for a key ({@code [A-Za-z0-9._-]}, anything else becomes {@code _}). */
+        public static String request(String tenant, String requestId) {
+            return tenant(tenant) + "requests/" + requestId.replaceAll("[^A-Za-z0-9._-]", "_") + ".json";
+        }
+
+        /** The round schedule of a federation. */
+        public static String rounds(String tenant, String federation) {
+            return tenant(tenant) + "rounds/" + Name.of("federation", federation) + ".json";
+        }
+
+        /** The prefix of a federation's round claims. */
+        public static String roundClaims(String tenant, String federation) {
+            return tenant(tenant) + "rounds/" + Name.of("federation", federation) + "/";
+        }
+    }
+}
