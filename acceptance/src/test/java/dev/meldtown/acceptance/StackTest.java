@@ -229,6 +229,121 @@ class StackTest {
         assertThat(refused.stderr().strip()).contains("401").contains("MELDTOWN_TOKEN").doesNotContain("\n");
     }
 
+    /**
+     * Issue 12 item 3: after {@code source .stack/env}, the hub verbs work with no other step against tenant demo
+     * (towns north and south, peers of each other, federation demo); every answer is checked against the services.
+     */
+    @Test
+    @Order(6)
+    void aNewcomerSourcesTheEnvAndUsesTheHubVerbs(@TempDir Path work) throws Exception {
+        assertThat(stackEnv).containsEntry("MELDTOWN_HUB", stackEnv.get("BLOCK_STORE_URL"))
+                .containsEntry("MELDTOWN_SYNC", stackEnv.get("SYNC_ORCHESTRATOR_URL")).containsKey("MELDTOWN_TOKEN");
+        assertThat(firstUpOutput).contains("bin/meldtown towns").contains("bin/meldtown sync south north")
+                .doesNotContain(stackEnv.get("MELDTOWN_TOKEN"));
+        JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(stackEnv.get("MELDTOWN_TOKEN").split("\\.")[1]));
+        assertThat(claims.get("tenant").asText()).isEqualTo("demo");
+
+        // exactly what the what-to-try-next text says: a shell that sources the env file, nothing else
+        var towns = sourced(work, "towns");
+        assertThat(towns.exitCode()).as(towns.stderr()).isZero();
+        List<String> lines = towns.stdout().lines().toList();
+        assertThat(lines.get(0)).startsWith("TOWN").contains("REMOTESAPI");
+        assertThat(lines.subList(1, lines.size())).hasSize(2).anySatisfy(l -> assertThat(l).startsWith("north "))
+                .anySatisfy(l -> assertThat(l).startsWith("south ").contains(stackEnv.get("TOWN_SOUTH_REMOTESAPI_URL")));
+
+        Map<String, String> cli = new HashMap<>(Map.of("MELDTOWN_HUB", stackEnv.get("MELDTOWN_HUB"),
+                "MELDTOWN_SYNC", stackEnv.get("MELDTOWN_SYNC"), "MELDTOWN_TOKEN", stackEnv.get("MELDTOWN_TOKEN")));
+        assertThat(JSON.readTree(ok(work, cli, "towns", "--json")).findValuesAsText("name")).containsExactlyInAnyOrder("north", "south");
+        assertThat(JSON.readTree(ok(work, cli, "peers", "south", "--json")).findValuesAsText("name")).contains("north");
+        assertThat(ok(work, cli, "peers", "north")).contains("south").contains(stackEnv.get("TOWN_SOUTH_REMOTESAPI_URL"));
+        JsonNode feds = JSON.readTree(ok(work, cli, "federations", "--json"));
+        assertThat(feds.findValuesAsText("name")).containsExactly("demo");
+        assertThat(feds.get(0).get("towns")).extracting(JsonNode::asText).containsExactly("north", "south");
+
+        // docs: what the block-store holds for demo, after a replica is pushed there with meld
+        Files.writeString(work.resolve("todo.json"), "{\"title\":\"first steps\"}");
+        String replica = "file://" + work.resolve("todo");
+        assertThat(ok(work, cli, "update", "-t", replica, "-j", "todo.json")).startsWith("Committed block ");
+        String hubUrl = stackEnv.get("MELDTOWN_HUB") + "/v1/tenants/demo/docs/first-steps/replicas/laptop";
+        ok(work, cli, "meld", "-s", replica, "-t", hubUrl);
+        assertThat(JSON.readTree(ok(work, cli, "docs", "--json"))).extracting(JsonNode::asText).contains("first-steps");
+        assertThat(ok(work, cli, "docs")).contains("first-steps").contains(stackEnv.get("MELDTOWN_HUB") + "/v1/tenants/demo/docs/first-steps/replicas/<R>");
+
+        // a commit in north reaches south through `sync south north`
+        String id = "bd-newcomer-" + System.nanoTime();
+        try (Connection c = local.sql("north"); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO issues (id, title) VALUES ('" + id + "', 'from the newcomer test')");
+            st.execute("CALL DOLT_COMMIT('-Am', 'newcomer')");
+        }
+        var sync = sourced(work, "sync", "south", "north");
+        assertThat(sync.exitCode()).as(sync.stdout() + sync.stderr()).isZero();
+        assertThat(sync.stdout().lines().toList().get(1)).startsWith("south  north");
+        assertThat(head("SOUTH")).isEqualTo(head("NORTH"));
+        JsonNode status = JSON.readTree(ok(work, cli, "status", "south", "north", "--json"));
+        assertThat(status.get("peer").asText()).isEqualTo("north");
+        assertThat(status.get("localBehind").asInt()).isZero();
+        assertThat(status.get("lastSuccess").isNull()).isFalse();
+        JsonNode again = JSON.readTree(ok(work, cli, "sync", "south", "north", "--strategy", "theirs", "--json"));
+        assertThat(again.get("error").isNull()).isTrue();
+        assertThat(again.get("pulledCommits").asInt()).isZero();
+
+        JsonNode round = JSON.readTree(ok(work, cli, "round", "demo", "--json"));
+        assertThat(round.findValuesAsText("town")).containsExactlyInAnyOrder("north", "south");
+        assertThat(ok(work, cli, "round", "demo").lines().count()).isEqualTo(3);
+
+        // errors: one line naming the service and the cause, exit codes by outcome
+        var unknown = meldtown(work, cli, "peers", "nowhere");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.stderr().strip()).startsWith("meldtown peers: sync-orchestrator at " + stackEnv.get("MELDTOWN_SYNC") + " answered 404")
+                .contains("nowhere").doesNotContain("\n");
+        Map<String, String> noHost = new HashMap<>(cli);
+        noHost.put("MELDTOWN_SYNC", "http://no-such-host.invalid:8083");
+        var unreachable = meldtown(work, noHost, "towns");
+        assertThat(unreachable.exitCode()).isEqualTo(1);
+        assertThat(unreachable.stderr().strip())
+                .isEqualTo("meldtown towns: sync-orchestrator at http://no-such-host.invalid:8083 unreachable: unknown host no-such-host.invalid");
+        Map<String, String> noToken = new HashMap<>(cli);
+        noToken.remove("MELDTOWN_TOKEN");
+        var usage = meldtown(work, noToken, "towns");
+        assertThat(usage.exitCode()).isEqualTo(2);
+        assertThat(usage.stderr().strip()).contains("MELDTOWN_TOKEN");
+        var otherTenant = meldtown(work, cli, "towns", "--tenant", "acme");
+        assertThat(otherTenant.exitCode()).isEqualTo(1);
+        assertThat(otherTenant.stderr().strip()).contains("answered 403");
+
+        // a peer nobody answers at: the sync runs, fails with category transport, and the exit code says so
+        int closed = dev.meldtown.testkit.Ports.free();
+        var put = LocalStack.send("PUT", stackEnv.get("MELDTOWN_SYNC") + "/v1/tenants/demo/towns/south/peers/gone",
+                stackEnv.get("MELDTOWN_TOKEN"), Map.of("url", "http://127.0.0.1:" + closed + "/beads", "user", "fed"));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        try {
+            var failed = meldtown(work, cli, "sync", "south", "gone");
+            assertThat(failed.exitCode()).as(failed.stdout() + failed.stderr()).isEqualTo(4);
+            assertThat(failed.stderr().strip()).startsWith("meldtown sync: south with gone failed: transport: ").doesNotContain("\n");
+            assertThat(failed.stdout()).contains("transport");
+        } finally {
+            LocalStack.send("DELETE", stackEnv.get("MELDTOWN_SYNC") + "/v1/tenants/demo/towns/south/peers/gone", stackEnv.get("MELDTOWN_TOKEN"), null);
+        }
+    }
+
+    /** {@code bin/meldtown ARGS} in a shell that has sourced the stack's env file and nothing else. */
+    private static Processes.Result sourced(Path work, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("bash", "-c", "source \"$0\" && exec \"$1\"/bin/meldtown \"${@:2}\"",
+                stackDir.resolve("env").toString(), ROOT.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile());
+        for (String k : List.of("MELDTOWN_HUB", "MELDTOWN_SYNC", "MELDTOWN_TOKEN")) {
+            pb.environment().remove(k);
+        }
+        return Processes.exec(pb, Duration.ofMinutes(10));
+    }
+
+    private static String ok(Path work, Map<String, String> env, String... args) {
+        var r = meldtown(work, env, args);
+        assertThat(r.exitCode()).as("meldtown %s: %s", String.join(" ", args), r.stderr()).isZero();
+        return r.stdout();
+    }
+
     private static Processes.Result meldtown(Path dir, Map<String, String> environment, String... args) {
         return LocalStack.meldtown(dir, environment, args);
     }

@@ -392,7 +392,7 @@ public class DocumentsResource {
     }
 
     /** {@code limit}: an integer from 1 to {@value #MAX_LIMIT} (a framework conversion failure would answer 404). */
-    private static int limit(String value) {
+    static int limit(String value) {
         if (value == null) {
             return MAX_LIMIT;
         }

@@ -183,6 +183,38 @@ class DocumentsApiTest {
     }
 
     @Test
+    void aTenantsDocumentsAreListedByNameAPageAtATime() {
+        String tenant = "docs-" + Fixtures.uniqueDoc();
+        as(tenant, "reader").get("/v1/tenants/{t}/docs", tenant).then().statusCode(200)
+                .body("docs", hasSize(0)).body("next", nullValue());
+        // one document with settings only, two with a replica's files; another tenant's stays out
+        as(tenant, "writer").contentType(ContentType.JSON).body(Map.of("compression", "none"))
+                .put("/v1/tenants/{t}/docs/{doc}", tenant, "b-settings").then().statusCode(201);
+        MemoryStorage local = Fixtures.localReplica(TODO);
+        for (String doc : List.of("c-files", "a-files")) {
+            for (String key : Fixtures.uploadOrder(local)) {
+                as(tenant, "writer").body(local.read(key)).put("/v1/tenants/{t}/docs/{doc}/replicas/r1/files/{key}", tenant, doc, key)
+                        .then().statusCode(201);
+            }
+        }
+        as("acme", "writer").contentType(ContentType.JSON).body(Map.of("compression", "none"))
+                .put("/v1/tenants/acme/docs/{doc}", Fixtures.uniqueDoc()).then().statusCode(201);
+
+        as(tenant, "reader").get("/v1/tenants/{t}/docs", tenant).then().statusCode(200)
+                .body("docs", equalTo(List.of("a-files", "b-settings", "c-files"))).body("next", nullValue());
+        as(tenant, "reader").queryParam("limit", 2).get("/v1/tenants/{t}/docs", tenant).then().statusCode(200)
+                .body("docs", equalTo(List.of("a-files", "b-settings"))).body("next", equalTo("b-settings"));
+        as(tenant, "reader").queryParam("limit", 2).queryParam("startAfter", "b-settings").get("/v1/tenants/{t}/docs", tenant)
+                .then().statusCode(200).body("docs", equalTo(List.of("c-files"))).body("next", nullValue());
+        // another tenant's token, a bad limit and a bad tenant name are refused as problems
+        as("acme", "admin").get("/v1/tenants/{t}/docs", tenant).then().statusCode(403).contentType("application/problem+json");
+        as(tenant, "reader").queryParam("limit", 0).get("/v1/tenants/{t}/docs", tenant).then().statusCode(400)
+                .contentType("application/problem+json");
+        as(tenant, "reader").get("/v1/tenants/{t}/docs", "Bad_Tenant").then().statusCode(400).contentType("application/problem+json");
+        io.restassured.RestAssured.given().get("/v1/tenants/{t}/docs", tenant).then().statusCode(401);
+    }
+
+    @Test
     void flateDocumentsStoreDeflatedObjectsButServeTheUncompressedBytes() {
         String doc = Fixtures.uniqueDoc();
         as("acme", "writer").contentType(ContentType.JSON).body(Map.of("compression", "flate", "conflictPolicy", "resolve-to-winner"))

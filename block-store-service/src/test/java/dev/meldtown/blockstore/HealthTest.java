@@ -75,7 +75,8 @@ class HealthTest {
                 });
             }
         }
-        assertThat(operations).isEqualTo(14);
+        assertThat(operations).isEqualTo(15);
+        assertThat(codes(paths, "/v1/tenants/{tenant}/docs", "get")).contains("200", "400", "401", "403");
         assertThat(codes(paths, REPLICA + "/commits", "post")).contains("200", "201", "422", "413", "415");
         assertThat(codes(paths, REPLICA + "/files/{key}", "put")).contains("200", "201", "409", "413", "422");
         assertThat(codes(paths, REPLICA + "/files/{key}", "get")).contains("200", "206", "404", "416");
@@ -90,6 +91,7 @@ class HealthTest {
         Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) api.get("components")).get("schemas");
         assertThat(nullable((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) schemas.get("Committed")).get("properties")).get("block"))).isTrue();
         assertThat(nullable((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) schemas.get("FileList")).get("properties")).get("next"))).isTrue();
+        assertThat(nullable((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) schemas.get("DocList")).get("properties")).get("next"))).isTrue();
         assertThat((List<String>) ((Map<String, Object>) schemas.get("Problem")).get("required")).contains("type", "title", "status", "detail");
     }
 

@@ -66,7 +66,7 @@ class CliTest {
     void usageErrorsExitTwoWithOneLine() {
         Tools.Out none = ours();
         assertThat(none.code()).isEqualTo(2);
-        assertThat(none.err()).isEqualTo("meldtown: missing command, one of: conflicts, history, log, meld, read, resolve, update, value (see 'meldtown --help')\n");
+        assertThat(none.err()).isEqualTo("meldtown: missing command, one of: conflicts, docs, federations, history, log, meld, peers, read, resolve, round, status, sync, towns, update, value (see 'meldtown --help')\n");
         assertThat(oursOk("--help")).contains("Usage: meldtown");
         fails(2, "Missing required option: '--source=<SOURCE>'", "read");
         fails(2, "Missing required options", "update");
@@ -76,6 +76,46 @@ class CliTest {
         assertThat(oursOk("update", "--help")).contains("--target").contains("--jsonfile").contains("--author").contains("--description");
         assertThat(oursOk("resolve", "--help")).contains("--object").contains("--winner");
         assertThat(oursOk("value", "--help")).contains("--revision");
+    }
+
+    @Test
+    void everyOptionAndParameterIsDescribedAndHelpNamesUrlFormsAndEnvironment() {
+        picocli.CommandLine cl = Main.commandLine();
+        java.util.List<picocli.CommandLine> all = new java.util.ArrayList<>(cl.getSubcommands().values());
+        all.add(cl);
+        for (picocli.CommandLine c : all) {
+            var spec = c.getCommandSpec();
+            for (var o : spec.options()) {
+                assertThat(String.join(" ", o.description())).as("%s %s", spec.qualifiedName(), o.longestName()).isNotBlank();
+            }
+            for (var p : spec.positionalParameters()) {
+                assertThat(String.join(" ", p.description())).as("%s %s", spec.qualifiedName(), p.paramLabel()).isNotBlank();
+            }
+        }
+        String top = oursOk("--help");
+        assertThat(top).contains("file:///abs/dir").contains("file+flate://").contains("s3://bucket/prefix")
+                .contains("http(s)://host/v1/tenants/T/docs/D/replicas/R").contains("MELDTOWN_TOKEN").contains("MELDTOWN_SYNC")
+                .contains("MELDTOWN_HUB").contains("AWS_ACCESS_KEY_ID").contains("towns").contains("sync");
+        assertThat(oursOk("update", "--help")).contains("-a, --author=<AUTHOR>   who made the change")
+                .contains("-d, --description=<DESCRIPTION>").contains("file+flate:///abs/dir").contains("--verbose");
+        assertThat(oursOk("read", "--help")).contains("--partial").contains("s3://bucket/prefix");
+        assertThat(oursOk("sync", "--help")).contains("--strategy=<STRATEGY>").contains("MELDTOWN_SYNC").contains("--json")
+                .contains("--tenant").contains("4 a sync\n  ran and failed");
+    }
+
+    @Test
+    void versionNamesTheVersionAndTheGitRevision() {
+        assertThat(oursOk("--version")).matches("meldtown \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(git [0-9a-f]{12}(-dirty)?\\)\n");
+        assertThat(oursOk("-V")).isEqualTo(oursOk("--version"));
+    }
+
+    @Test
+    void shellCompletionIsGeneratedFromTheCommandModel() {
+        String script = oursOk("generate-completion");
+        assertThat(script).contains("complete -F").contains("meldtown");
+        // every verb and its options, including the hub verbs', come from the command model
+        assertThat(script).contains("towns").contains("federations").contains("round").contains("--strategy").contains("--partial")
+                .contains("--jsonfile").contains("(\"ours\" \"theirs\" \"manual\")");
     }
 
     @Test

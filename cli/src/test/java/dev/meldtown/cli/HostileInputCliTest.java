@@ -70,6 +70,8 @@ class HostileInputCliTest {
         fails("does not exist", "value", "-s", u, "-o", "\u221A");
         fails("meldtown meld: no replica at " + u, "meld", "-s", u, "-t", url("file", tmp.resolve("target")));
         fails("does not exist", "log", "-s", url("file+flate", missing));
+        // resolve's -t is read before it is written: libmelda-tools prints "Committed changes" here
+        fails("meldtown resolve: no replica at " + u + ": " + missing + " does not exist", "resolve", "-t", u);
         assertThat(missing).doesNotExist();
         assertThat(tmp.resolve("target")).doesNotExist();
     }
@@ -108,6 +110,12 @@ class HostileInputCliTest {
         fails("meldtown read: corrupt file " + pack + ".pack in " + r + ": pack " + pack + " hashes to", "read", "-s", r);
         Files.writeString(file, "this is no JSON");
         fails("corrupt file " + pack + ".pack", "read", "-s", r);
+        assertThat(fails("corrupt file", "read", "-s", r)).contains("--partial");
+        // asked for explicitly, the intact part is printed (the state before the corrupt pack) with a warning
+        Tools.Out partial = ours("read", "--partial", "-s", r);
+        assertThat(partial.code()).isZero();
+        assertThat(partial.out()).isEqualTo("{\"_id\":\"\u221A\",\"a\":1}\n");
+        assertThat(partial.err()).contains("warning: partial read: 1 corrupt file(s) skipped, e.g. " + pack + ".pack");
         // the history is still shown, with a one-line warning
         Tools.Out log = ours("log", "-s", r);
         assertThat(log.code()).isZero();
@@ -188,7 +196,18 @@ class HostileInputCliTest {
                 port = s.getLocalPort();
             }
             StorageUrls.register(new S3StorageProvider(Map.of("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:" + port)));
-            fails("cannot connect to the S3 endpoint", "read", "-s", prefix);
+            String refused = fails("cannot connect to the S3 endpoint", "read", "-s", prefix);
+            assertThat(refused).contains("127.0.0.1:" + port);
+            // --verbose adds the causes, one line each, after the same first line
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = Main.commandLine().setOut(new java.io.PrintWriter(new java.io.StringWriter()))
+                    .setErr(new java.io.PrintWriter(err)).execute("read", "--verbose", "-s", prefix);
+            assertThat(code).isEqualTo(1);
+            List<String> lines = err.toString().lines().toList();
+            assertThat(lines.get(0) + "\n").isEqualTo(refused);
+            assertThat(lines).hasSizeGreaterThan(1);
+            assertThat(lines.subList(1, lines.size())).allMatch(l -> l.startsWith("  cause: "));
+            assertThat(err.toString()).contains("cause: dev.meldtown.crdt.StorageException");
         } finally {
             System.clearProperty("aws.accessKeyId");
             System.clearProperty("aws.secretAccessKey");

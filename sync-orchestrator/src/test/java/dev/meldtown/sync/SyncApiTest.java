@@ -1,6 +1,7 @@
 package dev.meldtown.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
@@ -220,6 +221,13 @@ class SyncApiTest {
         as(tenant).contentType(ContentType.JSON).body(Map.of("towns", TOWNS, "topology", "hub:mars"))
                 .when().put(base(tenant) + "/federations/bad").then().statusCode(400);
 
+        // the list holds the federation as stored (the refused one is not there); a reader may list
+        io.restassured.RestAssured.given().auth().oauth2(dev.meldtown.testkit.Tokens.token(tenant, "reader"))
+                .when().get(base(tenant) + "/federations").then().statusCode(200)
+                .body("name", contains("fleet")).body("[0].towns", equalTo(TOWNS)).body("[0].strategy", equalTo("manual"))
+                .body("[0].intervalSeconds", equalTo(3600));
+        as("no-such-tenant-" + IDS.incrementAndGet()).when().get(base("no-such-tenant-" + IDS.get()) + "/federations").then()
+                .statusCode(404).contentType("application/problem+json");
         var results = as(tenant).when().post(base(tenant) + "/federations/fleet/sync").then().statusCode(200)
                 .body("$", hasSize(6))
                 .extract().jsonPath().getList("error");

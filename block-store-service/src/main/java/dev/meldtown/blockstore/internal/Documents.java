@@ -139,6 +139,19 @@ public class Documents {
         return names;
     }
 
+    /** Names of the tenant's documents (any with settings or files), sorted by name. */
+    public List<String> docs(String tenant) {
+        String prefix = BucketLayout.doc(tenant, "");
+        List<String> names = new ArrayList<>();
+        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(prefix).delimiter("/"))) {
+            for (CommonPrefix p : page.commonPrefixes()) {
+                names.add(p.prefix().substring(prefix.length(), p.prefix().length() - 1));
+            }
+        }
+        names.sort(null);
+        return names;
+    }
+
     public boolean exists(String tenant, String doc) {
         return settingsOrNull(tenant, doc) != null || !replicas(tenant, doc).isEmpty();
     }

@@ -9,6 +9,12 @@ public final class CliError extends RuntimeException {
         this.exitCode = exitCode;
     }
 
+    /** With the cause that {@code --verbose} shows. */
+    public CliError(int exitCode, String message, Throwable cause) {
+        super(message, cause);
+        this.exitCode = exitCode;
+    }
+
     public int exitCode() {
         return exitCode;
     }

@@ -13,6 +13,8 @@ import picocli.CommandLine.Option;
  * {@code resolve -t URL [-o UUID [-w REV]]}: resolves every conflict to its winner, or one object to a chosen
  * leaf, commits (without information) and prints {@code Committed changes}. Exit 1 with
  * {@code <uuid> has no conflicts}, exit 2 with {@code <rev> not a valid winner}, as libmelda-tools.
+ * The target must be a replica (or an empty directory): libmelda-tools prints {@code Committed changes} for a
+ * directory that does not exist; we say there is no replica there and exit 1.
  */
 @Command(name = "resolve", description = "Resolves a conflict by picking up a winner", sortOptions = true)
 public final class ResolveCommand extends Verb {
@@ -30,7 +32,7 @@ public final class ResolveCommand extends Verb {
 
     @Override
     protected int run() {
-        try (ReplicaStorage storage = storage(target)) {
+        try (ReplicaStorage storage = openSource(target)) {
             Replica replica = open(storage);
             List<Resolution> done = new ArrayList<>();
             if (object == null) {

@@ -26,10 +26,10 @@ public final class UpdateCommand extends Verb {
     @Option(names = {"-j", "--jsonfile"}, required = true, paramLabel = "<JSONFILE>", description = "the whole new document (a JSON object)")
     Path jsonFile;
 
-    @Option(names = {"-a", "--author"}, paramLabel = "<AUTHOR>")
+    @Option(names = {"-a", "--author"}, paramLabel = "<AUTHOR>", description = "who made the change, stored in the block's information (default: none)")
     String author;
 
-    @Option(names = {"-d", "--description"}, paramLabel = "<DESCRIPTION>")
+    @Option(names = {"-d", "--description"}, paramLabel = "<DESCRIPTION>", description = "what the change is, stored in the block's information (default: none)")
     String description;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print help information")

@@ -30,39 +30,63 @@ public abstract class Verb implements Callable<Integer> {
     @Spec
     protected CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = "--verbose", description = "on an error, also print its causes (one line each) after the error line")
+    protected boolean verbose;
+
     /** The verb's body; returns the exit code. */
     protected abstract int run() throws Exception;
 
     @Override
     public final Integer call() {
         int code;
+        Throwable failure = null;
         try {
             code = run();
         } catch (CliError e) {
+            failure = e;
             error(e.getMessage());
             code = e.exitCode();
         } catch (MeldaException e) {
+            failure = e;
             error(prefix() + ": " + e.getMessage());
             code = EXIT_ERROR;
         } catch (UncheckedIOException e) {
+            failure = e;
             error(prefix() + ": " + describe(e.getCause()));
             code = EXIT_ERROR;
         } catch (IOException e) {
+            failure = e;
             error(prefix() + ": " + describe(e));
             code = EXIT_ERROR;
         } catch (StackOverflowError e) {
+            failure = e;
             error(prefix() + ": document nested too deeply");
             code = EXIT_ERROR;
         } catch (OutOfMemoryError e) {
+            failure = e;
             error(prefix() + ": out of memory (raise the heap with JAVA_TOOL_OPTIONS=-Xmx…)");
             code = EXIT_ERROR;
         } catch (Exception e) {
+            failure = e;
             error(prefix() + ": internal error: " + e);
             code = EXIT_ERROR;
         } finally {
             out().flush();
         }
+        if (failure != null && verbose) {
+            details(failure);
+        }
         return code;
+    }
+
+    /** {@code --verbose}: the failure's causes, one line each, after the error line (what the one line leaves out). */
+    private void details(Throwable failure) {
+        PrintWriter err = spec.commandLine().getErr();
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+            err.print("  cause: " + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + oneLine(t.getMessage())) + "\n");
+        }
+        err.flush();
     }
 
     /** {@code meldtown <verb>}, the prefix of our own error lines. */

@@ -315,6 +315,16 @@ public class FederationService {
         return view;
     }
 
+    /** The tenant's federations by name; an unknown tenant (no towns, no federations) is 404, as for {@link #towns}. */
+    public List<Model.FederationView> federations(String tenant) {
+        name("tenant", tenant);
+        var feds = registry.federations(tenant);
+        if (feds.isEmpty() && registry.townCount(tenant) == 0) {
+            throw notFound("unknown tenant " + tenant);
+        }
+        return feds.stream().sorted(java.util.Comparator.comparing(Model.FederationView::name)).toList();
+    }
+
     public Model.FederationView federationOf(String tenant, String name) {
         name("tenant", tenant);
         name("federation", name);

@@ -211,6 +211,18 @@ public class SyncResource {
     }
 
     @APIResponses({
+            @APIResponse(responseCode = "200", description = "The tenant's federations, by name",
+                    content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.FederationView.class, type = SchemaType.ARRAY))),
+            @APIResponse(ref = "NotFound")
+    })
+    @GET
+    @Path("/federations")
+    public List<Model.FederationView> federations(@PathParam("tenant") String tenant) {
+        check(tenant, Role.READER);
+        return service.federations(tenant);
+    }
+
+    @APIResponses({
             @APIResponse(responseCode = "200", description = "The federation",
                     content = @Content(mediaType = "application/json", schema = @Schema(implementation = Model.FederationView.class))),
             @APIResponse(ref = "NotFound")
