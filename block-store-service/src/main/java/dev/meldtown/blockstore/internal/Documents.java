@@ -141,11 +141,14 @@ public class Documents {
 
     /** Names of the tenant's documents (any with settings or files), sorted by name. */
     public List<String> docs(String tenant) {
-        String prefix = BucketLayout.doc(tenant, "");
+        String prefix = BucketLayout.docs(tenant);
         List<String> names = new ArrayList<>();
         for (var page : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(prefix).delimiter("/"))) {
             for (CommonPrefix p : page.commonPrefixes()) {
-                names.add(p.prefix().substring(prefix.length(), p.prefix().length() - 1));
+                DocRef doc = BucketLayout.docOf(tenant, p.prefix());
+                if (doc != null) {
+                    names.add(doc.doc().value());
+                }
             }
         }
         names.sort(null);

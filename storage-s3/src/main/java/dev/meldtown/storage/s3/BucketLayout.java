@@ -22,6 +22,27 @@ public final class BucketLayout {
     private BucketLayout() {
     }
 
+    /** {@code tenants/{t}/docs/}: what a delimited listing of a tenant's documents starts from. */
+    public static String docs(String tenant) {
+        return "tenants/" + Name.of("tenant", tenant) + "/docs/";
+    }
+
+    /**
+     * The document named by a common prefix of a delimited listing under {@link #docs(String)} ({@code …/docs/{d}/}),
+     * or null if it is no valid document name.
+     */
+    public static DocRef docOf(String tenant, String commonPrefix) {
+        String start = docs(tenant);
+        if (!commonPrefix.startsWith(start) || !commonPrefix.endsWith("/")) {
+            return null;
+        }
+        try {
+            return DocRef.of(tenant, commonPrefix.substring(start.length(), commonPrefix.length() - 1));
+        } catch (InvalidNameException e) {
+            return null;
+        }
+    }
+
     /** {@code tenants/{t}/docs/{d}} */
     public static String doc(DocRef doc) {
         return "tenants/" + doc.tenant() + "/docs/" + doc.doc();

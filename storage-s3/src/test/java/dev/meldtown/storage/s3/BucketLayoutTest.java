@@ -32,6 +32,9 @@ class BucketLayoutTest {
         assertThat(BucketLayout.Sync.request("acme", "a/b c")).isEqualTo("sync/tenants/acme/requests/a_b_c.json");
         assertThat(BucketLayout.Sync.rounds("acme", "f")).isEqualTo("sync/tenants/acme/rounds/f.json");
         assertThat(BucketLayout.Sync.OUTBOX).as("not under a tenant: the sweeper lists one prefix").isEqualTo("sync/outbox/");
+        assertThat(BucketLayout.docs("acme")).isEqualTo("tenants/acme/docs/");
+        assertThat(BucketLayout.docOf("acme", "tenants/acme/docs/d1/")).isEqualTo(dev.meldtown.model.DocRef.of("acme", "d1"));
+        assertThat(BucketLayout.docOf("acme", "tenants/acme/docs/Not_A_Name/")).isNull();
         assertThat(BucketLayout.Sync.roundClaims("acme", "f")).isEqualTo("sync/tenants/acme/rounds/f/");
         assertThatThrownBy(() -> BucketLayout.Sync.town("acme", "../x")).isInstanceOf(InvalidNameException.class);
     }
