@@ -4,15 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.blockstore.internal.Documents;
 import dev.meldtown.blockstore.internal.Files;
+import dev.meldtown.blockstore.internal.MeldRequests;
 import dev.meldtown.blockstore.internal.Names;
 import dev.meldtown.crdt.ReplicaStorage;
-import dev.meldtown.events.EventType;
-import dev.meldtown.events.Payloads;
 import dev.meldtown.model.DocumentSettings;
 import dev.meldtown.service.Access;
-import dev.meldtown.service.DependencyUnavailableException;
-import dev.meldtown.service.EventPublisher;
-import dev.meldtown.service.KafkaReadinessCheck;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Role;
 import jakarta.inject.Inject;
@@ -31,12 +27,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -62,13 +55,7 @@ public class DocumentsResource {
     Files files;
 
     @Inject
-    EventPublisher events;
-
-    @Inject
-    @org.eclipse.microprofile.health.Readiness
-    KafkaReadinessCheck kafka;
-
-    private static final java.time.Duration MELD_PUBLISH_WAIT = java.time.Duration.ofSeconds(5);
+    MeldRequests melds;
 
     @PathParam("tenant")
     String tenant;
@@ -79,7 +66,7 @@ public class DocumentsResource {
     public record SettingsRequest(String compression, String conflictPolicy) {
     }
 
-    /** What {@code GET} (base) answers: the OpenAPI schema of {@link #describe()}. */
+    /** What {@code GET} (base) answers. */
     @Schema(name = "Document")
     public record DocumentView(String tenant, String doc, String compression, String conflictPolicy, List<String> replicas) {
     }
@@ -97,7 +84,7 @@ public class DocumentsResource {
     }
 
     @Schema(name = "Resolved")
-    public record Resolved(@Schema(nullable = true) String block, @Schema(type = SchemaType.ARRAY, implementation = Object.class) List<Object> resolved) {
+    public record Resolved(@Schema(nullable = true) String block, @Schema(type = SchemaType.ARRAY, implementation = Object.class) List<ReplicaViews.ResolutionView> resolved) {
     }
 
     @Schema(name = "MeldAccepted")
@@ -132,7 +119,7 @@ public class DocumentsResource {
     @Operation(summary = "Settings plus replica list (reader)")
     @APIResponse(responseCode = "200", description = "The document", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DocumentView.class)))
     @APIResponse(responseCode = "404", description = "No such document")
-    public Map<String, Object> getDocument() {
+    public DocumentView getDocument() {
         check(Role.READER);
         if (!documents.exists(tenant, doc)) {
             throw new ProblemException(404, "not-found", "Not Found", "no document " + doc + " in tenant " + tenant);
@@ -154,11 +141,7 @@ public class DocumentsResource {
         Names.name("replica", replica);
         Names.key(key);
         boolean created = files.put(tenant, doc, replica, key, body);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("key", key);
-        out.put("replica", replica);
-        out.put("created", created);
-        return Response.status(created ? 201 : 200).entity(out).build();
+        return Response.status(created ? 201 : 200).entity(new FileStored(key, replica, created)).build();
     }
 
     @GET
@@ -197,7 +180,7 @@ public class DocumentsResource {
     @Operation(summary = "List file keys by suffix, paginated (reader)")
     @APIResponse(responseCode = "200", description = "A page of keys", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = FileList.class)))
     @APIResponse(responseCode = "404", description = "No such route")
-    public Map<String, Object> listFiles(@PathParam("replica") String replica, @QueryParam("suffix") @DefaultValue("") String suffix,
+    public FileList listFiles(@PathParam("replica") String replica, @QueryParam("suffix") @DefaultValue("") String suffix,
                                          @QueryParam("startAfter") String startAfter,
                                          @QueryParam("limit") @Schema(type = SchemaType.INTEGER, minimum = "1", maximum = "1000", defaultValue = "1000") String limitParam) {
         check(Role.READER);
@@ -216,10 +199,7 @@ public class DocumentsResource {
             keys = new ArrayList<>(keys.subList(0, limit));
             next = keys.get(limit - 1);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("keys", keys);
-        out.put("next", next);
-        return out;
+        return new FileList(keys, next);
     }
 
     public record CommitRequest(JsonNode document, String author, String description) {
@@ -240,13 +220,8 @@ public class DocumentsResource {
             throw new ProblemException(422, "invalid-document", "Invalid document", "document must be a JSON object");
         }
         String author = body.author() == null ? caller : body.author();
-        Optional<String> block = documents.withReplica(tenant, doc, replica, r -> {
-            r.update((ObjectNode) body.document());
-            return r.commit(author, body.description());
-        });
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("block", block.orElse(null));
-        return Response.status(block.isPresent() ? 201 : 200).entity(out).build();
+        Optional<String> block = documents.commit(tenant, doc, replica, (ObjectNode) body.document(), author, body.description());
+        return Response.status(block.isPresent() ? 201 : 200).entity(new Committed(block.orElse(null))).build();
     }
 
     @GET
@@ -322,22 +297,15 @@ public class DocumentsResource {
     @APIResponse(responseCode = "200", description = "Resolved (block is null when nothing changed)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Resolved.class)))
     @APIResponse(responseCode = "404", description = "Unknown object")
     @APIResponse(responseCode = "422", description = "Invalid revision")
-    public Map<String, Object> resolve(@PathParam("replica") String replica, ResolveRequest body) {
+    public Resolved resolve(@PathParam("replica") String replica, ResolveRequest body) {
         String caller = check(Role.WRITER);
         Names.name("replica", replica);
         ResolveRequest request = body == null ? new ResolveRequest(null, null) : body;
         if (request.winner() != null && request.object() == null) {
             throw badRequest("winner needs object");
         }
-        return documents.withReplica(tenant, doc, replica, r -> {
-            var resolutions = request.object() == null ? r.resolveAll()
-                    : List.of(r.resolve(request.object(), request.winner() != null ? request.winner() : r.winner(request.object()).toString()));
-            Optional<String> block = r.commit(caller, "resolve");
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("block", block.orElse(null));
-            out.put("resolved", ReplicaViews.resolutions(resolutions));
-            return out;
-        });
+        Documents.Resolved resolved = documents.resolve(tenant, doc, replica, request.object(), request.winner(), caller);
+        return new Resolved(resolved.block().orElse(null), ReplicaViews.resolutions(resolved.resolutions()));
     }
 
     public record MeldRequest(String source) {
@@ -359,18 +327,7 @@ public class DocumentsResource {
         if (body.source().equals(target)) {
             throw badRequest("source and target are the same replica");
         }
-        // A merge request has no outbox: during a Kafka outage it fails fast with 503 and the client retries.
-        if (!kafka.up()) {
-            throw new DependencyUnavailableException("events", "the merge request cannot be published now (Kafka is unavailable); try again later", null);
-        }
-        String requestId = UUID.randomUUID().toString();
-        try {
-            events.publish(EventType.MERGE_REQUESTED, tenant, doc, new Payloads.MergeRequested(tenant, doc, body.source(), target, requestId),
-                    MELD_PUBLISH_WAIT);
-        } catch (EventPublisher.PublishException e) {
-            throw new DependencyUnavailableException("events", "the merge request could not be published; try again later", e);
-        }
-        return Response.accepted(Map.of("requestId", requestId)).build();
+        return Response.accepted(new MeldAccepted(melds.request(tenant, doc, body.source(), target))).build();
     }
 
     private String check(Role role) {
@@ -380,15 +337,10 @@ public class DocumentsResource {
         return caller;
     }
 
-    private Map<String, Object> describe() {
+    private DocumentView describe() {
         DocumentSettings settings = documents.settings(tenant, doc);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("tenant", tenant);
-        out.put("doc", doc);
-        out.put("compression", settings.compression().wire());
-        out.put("conflictPolicy", settings.conflictPolicy().wire());
-        out.put("replicas", documents.replicas(tenant, doc));
-        return out;
+        return new DocumentView(tenant, doc, settings.compression().wire(), settings.conflictPolicy().wire(),
+                documents.replicas(tenant, doc));
     }
 
     /** {@code limit}: an integer from 1 to {@value #MAX_LIMIT} (a framework conversion failure would answer 404). */

@@ -1,7 +1,6 @@
 package dev.meldtown.merge;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.meldtown.crdt.Conflict;
 import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.events.EventCodec;
@@ -182,16 +181,11 @@ public class MergeProcessor {
         record State(List<String> anchors, List<String> conflictIds, boolean resolved, Optional<DeltaBlock> resolve) {
         }
         State state = replicas.with(tenant, doc, target, settings.flate(), copied.reconciled() ? null : added, r -> {
-            List<String> ids = r.conflicts().stream().map(Conflict::uuid).toList();
-            Optional<DeltaBlock> resolve = Optional.empty();
-            if (applyPolicy && !ids.isEmpty() && settings.resolveToWinner()) {
-                r.resolveAll();
-                resolve = r.commit(AUTHOR, "resolve " + ids.size() + " conflicting objects to their winners").map(r::block);
-            }
+            ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, settings, applyPolicy);
             if (isHub) {
                 replicas.checkpoint(tenant, doc, target, r);
             }
-            return new State(r.anchors(), ids, resolve.isPresent(), resolve);
+            return new State(r.anchors(), outcome.conflictIds(), outcome.resolved(), outcome.resolve());
         });
         state.resolve().ifPresent(b -> announce(tenant, doc, target, b));
         Duration took = Duration.ofNanos(System.nanoTime() - start);

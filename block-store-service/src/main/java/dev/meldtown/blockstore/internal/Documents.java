@@ -1,9 +1,11 @@
 package dev.meldtown.blockstore.internal;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.Checkpoint;
 import dev.meldtown.crdt.FlateStorage;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.crdt.Resolution;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.model.DocRef;
 import dev.meldtown.model.DocumentSettings;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -166,6 +169,30 @@ public class Documents {
             raw = new FlateStorage(raw);
         }
         return new AnnouncingStorage(raw, announcer, tenant, doc, replica, this::countStored);
+    }
+
+    /** Melda update + commit on the server: the new block, or empty when nothing changed. */
+    public Optional<String> commit(String tenant, String doc, String replica, ObjectNode document, String author, String description) {
+        return withReplica(tenant, doc, replica, r -> {
+            r.update(document);
+            return r.commit(author, description);
+        });
+    }
+
+    /** What a resolve did: the block that records it (empty when nothing changed) and each object's resolution. */
+    public record Resolved(Optional<String> block, List<Resolution> resolutions) {
+    }
+
+    /**
+     * Melda resolve + commit: {@code object} to {@code winner} (its current winner when null), or every conflict
+     * when {@code object} is null.
+     */
+    public Resolved resolve(String tenant, String doc, String replica, String object, String winner, String author) {
+        return withReplica(tenant, doc, replica, r -> {
+            List<Resolution> resolutions = object == null ? r.resolveAll()
+                    : List.of(r.resolve(object, winner != null ? winner : r.winner(object).toString()));
+            return new Resolved(r.commit(author, "resolve"), resolutions);
+        });
     }
 
     /** Runs {@code work} on the cached, freshly refreshed replica; one caller per replica at a time. */
