@@ -94,14 +94,18 @@ public final class StorageUrls {
         if (uri.getScheme() == null) {
             throw new InvalidUrlException("replica URL needs a scheme (memory://, file:///abs, file+flate:///abs, …): " + url);
         }
-        loadServices();
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+        String base = scheme.endsWith("+flate") ? scheme.substring(0, scheme.length() - "+flate".length()) : scheme;
+        if (!PROVIDERS.containsKey(scheme) && !PROVIDERS.containsKey(base)) {
+            // Other schemes' providers (S3, the hub) and their SDKs are loaded only when such a URL is used: a
+            // file:// command starts without them.
+            loadServices();
+        }
         StorageProvider p = PROVIDERS.get(scheme);
         if (p != null) {
             return p.open(uri);
         }
         if (scheme.endsWith("+flate")) {
-            String base = scheme.substring(0, scheme.length() - "+flate".length());
             StorageProvider bp = PROVIDERS.get(base);
             if (bp != null) {
                 return new FlateStorage(bp.open(withScheme(uri, base)));
