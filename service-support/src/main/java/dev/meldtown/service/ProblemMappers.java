@@ -2,6 +2,7 @@ package dev.meldtown.service;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
@@ -28,6 +29,15 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response web(WebApplicationException e, io.vertx.core.http.HttpServerRequest request) {
         int status = e.getResponse().getStatus();
+        if (status == 404 && e instanceof NotFoundException && request != null) {
+            // The router gives up with 404 when a shorter resource path shares the prefix (/v1/tenants/{t}/docs beside
+            // /v1/tenants/{t}/docs/{d}); when the path is a resource's and only the method is wrong, it is a 405.
+            String methods = AllowedMethods.allow(request.path());
+            if (methods != null && !java.util.Arrays.asList(methods.split(", ")).contains(request.method().name())) {
+                return Response.fromResponse(Problem.response(405, "method-not-allowed", "Method Not Allowed",
+                        "HTTP 405 Method Not Allowed")).header(HttpHeaders.ALLOW, methods).build();
+            }
+        }
         Response.Status.Family family = Response.Status.Family.familyOf(status);
         String reason = e.getResponse().getStatusInfo().getReasonPhrase();
         if (family == Response.Status.Family.SERVER_ERROR) {
@@ -35,14 +45,21 @@ public class ProblemMappers {
         }
         Response response = Problem.response(status, slug(reason), reason, e.getMessage());
         // keep what the framework says about the resource, e.g. the Allow header of a 405
-        Object allow = e.getResponse().getHeaders().getFirst(HttpHeaders.ALLOW);
-        if (allow == null && !e.getResponse().getAllowedMethods().isEmpty()) {
-            allow = e.getResponse().getAllowedMethods().stream().sorted().collect(Collectors.joining(", "));
+        String allow = blankToNull(e.getResponse().getHeaders().getFirst(HttpHeaders.ALLOW));
+        if (allow == null) {
+            allow = blankToNull(e.getResponse().getAllowedMethods().stream().filter(m -> m != null && !m.isBlank()).sorted()
+                    .collect(Collectors.joining(", ")));
         }
+        // The framework's own list can be empty when two resources share a path prefix (/v1/tenants/{t}/docs and
+        // /v1/tenants/{t}/docs/{d}): then it is read from the resources.
         if (allow == null && status == 405 && request != null) {
             allow = AllowedMethods.allow(request.path());
         }
         return allow == null ? response : Response.fromResponse(response).header(HttpHeaders.ALLOW, allow).build();
+    }
+
+    private static String blankToNull(Object value) {
+        return value == null || value.toString().isBlank() ? null : value.toString();
     }
 
     @ServerExceptionMapper({io.quarkus.security.AuthenticationFailedException.class, io.quarkus.security.UnauthorizedException.class})
