@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -98,7 +97,7 @@ class RoundsAcrossInstancesTest {
         for (var f : federations) {
             List<Long> rounds = together.stream().filter(r -> r.federation().equals(f.federation())).map(Ran::round).toList();
             assertThat(rounds).as("rounds of %s: %s", f.federation(), together).hasSizeGreaterThanOrEqualTo(4)
-                    .containsExactlyElementsOf(LongStream.rangeClosed(1, rounds.size()).boxed().toList());
+                    .doesNotHaveDuplicates().isSorted(); // each round at most once; a round due while every instance stalled is not made up (RoundLease)
         }
         Map<String, Long> byOwner = together.stream().collect(Collectors.groupingBy(Ran::owner, Collectors.counting()));
 
@@ -119,7 +118,7 @@ class RoundsAcrossInstancesTest {
         for (var f : federations) {
             List<Long> rounds = new ArrayList<>(ran.stream().filter(r -> r.federation().equals(f.federation())).map(Ran::round).toList());
             assertThat(rounds).as("rounds of %s across the takeover: %s", f.federation(), ran)
-                    .containsExactlyElementsOf(LongStream.rangeClosed(1, rounds.size()).boxed().toList());
+                    .doesNotHaveDuplicates().isSorted(); // each round at most once; a round due while every instance stalled is not made up (RoundLease)
         }
     }
 
@@ -179,7 +178,7 @@ class RoundsAcrossInstancesTest {
             List<Long> rounds = ran.stream().filter(r -> r.federation().equals(f.federation())).map(Ran::round).sorted().toList();
             assertThat(rounds).as("rounds of %s across two JVMs and a kill: %s", f.federation(), ran)
                     .hasSizeGreaterThanOrEqualTo(6)
-                    .containsExactlyElementsOf(LongStream.rangeClosed(1, rounds.size()).boxed().toList());
+                    .doesNotHaveDuplicates().isSorted(); // each round at most once; a round due while every instance stalled is not made up (RoundLease)
         }
     }
 
