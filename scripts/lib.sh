@@ -28,6 +28,13 @@ S3PROXY_JAR="$MELDTOWN_HOME/s3proxy-$S3PROXY_VERSION/s3proxy-$S3PROXY_VERSION-ja
 KUBE_BIN="$MELDTOWN_HOME/kube-$KUBE_VERSION/bin"
 export DOLT_BIN MELDA_BIN KAFKA_DIR S3PROXY_JAR KUBE_BIN
 
+# Trace backend of the local stack (scripts/install/jaeger.sh): Jaeger v2 built from the Go module proxy. The module's
+# v1.x tags carry the v2 binary cmd/jaeger (v1.76.0 is Jaeger 2.13).
+JAEGER_MODULE_VERSION="v1.76.0"
+JAEGER_DIR="$MELDTOWN_HOME/jaeger-$JAEGER_MODULE_VERSION"
+JAEGER_BIN="$JAEGER_DIR/bin/jaeger"
+export JAEGER_BIN
+
 log()  { printf '[meldtown] %s\n' "$*" >&2; }
 die()  { printf '[meldtown] error: %s\n' "$*" >&2; exit 1; }
 

@@ -53,7 +53,8 @@ class BadInputCorpusTest {
         stack = LocalStack.up(dir.resolve("stack"));
         assertThat(stack.upExitCode).as(stack.upOutput).isZero();
         String admin = stack.token("acme", "admin");
-        tokens = Map.of("admin", admin, "reader", stack.token("acme", "reader"), "beta-admin", stack.token("beta", "admin"));
+        tokens = Map.of("admin", admin, "reader", stack.token("acme", "reader"), "beta-admin", stack.token("beta", "admin"),
+                "operator", stack.token("ops", "operator"));
         stack.registerTowns(admin);
         // stored data the corpus must leave alone: a document with one commit
         String docs = stack.get("BLOCK_STORE_URL") + "/v1/tenants/acme/docs/corpus";

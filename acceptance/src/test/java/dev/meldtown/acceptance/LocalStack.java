@@ -31,12 +31,14 @@ final class LocalStack {
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static final List<String> PORTS = List.of("KAFKA", "KAFKA_CONTROLLER", "S3", "BLOCK_STORE", "MERGE", "SYNC", "NORTH_SQL",
-            "NORTH_REMOTESAPI", "SOUTH_SQL", "SOUTH_REMOTESAPI");
+            "NORTH_REMOTESAPI", "SOUTH_SQL", "SOUTH_REMOTESAPI", "TRACES", "OTLP");
 
     /** The stack directory ({@code MELDTOWN_STACK_DIR}). */
     final Path dir;
     /** What {@code bin/stack} is run with: the stack directory and every port. */
     final Map<String, String> env;
+    /** Extra environment of the services ({@link #up(Path, Map)}). */
+    private final Map<String, String> serviceEnv = new HashMap<>();
     /** Instances started by {@link #startInstance}, stopped by {@link #down()}. */
     private final List<Instance> instances = new ArrayList<>();
     /** Output and exit code of the first {@code up}. */
@@ -56,7 +58,17 @@ final class LocalStack {
 
     /** Runs {@code bin/stack up}; the caller asserts on {@link #upExitCode} (so a failed start is a failed test). */
     static LocalStack up(Path dir) throws IOException {
+        return up(dir, Map.of());
+    }
+
+    /**
+     * {@link #up(Path)} with extra environment for {@code bin/stack} and so for the services it starts (their
+     * deployment settings, e.g. {@code MELDTOWN_QUOTA_MAX_DOCUMENTS}); {@link #startInstance} passes it on too.
+     */
+    static LocalStack up(Path dir, Map<String, String> serviceEnv) throws IOException {
         LocalStack s = new LocalStack(dir);
+        s.env.putAll(serviceEnv);
+        s.serviceEnv.putAll(serviceEnv);
         Processes.Result result = s.stack("up");
         s.upOutput = result.stdout() + result.stderr();
         s.upExitCode = result.exitCode();
@@ -159,6 +171,7 @@ final class LocalStack {
                 .directory(ROOT.resolve(service).toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(StackEnv.kafkaServiceEnv(stackEnv));
+        pb.environment().putAll(serviceEnv);
         pb.environment().putAll(Map.of("S3_ENDPOINT", get("S3_ENDPOINT"),
                 "S3_BUCKET", get("S3_BUCKET"), "S3_ACCESS_KEY", get("S3_ACCESS_KEY"), "S3_SECRET_KEY", get("S3_SECRET_KEY"),
                 "HTTP_PORT", String.valueOf(port), "MELDTOWN_JWT_PUBLIC_KEY", get("JWT_PUBLIC_KEY_FILE"),

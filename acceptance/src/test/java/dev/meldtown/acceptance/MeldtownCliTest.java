@@ -49,10 +49,80 @@ class MeldtownCliTest {
         }
     }
 
+    /**
+     * The start-up archive: with a JDK >= 24 an AOT cache is made on first use and used after; a JDK >= 24 that is
+     * broken (its java fails) or gone falls back to the java on PATH with AppCDS, silently and with the same output.
+     */
+    @Test
+    void theJdkChoiceIsSafeAndEveryChoicePrintsTheSame() throws Exception {
+        Files.writeString(dir.resolve("d.json"), "{\"items\u266d\":[{\"_id\":\"a\",\"n\":0.1,\"big\":1e300}],\"k\":\"\u00e9\"}");
+        assertThat(meldtown("update", "-t", "file://" + dir.resolve("r"), "-j", "d.json").exitCode()).isZero();
+        String expected = MeldaTools.locate().run(dir, "read", "-s", "file://" + dir.resolve("r")).stdout();
+        assertThat(expected).contains("\"k\":\"\u00e9\"");
+
+        Path broken = dir.resolve("jdk-broken");
+        Files.createDirectories(broken.resolve("bin"));
+        Files.writeString(broken.resolve("release"), "JAVA_VERSION=\"26.0.1\"\n");
+        Files.writeString(broken.resolve("bin/java"), "#!/bin/sh\necho 'broken JDK' >&2\nexit 1\n");
+        broken.resolve("bin/java").toFile().setExecutable(true);
+        Path home = dir.resolve("home-broken");
+        for (int run = 0; run < 2; run++) { // the first run finds the JDK broken, the second remembers it
+            var r = meldtown(java.util.Map.of("MELDTOWN_HOME", home.toString(), "MELDTOWN_CLI_JDK", broken.toString()),
+                    "read", "-s", "file://" + dir.resolve("r"));
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).isEqualTo(expected);
+            assertThat(r.stderr()).doesNotContain("broken JDK");
+        }
+        assertThat(list(home.resolve("cli-aot"))).singleElement().asString().endsWith(".aot.failed");
+        assertThat(list(home.resolve("cli-cds"))).singleElement().asString().endsWith(".jsa");
+
+        var gone = meldtown(java.util.Map.of("MELDTOWN_HOME", dir.resolve("home-gone").toString(), "MELDTOWN_CLI_JDK",
+                dir.resolve("no-such-jdk").toString()), "read", "-s", "file://" + dir.resolve("r"));
+        assertThat(gone.exitCode()).as(gone.stderr()).isZero();
+        assertThat(gone.stdout()).isEqualTo(expected);
+
+        // the JDK >= 24 bin/meldtown finds by itself (Temurin 25 on our machines), when there is one
+        List<Path> newJdks = new ArrayList<>();
+        try (var jdks = Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path h : jdks.toList()) {
+                if (Files.exists(h.resolve("release")) && Files.readString(h.resolve("release")).matches("(?s).*JAVA_VERSION=\"(2[4-9]|[3-9][0-9]).*")) {
+                    newJdks.add(h);
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // no JDKs there
+        }
+        Path aotHome = dir.resolve("home-aot");
+        for (int run = 0; run < 2; run++) { // the first run makes the cache, the second uses it
+            var r = meldtown(java.util.Map.of("MELDTOWN_HOME", aotHome.toString()), "read", "-s", "file://" + dir.resolve("r"));
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            assertThat(r.stdout()).isEqualTo(expected);
+            assertThat(r.stderr()).isEmpty();
+        }
+        if (!newJdks.isEmpty()) {
+            assertThat(list(aotHome.resolve("cli-aot"))).singleElement().asString().endsWith(".aot");
+            assertThat(aotHome.resolve("cli-cds")).doesNotExist();
+        } else {
+            assertThat(list(aotHome.resolve("cli-cds"))).singleElement().asString().endsWith(".jsa");
+        }
+    }
+
+    private static List<String> list(Path d) throws java.io.IOException {
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).toList();
+        }
+    }
+
     private Processes.Result meldtown(String... args) {
+        return meldtown(java.util.Map.of(), args);
+    }
+
+    private Processes.Result meldtown(java.util.Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         command.add(StackTest.ROOT.resolve("bin/meldtown").toString());
         command.addAll(List.of(args));
-        return Processes.exec(new ProcessBuilder(command).directory(dir.toFile()), Duration.ofMinutes(10));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().putAll(env);
+        return Processes.exec(pb, Duration.ofMinutes(10));
     }
 }

@@ -362,11 +362,59 @@ class StackTest {
         }
     }
 
+    /**
+     * Issue 15 items 3 and 5 on the running stack (after the newcomer's syncs and melds above): every metric the
+     * dashboard, the alert rule file and the chart's rendered PrometheusRule name is exported by one of the three
+     * services ({@code up} is Prometheus's own); the packaged services log JSON lines; and no log of the stack holds a
+     * token, a password or a secret key of the stack.
+     */
+    @Test
+    @Order(7)
+    void monitoringNamesOnlyExportedMetricsAndTheLogsAreJsonWithoutSecrets() throws Exception {
+        // production profile: one JSON object per line, with level and message
+        for (String service : List.of("block-store-service", "merge-service", "sync-orchestrator")) {
+            List<String> json = Files.readAllLines(stackDir.resolve("logs/" + service + ".log")).stream()
+                    .filter(l -> l.startsWith("{")).toList();
+            assertThat(json).as(service + " JSON log lines").isNotEmpty();
+            for (String line : json) {
+                JsonNode entry = JSON.readTree(line);
+                assertThat(entry.has("level") && entry.has("message")).as(line).isTrue();
+            }
+        }
+
+        List<String> secrets = new java.util.ArrayList<>();
+        stackEnv.forEach((k, v) -> {
+            if (k.endsWith("PASSWORD") || k.endsWith("SECRET_KEY") || k.endsWith("TOKEN")) {
+                secrets.add(v);
+            }
+        });
+        for (String file : List.of("federation", "sync-passwords-key")) {
+            Files.readAllLines(stackDir.resolve("secrets/" + file)).stream().map(String::strip)
+                    .filter(l -> !l.equals(stackEnv.get("TOWN_NORTH_REMOTE_USER"))).forEach(secrets::add);
+        }
+        assertThat(secrets).hasSizeGreaterThanOrEqualTo(6);
+        var findings = new dev.meldtown.testkit.SecretScan(secrets).scanTree(stackDir.resolve("logs"));
+        assertThat(findings).as("secrets in the stack's logs").isEmpty();
+
+        java.util.Set<String> exported = new java.util.TreeSet<>();
+        for (String url : List.of("BLOCK_STORE_URL", "MERGE_SERVICE_URL", "SYNC_ORCHESTRATOR_URL")) {
+            HttpResponse<String> metrics = LocalStack.get(stackEnv.get(url) + "/q/metrics", null);
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            exported.addAll(dev.meldtown.testkit.PromMetrics.parse(metrics.body()).names());
+        }
+        java.util.Set<String> named = new java.util.TreeSet<>(MonitoringFiles.metricNames(MonitoringFiles.dashboardExprs()));
+        named.addAll(MonitoringFiles.metricNames(MonitoringFiles.ruleExprs(MonitoringFiles.alerts())));
+        named.addAll(MonitoringFiles.metricNames(MonitoringFiles.ruleExprs(MonitoringFiles.renderedRules())));
+        named.remove("up");
+        assertThat(named).hasSizeGreaterThan(10);
+        assertThat(exported).as("metrics the services export").containsAll(named);
+    }
+
     @Test
     @Order(8)
     void downStopsExactlyTheRecordedProcesses() throws Exception {
         Map<String, String> pids = pids();
-        assertThat(pids).hasSize(7);
+        assertThat(pids).hasSize(8);
         var result = stack("down");
         assertThat(result.exitCode()).isZero();
         for (String pid : pids.values()) {

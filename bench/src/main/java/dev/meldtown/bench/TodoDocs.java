@@ -3,6 +3,7 @@ package dev.meldtown.bench;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.CanonicalJson;
+import dev.meldtown.crdt.DocumentLimits;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.Replica;
 
@@ -59,9 +60,16 @@ public final class TodoDocs {
         return (n - offset + 99) / 100 + 1;
     }
 
+    /**
+     * Limits for preparing the inputs: {@link DocumentLimits#DEFAULT} (4 MB, 100,000 array elements) refuses the 100k
+     * documents (about 6 MB, 100,001 items after an edit). The tools under test keep their own limits.
+     */
+    public static final DocumentLimits LIMITS = new DocumentLimits(DocumentLimits.DEFAULT.maxDepth(), 10_000_000,
+            10_000_000, DocumentLimits.DEFAULT.maxStringLength(), 1L << 30);
+
     /** Writes the base document as the storage's first commit. */
     public static Replica commitBase(ReplicaStorage storage, int n) {
-        Replica r = Replica.open(storage);
+        Replica r = Replica.open(storage).limits(LIMITS);
         r.update(base(n));
         r.commit((ObjectNode) null);
         return r;

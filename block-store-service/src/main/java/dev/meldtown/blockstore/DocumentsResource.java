@@ -6,13 +6,19 @@ import dev.meldtown.blockstore.internal.Documents;
 import dev.meldtown.blockstore.internal.Files;
 import dev.meldtown.blockstore.internal.MeldRequests;
 import dev.meldtown.blockstore.internal.Names;
+import dev.meldtown.blockstore.internal.Quotas;
+import dev.meldtown.blockstore.internal.ScopeDeletions;
 import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.model.DocRef;
 import dev.meldtown.model.DocumentSettings;
+import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.model.Scope;
 import dev.meldtown.service.Access;
 import dev.meldtown.service.ProblemException;
 import dev.meldtown.service.Role;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
@@ -57,6 +63,12 @@ public class DocumentsResource {
     @Inject
     MeldRequests melds;
 
+    @Inject
+    ScopeDeletions deletions;
+
+    @Inject
+    Quotas quotas;
+
     @PathParam("tenant")
     String tenant;
 
@@ -98,8 +110,10 @@ public class DocumentsResource {
     @APIResponse(responseCode = "200", description = "The settings were updated", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = DocumentView.class)))
     @APIResponse(responseCode = "409", description = "compression cannot change once replicas exist")
     @APIResponse(responseCode = "404", description = "No such route")
+    @APIResponse(responseCode = "413", description = "A new document would exceed the tenant's maxDocuments quota (type quota-documents)")
+    @APIResponse(responseCode = "429", description = "The tenant's writesPerSecond limit: retry after Retry-After seconds (type quota-writes-per-second)")
     public Response putSettings(SettingsRequest body) {
-        check(Role.WRITER);
+        write();
         if (body == null) {
             throw badRequest("a JSON object with compression and conflictPolicy is required");
         }
@@ -111,7 +125,9 @@ public class DocumentsResource {
         } catch (IllegalArgumentException e) {
             throw badRequest(e.getMessage());
         }
+        quotas.requireDocument(DocRef.of(tenant, doc));
         boolean created = documents.putSettings(tenant, doc, settings);
+        quotas.documentWritten(DocRef.of(tenant, doc));
         return Response.status(created ? 201 : 200).entity(describe()).build();
     }
 
@@ -127,6 +143,39 @@ public class DocumentsResource {
         return describe();
     }
 
+    @DELETE
+    @Operation(summary = "Delete the document and everything in it (admin): 202 at once, its objects are removed in the background")
+    @APIResponse(responseCode = "202", description = "Accepted (or already deleted: its state)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Deletion.class)))
+    @APIResponse(responseCode = "404", description = "No such document")
+    public Response deleteDocument() {
+        String caller = check(Role.ADMIN);
+        return Response.accepted(Deletion.of(deletions.request(Scope.of(DocRef.of(tenant, doc)), caller))).build();
+    }
+
+    @DELETE
+    @Path("/replicas/{replica}")
+    @Operation(summary = "Delete one replica: its files, read checkpoints and outbox entries (admin): 202 at once")
+    @APIResponse(responseCode = "202", description = "Accepted (or already deleted: its state)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Deletion.class)))
+    @APIResponse(responseCode = "404", description = "No such replica")
+    @APIResponse(responseCode = "409", description = "The hub replica goes only with its document")
+    public Response deleteReplica(@PathParam("replica") String replica) {
+        String caller = check(Role.ADMIN);
+        Names.name("replica", replica);
+        return Response.accepted(Deletion.of(deletions.request(Scope.of(ReplicaRef.of(tenant, doc, replica)), caller))).build();
+    }
+
+    /** What a deletion answers (issue 14). */
+    @Schema(name = "Deletion")
+    public record Deletion(@Schema(enumeration = {"tenant", "document", "replica"}) String scope, String tenant,
+                           @Schema(nullable = true) String doc, @Schema(nullable = true) String replica,
+                           @Schema(enumeration = {"pending", "done"}) String state, String requestedAt,
+                           @Schema(nullable = true) String doneAt) {
+        static Deletion of(ScopeDeletions.Accepted a) {
+            return new Deletion(a.scope(), a.tenant(), a.doc(), a.replica(), a.state(), String.valueOf(a.requestedAt()),
+                    a.doneAt() == null ? null : a.doneAt().toString());
+        }
+    }
+
     @PUT
     @Path("/replicas/{replica}/files/{key}")
     @Consumes(MediaType.WILDCARD)
@@ -136,8 +185,10 @@ public class DocumentsResource {
     @APIResponse(responseCode = "409", description = "A delta whose packs are missing, or an index with different content")
     @APIResponse(responseCode = "422", description = "Hash mismatch, invalid UTF-8, or not a valid block, pack or index")
     @APIResponse(responseCode = "404", description = "No such route")
+    @APIResponse(responseCode = "413", description = "The file is larger than the per-file limit, or would exceed the tenant's maxBytes or maxDocuments quota (type quota-bytes, quota-documents)")
+    @APIResponse(responseCode = "429", description = "The tenant's writesPerSecond limit: retry after Retry-After seconds (type quota-writes-per-second)")
     public Response putFile(@PathParam("replica") String replica, @PathParam("key") String key, InputStream body) {
-        check(Role.WRITER);
+        write();
         Names.name("replica", replica);
         Names.key(key);
         boolean created = files.put(tenant, doc, replica, key, body);
@@ -156,7 +207,7 @@ public class DocumentsResource {
     @APIResponse(responseCode = "416", description = "The range is invalid or outside the file")
     public Response getFile(@PathParam("replica") String replica, @PathParam("key") String key, @HeaderParam("Range") String range) {
         check(Role.READER);
-        return files.get(tenant, doc, Names.name("replica", replica), Names.key(key), range, true);
+        return file(files.read(tenant, doc, Names.name("replica", replica), Names.key(key), range), true);
     }
 
     @HEAD
@@ -172,7 +223,16 @@ public class DocumentsResource {
     @APIResponse(responseCode = "416", description = "The range is invalid or outside the file")
     public Response headFile(@PathParam("replica") String replica, @PathParam("key") String key, @HeaderParam("Range") String range) {
         check(Role.READER);
-        return files.get(tenant, doc, Names.name("replica", replica), Names.key(key), range, false);
+        return file(files.read(tenant, doc, Names.name("replica", replica), Names.key(key), range), false);
+    }
+
+    /** 200 with the whole file, or 206 with the part a range asked for; no body for a HEAD. */
+    private static Response file(Files.FileContent f, boolean withBody) {
+        Response.ResponseBuilder r = f.partial()
+                ? Response.status(206).header("Content-Range", "bytes " + f.first() + "-" + f.last() + "/" + f.size())
+                : Response.ok();
+        return r.entity(withBody ? f.bytes() : null).type(MediaType.APPLICATION_OCTET_STREAM)
+                .header("Content-Length", f.bytes().length).header("Accept-Ranges", "bytes").build();
     }
 
     @GET
@@ -213,14 +273,21 @@ public class DocumentsResource {
     @APIResponse(responseCode = "200", description = "Nothing changed (block is null)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Committed.class)))
     @APIResponse(responseCode = "422", description = "document is not a JSON object, or not a valid Melda document")
     @APIResponse(responseCode = "404", description = "No such route")
+    @APIResponse(responseCode = "413", description = "The tenant is at its maxBytes quota, or the document would exceed maxDocuments (type quota-bytes, quota-documents)")
+    @APIResponse(responseCode = "429", description = "The tenant's writesPerSecond limit: retry after Retry-After seconds (type quota-writes-per-second)")
     public Response commit(@PathParam("replica") String replica, CommitRequest body) {
-        String caller = check(Role.WRITER);
+        String caller = write();
         Names.name("replica", replica);
         if (body == null || body.document() == null || !body.document().isObject()) {
             throw new ProblemException(422, "invalid-document", "Invalid document", "document must be a JSON object");
         }
         String author = body.author() == null ? caller : body.author();
+        quotas.requireDocument(DocRef.of(tenant, doc));
+        quotas.requireRoom(tenant, 0); // the commit's size is known only once it is made: refused at the limit
         Optional<String> block = documents.commit(tenant, doc, replica, (ObjectNode) body.document(), author, body.description());
+        if (block.isPresent()) {
+            quotas.documentWritten(DocRef.of(tenant, doc));
+        }
         return Response.status(block.isPresent() ? 201 : 200).entity(new Committed(block.orElse(null))).build();
     }
 
@@ -235,10 +302,10 @@ public class DocumentsResource {
         if (block != null) {
             Names.block(block);
         }
+        if (block == null) {
+            return documents.readState(tenant, doc, replica, s -> s.read(), r -> r.read());
+        }
         return documents.withReplica(tenant, doc, replica, r -> {
-            if (block == null) {
-                return r.read();
-            }
             if (!r.appliedBlocks().contains(block)) {
                 throw new ProblemException(404, "unknown-block", "Unknown block", "block " + block + " is not in replica " + replica);
             }
@@ -263,7 +330,8 @@ public class DocumentsResource {
     @APIResponse(responseCode = "404", description = "No such route")
     public List<ReplicaViews.ConflictView> conflicts(@PathParam("replica") String replica) {
         check(Role.READER);
-        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> ReplicaViews.conflicts(r.conflicts()));
+        return documents.readState(tenant, doc, Names.name("replica", replica), s -> ReplicaViews.conflicts(s.conflicts()),
+                r -> ReplicaViews.conflicts(r.conflicts()));
     }
 
     @GET
@@ -284,7 +352,9 @@ public class DocumentsResource {
     @APIResponse(responseCode = "422", description = "Invalid revision")
     public JsonNode value(@PathParam("replica") String replica, @PathParam("uuid") String uuid, @QueryParam("revision") String revision) {
         check(Role.READER);
-        return documents.withReplica(tenant, doc, Names.name("replica", replica), r -> r.value(uuid, revision));
+        // a superseded revision is the history's: the state answers null and the replica replays
+        return documents.readState(tenant, doc, Names.name("replica", replica), s -> s.value(uuid, revision).orElse(null),
+                r -> r.value(uuid, revision));
     }
 
     public record ResolveRequest(String object, String winner) {
@@ -297,13 +367,16 @@ public class DocumentsResource {
     @APIResponse(responseCode = "200", description = "Resolved (block is null when nothing changed)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Resolved.class)))
     @APIResponse(responseCode = "404", description = "Unknown object")
     @APIResponse(responseCode = "422", description = "Invalid revision")
+    @APIResponse(responseCode = "413", description = "The tenant is at its maxBytes quota (type quota-bytes)")
+    @APIResponse(responseCode = "429", description = "The tenant's writesPerSecond limit: retry after Retry-After seconds (type quota-writes-per-second)")
     public Resolved resolve(@PathParam("replica") String replica, ResolveRequest body) {
-        String caller = check(Role.WRITER);
+        String caller = write();
         Names.name("replica", replica);
         ResolveRequest request = body == null ? new ResolveRequest(null, null) : body;
         if (request.winner() != null && request.object() == null) {
             throw badRequest("winner needs object");
         }
+        quotas.requireRoom(tenant, 0);
         Documents.Resolved resolved = documents.resolve(tenant, doc, replica, request.object(), request.winner(), caller);
         return new Resolved(resolved.block().orElse(null), ReplicaViews.resolutions(resolved.resolutions()));
     }
@@ -317,8 +390,10 @@ public class DocumentsResource {
     @Operation(summary = "Ask the merge-service to meld source into target (writer): 202 with a requestId")
     @APIResponse(responseCode = "202", description = "Accepted: merge.requested is published", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = MeldAccepted.class)))
     @APIResponse(responseCode = "404", description = "No such route")
+    @APIResponse(responseCode = "413", description = "The tenant is at its maxBytes quota (type quota-bytes)")
+    @APIResponse(responseCode = "429", description = "The tenant's writesPerSecond limit: retry after Retry-After seconds (type quota-writes-per-second)")
     public Response meld(@PathParam("target") String target, MeldRequest body) {
-        check(Role.WRITER);
+        write();
         Names.name("replica", target);
         if (body == null) {
             throw badRequest("a JSON object with source is required");
@@ -327,6 +402,9 @@ public class DocumentsResource {
         if (body.source().equals(target)) {
             throw badRequest("source and target are the same replica");
         }
+        documents.requireAlive(tenant, doc, target);
+        documents.requireAlive(tenant, doc, body.source());
+        quotas.requireRoom(tenant, 0); // the meld adds the source's blocks to the target
         return Response.accepted(new MeldAccepted(melds.request(tenant, doc, body.source(), target))).build();
     }
 
@@ -334,6 +412,17 @@ public class DocumentsResource {
         Names.name("tenant", tenant);
         String caller = access.require(tenant, role);
         Names.name("doc", doc);
+        return caller;
+    }
+
+    /**
+     * A write request (writer): the tenant's rate limit is taken after authentication (429 with Retry-After beyond
+     * it, issue 14); storage quotas are checked by each write before it touches the bucket. Deletions are not writes
+     * here: they give room back.
+     */
+    private String write() {
+        String caller = check(Role.WRITER);
+        quotas.acquireWrite(tenant);
         return caller;
     }
 

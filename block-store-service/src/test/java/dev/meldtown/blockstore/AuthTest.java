@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.meldtown.testkit.Tokens;
+import dev.meldtown.testkit.junit.LogSecretsScan;
 import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -11,11 +12,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every endpoint: 401 without a valid token, 403 for another tenant, 403 for too weak a role (contracts §2). */
 @QuarkusTest
+@ExtendWith(LogSecretsScan.class)
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = true)
 class AuthTest {
@@ -44,7 +47,14 @@ class AuthTest {
                 new Endpoint("GET", DOC + "/replicas/r/objects/a/history", null, "reader"),
                 new Endpoint("GET", DOC + "/replicas/r/objects/a/value", null, "reader"),
                 new Endpoint("POST", DOC + "/replicas/r/resolve", "{}", "writer"),
-                new Endpoint("POST", DOC + "/replicas/hub/meld", "{\"source\":\"r\"}", "writer"));
+                new Endpoint("POST", DOC + "/replicas/hub/meld", "{\"source\":\"r\"}", "writer"),
+                // issue 14: deletions are admin only; names of their own, so the sweep deletes nothing other rows use
+                // (the tenant's deletion, which would end the sweep's tenant, is swept by DeletionTest)
+                new Endpoint("DELETE", "/v1/tenants/acme/docs/gone", null, "admin"),
+                new Endpoint("DELETE", "/v1/tenants/acme/docs/gone/replicas/r", null, "admin"),
+                // issue 14: quotas; only a deployment operator sets them, any reader of the tenant sees its usage
+                new Endpoint("PUT", "/v1/tenants/acme/quota", "{}", "operator"),
+                new Endpoint("GET", "/v1/tenants/acme/usage", null, "reader"));
     }
 
     @ParameterizedTest
@@ -73,7 +83,12 @@ class AuthTest {
     @ParameterizedTest
     @MethodSource("endpoints")
     void tooWeakARoleIs403AndTheRightRoleGetsPastAuth(Endpoint e) {
-        List<String> weaker = e.role().equals("writer") ? List.of("reader") : List.of();
+        List<String> weaker = switch (e.role()) {
+            case "operator" -> List.of("reader", "writer", "admin");
+            case "admin" -> List.of("reader", "writer");
+            case "writer" -> List.of("reader");
+            default -> List.of();
+        };
         for (String role : weaker) {
             call(Fixtures.as("acme", role), e).then().statusCode(403);
         }
@@ -83,10 +98,21 @@ class AuthTest {
         org.assertj.core.api.Assertions.assertThat(status).as(e.toString()).isNotIn(401, 403);
     }
 
-    /** Claims of a token that is valid except where a test changes it. */
+    /**
+     * An operator's token (issue 14) is valid for every tenant whatever its tenant claim: it gets past authorization
+     * everywhere, and only it does for the operator's endpoints.
+     */
+    @ParameterizedTest
+    @MethodSource("endpoints")
+    void anOperatorTokenOfAnyTenantGetsPastAuth(Endpoint e) {
+        int status = call(Fixtures.as("deployment-ops", "operator"), e).then().extract().statusCode();
+        org.assertj.core.api.Assertions.assertThat(status).as(e.toString()).isNotIn(401, 403);
+    }
+
+    /** Claims of a token that is valid except where a test changes it (with every role, operator included). */
     private static String claims(String aud, long iat, long exp) {
         return "{\"iss\":\"" + Tokens.ISSUER + "\"," + (aud == null ? "" : "\"aud\":" + aud + ",")
-                + "\"sub\":\"test\",\"upn\":\"test\",\"tenant\":\"acme\",\"groups\":[\"reader\",\"writer\",\"admin\"],"
+                + "\"sub\":\"test\",\"upn\":\"test\",\"tenant\":\"acme\",\"groups\":[\"reader\",\"writer\",\"admin\",\"operator\"],"
                 + "\"iat\":" + iat + ",\"exp\":" + exp + ",\"jti\":\"" + java.util.UUID.randomUUID() + "\"}";
     }
 

@@ -209,10 +209,16 @@ class BadInputTest {
 
     @Test
     void aMethodThatIsNotAllowedIs405WithAllowAndProblemJson() {
-        unchanged(405, () -> as("acme", "writer").delete("/v1/tenants/acme/docs/todo").then().header("Allow", org.hamcrest.Matchers.allOf(
-                org.hamcrest.Matchers.containsString("GET"), org.hamcrest.Matchers.containsString("PUT"))));
+        // (a document has DELETE since issue 14: POST is the method it does not allow)
+        unchanged(405, () -> as("acme", "writer").contentType("application/json").body("{}").post("/v1/tenants/acme/docs/todo").then()
+                .header("Allow", org.hamcrest.Matchers.allOf(org.hamcrest.Matchers.containsString("GET"),
+                        org.hamcrest.Matchers.containsString("PUT"), org.hamcrest.Matchers.containsString("DELETE"))));
+        unchanged(405, () -> as("acme", "admin").get("/v1/tenants/acme").then().header("Allow", org.hamcrest.Matchers.containsString("DELETE")));
         unchanged(405, () -> as("acme", "writer").contentType("application/json").body("{}")
                 .post("/v1/tenants/acme/docs/todo/replicas/alice/files/" + KEY).then().header("Allow", org.hamcrest.Matchers.containsString("PUT")));
+        // issue 14: the quota is set (PUT) and the usage read (GET), nothing else
+        unchanged(405, () -> as("acme", "operator").get("/v1/tenants/acme/quota").then().header("Allow", org.hamcrest.Matchers.containsString("PUT")));
+        unchanged(405, () -> as("acme", "operator").delete("/v1/tenants/acme/usage").then().header("Allow", org.hamcrest.Matchers.containsString("GET")));
     }
 
     private static void assertProblem(RawHttp.Answer a, int status) {
@@ -224,14 +230,28 @@ class BadInputTest {
     /** Runs the request, checks status and problem+json, and that no object in the bucket appeared or changed. */
     private void unchanged(int status, Supplier<ValidatableResponse> request) {
         List<String> before = snapshot();
+        String usageBefore = usage();
         request.get().statusCode(status).contentType("application/problem+json")
                 .body("status", equalTo(status)).body("title", notNullValue()).body("detail", notNullValue());
         assertThat(snapshot()).isEqualTo(before);
+        assertThat(usage()).as("the quota's usage (issue 14)").isEqualTo(usageBefore);
     }
 
+    /**
+     * Every object of the bucket but the quotas' saved usage (the tenant's and each replica's charge), which the service
+     * saves once a second from the earlier (good) writes whatever a bad request does; {@link #usage} compares what the
+     * instance counts instead.
+     */
     private List<String> snapshot() {
         return s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket())).contents().stream()
+                .filter(o -> !o.key().matches("tenants/[^/]+/quota/(usage\\.json|replicas/.+\\.json)"))
                 .map(o -> o.key() + "@" + o.eTag() + "/" + o.size()).sorted().toList();
+    }
+
+    /** Tenant acme's usage as the instance counts it (saved and not yet saved). */
+    private static String usage() {
+        return as("acme", "reader").get("/v1/tenants/acme/usage").then().statusCode(200).extract().jsonPath().getString("bytes") + "/"
+                + as("acme", "reader").get("/v1/tenants/acme/usage").then().statusCode(200).extract().jsonPath().getString("documents");
     }
 
     private static String sha(byte[] bytes) {

@@ -7,7 +7,10 @@ import dev.meldtown.crdt.CanonicalJson;
 import dev.meldtown.crdt.Checkpoint;
 import dev.meldtown.crdt.MemoryStorage;
 import dev.meldtown.crdt.Replica;
+import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.service.BlockLog;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -19,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** Reads start from the merge-service's newest read checkpoint plus newer blocks, and equal a full replay. */
+/** Reads start from the replica's newest read checkpoint plus the blocks logged since, and equal a full replay. */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = true)
@@ -30,21 +33,24 @@ class CheckpointReadTest {
     @Inject
     S3Config s3Config;
 
+    @Inject
+    BlockLog blockLog;
+
     @Test
     void aCheckpointedReplicaReadsTheSameWithFarFewerDownloads() {
-        // pointer + checkpoint + the one newer block and its packs, against every block and pack
+        // pointer + checkpoint + the one newer block and its pack, against every block and pack
         compareReads("hub");
     }
 
-    /** A replica without a checkpoint of its own starts from the hub's: replicas converge through the hub. */
     @Test
-    void anotherReplicaOfTheDocumentLoadsFromTheHubsCheckpoint() {
+    void anyReplicaReadsFromItsOwnCheckpoint() {
         compareReads("alice");
     }
 
     /**
-     * One replica (8 commits, a hub checkpoint, then one newer commit) stored as {@code replica} of two documents,
-     * only one of which has the hub checkpoint: both read the same, the checkpointed one with under half the GETs.
+     * One replica (8 commits, a checkpoint, then one newer commit) stored as {@code replica} of two documents, only one
+     * of which has the checkpoint: both read the same, the checkpointed one from its state (the replica is not listed:
+     * the block log since the checkpoint is) with under half the GETs; a second read with nothing new downloads nothing.
      */
     private void compareReads(String replica) {
         MemoryStorage local = new MemoryStorage();
@@ -53,29 +59,57 @@ class CheckpointReadTest {
             r.update("{\"title\":\"v" + i + "\",\"items\u266D\":[{\"_id\":\"i" + i + "\",\"n\":" + i + "}]}");
             r.commit("alice", "c" + i);
         }
-        Checkpoint checkpoint = Checkpoint.of(r);
-        r.update("{\"title\":\"after the checkpoint\",\"items\u266D\":[]}");
-        r.commit("alice", "newer");
-        String expected = CanonicalJson.write(r.read());
-
         String withCheckpoint = Fixtures.uniqueDoc();
         String withoutCheckpoint = Fixtures.uniqueDoc();
         upload(withCheckpoint, replica, local);
         upload(withoutCheckpoint, replica, local);
-        String dir = "tenants/acme/docs/" + withCheckpoint + "/checkpoints/hub/";
-        put(dir + checkpoint.name() + ".json", checkpoint.bytes());
-        put(dir + "latest", ("{\"name\":\"" + checkpoint.name() + "\"}").getBytes(StandardCharsets.UTF_8));
+        java.util.Set<String> uploaded = new java.util.HashSet<>(Fixtures.uploadOrder(local));
+        // what the merge-service writes: the state, and where it stands in the replica's block log
+        ReplicaRef ref = ReplicaRef.of("acme", withCheckpoint, replica);
+        BlockLog.Cursor cursor = blockLog.cursorOf(ref, BlockLog.Cursor.start(), r);
+        Checkpoint checkpoint = Checkpoint.of(r, cursor.position(), cursor.seen());
+        put(BucketLayout.checkpoint(ref, checkpoint.name()), checkpoint.bytes());
+        put(BucketLayout.latestCheckpoint(ref), ("{\"name\":\"" + checkpoint.name() + "\"}").getBytes(StandardCharsets.UTF_8));
 
-        double before = getObjects();
+        r.update("{\"title\":\"after the checkpoint\",\"items\u266D\":[]}");
+        r.commit("alice", "newer");
+        uploadNew(withCheckpoint, replica, local, uploaded);
+        uploadNew(withoutCheckpoint, replica, local, uploaded);
+        String expected = CanonicalJson.write(r.read());
+
+        double before = requests("GetObject");
+        double fromState = reads("state");
         String fromCheckpoint = read(withCheckpoint, replica);
-        double checkpointGets = getObjects() - before;
-        before = getObjects();
+        double checkpointGets = requests("GetObject") - before;
+        assertThat(reads("state") - fromState).as("answered from the checkpoint's state, no replay").isEqualTo(1);
+        before = requests("GetObject");
         String fromReplay = read(withoutCheckpoint, replica);
-        double replayGets = getObjects() - before;
+        double replayGets = requests("GetObject") - before;
 
         assertThat(fromCheckpoint).isEqualTo(expected);
         assertThat(fromReplay).isEqualTo(expected);
         assertThat(checkpointGets).isLessThan(replayGets / 2);
+        // (a GET of the document's settings may happen: they are cached for 2 s, and this one has none, a 404)
+        before = readBytes();
+        assertThat(read(withCheckpoint, replica)).isEqualTo(expected);
+        assertThat(readBytes() - before).as("a cached state downloads nothing new").isZero();
+        // conflicts come from the state too, and equal the replay's
+        String conflicts = as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/{replica}/conflicts", withCheckpoint, replica)
+                .then().statusCode(200).extract().asString();
+        assertThat(conflicts).isEqualTo(as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/{replica}/conflicts", withoutCheckpoint, replica)
+                .then().statusCode(200).extract().asString());
+    }
+
+    /** A checkpoint of the former format (every block and pack) is ignored: the reader replays. */
+    @Test
+    void anOutdatedCheckpointIsIgnored() {
+        MemoryStorage local = Fixtures.localReplica("{\"title\":\"old format\"}");
+        String doc = Fixtures.uniqueDoc();
+        upload(doc, local);
+        put("tenants/acme/docs/" + doc + "/checkpoints/hub/latest", ("{\"name\":\"" + "b".repeat(64) + "\"}").getBytes(StandardCharsets.UTF_8));
+        put("tenants/acme/docs/" + doc + "/checkpoints/hub/" + "b".repeat(64) + ".json",
+                "{\"anchors\":[],\"blocks\":{},\"document\":\"{}\",\"format\":\"meldtown-checkpoint/1\",\"objects\":{}}".getBytes(StandardCharsets.UTF_8));
+        assertThat(read(doc)).isEqualTo(CanonicalJson.write(Replica.open(local).read()));
     }
 
     @Test
@@ -99,6 +133,15 @@ class CheckpointReadTest {
         }
     }
 
+    private void uploadNew(String doc, String replica, MemoryStorage local, java.util.Set<String> uploaded) {
+        for (String key : Fixtures.uploadOrder(local)) {
+            if (!uploaded.contains(key)) {
+                as("acme", "writer").body(local.read(key)).put("/v1/tenants/acme/docs/{doc}/replicas/{replica}/files/{key}", doc, replica, key)
+                        .then().statusCode(201);
+            }
+        }
+    }
+
     private String read(String doc) {
         return read(doc, "hub");
     }
@@ -113,10 +156,23 @@ class CheckpointReadTest {
         s3.putObject(b -> b.bucket(s3Config.bucket()).key(key), RequestBody.fromBytes(bytes));
     }
 
-    /** Total GetObject requests this service made, from its own S3 metrics. */
-    private static double getObjects() {
+    /** Reads answered from a read state ({@code via=state}) or by replay, from the service's metrics. */
+    private static double reads(String via) {
         return RestAssured.get("/q/metrics").asString().lines()
-                .filter(l -> l.startsWith("meldtown_s3_operations_seconds_count{") && l.contains("operation=\"GetObject\""))
+                .filter(l -> l.startsWith("meldtown_block_store_reads_total{") && l.contains("via=\"" + via + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** Bytes of objects this service read from S3 (service-support's S3 metrics). */
+    private static double readBytes() {
+        return RestAssured.get("/q/metrics").asString().lines().filter(l -> l.startsWith("meldtown_s3_read_bytes_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    /** Total requests of one S3 operation this service made, from its own S3 metrics. */
+    private static double requests(String operation) {
+        return RestAssured.get("/q/metrics").asString().lines()
+                .filter(l -> l.startsWith("meldtown_s3_operations_seconds_count{") && l.contains("operation=\"" + operation + "\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 }

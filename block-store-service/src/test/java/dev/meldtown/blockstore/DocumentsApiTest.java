@@ -108,7 +108,12 @@ class DocumentsApiTest {
         assertThat(e.data().get("block").asText()).isEqualTo(block);
         assertThat(e.data().get("packs")).hasSize(local.list(".pack").size());
         assertThat(e.data().get("bytes").asLong()).isEqualTo(local.read(block + ".delta").length);
-        // nothing is left in the outbox once Kafka acknowledged
+        // nothing is left in the outbox once Kafka acknowledged: the next sweep (every 5 s) deletes acknowledged entries
+        // in one batch request
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!objectKeys("outbox/acme/" + doc + "/").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
         assertThat(objectKeys("outbox/acme/" + doc + "/")).isEmpty();
     }
 

@@ -37,6 +37,13 @@ class HealthTest {
     }
 
     @Test
+    void theConsoleIsServedAndFindsTheSyncApiOnItsOwnOriginWhenNoUrlIsSet() {
+        // no MELDTOWN_CONSOLE_SYNC_URL here, as behind the Helm chart's ingress (one host for both APIs)
+        given().when().get("/console/config").then().statusCode(200).body("syncUrl", org.hamcrest.Matchers.nullValue());
+        given().when().get("/console/").then().statusCode(200).contentType(containsString("text/html"));
+    }
+
+    @Test
     void unknownPathsAnswerWithProblemJson() {
         given().when().get("/v1/does-not-exist").then()
                 .statusCode(404)
@@ -75,7 +82,25 @@ class HealthTest {
                 });
             }
         }
-        assertThat(operations).isEqualTo(15);
+        assertThat(operations).isEqualTo(21);
+        // issue 14 item 4: quotas; the writes tell their quota answers
+        assertThat(codes(paths, "/v1/tenants/{tenant}/quota", "put")).contains("200", "400", "401", "403", "410", "415", "503");
+        assertThat(codes(paths, "/v1/tenants/{tenant}/usage", "get")).contains("200", "400", "401", "403", "410", "503");
+        for (String[] write : List.of(new String[] {DOC, "put"}, new String[] {REPLICA + "/files/{key}", "put"},
+                new String[] {REPLICA + "/commits", "post"}, new String[] {REPLICA + "/resolve", "post"},
+                new String[] {DOC + "/replicas/{target}/meld", "post"})) {
+            assertThat(codes(paths, write[0], write[1])).as(write[1] + " " + write[0]).contains("413", "429");
+        }
+        Map<String, Object> usage = schema(paths, "/v1/tenants/{tenant}/usage", "get", "200");
+        assertThat(String.valueOf(usage.get("$ref"))).endsWith("TenantUsage");
+        // issue 14: the deletions, and 410 for a deleted scope on every operation under a document
+        assertThat(codes(paths, "/v1/tenants/{tenant}", "delete")).contains("202", "400", "401", "403", "503");
+        assertThat(codes(paths, DOC, "delete")).contains("202", "404", "410");
+        assertThat(codes(paths, DOC + "/replicas/{replica}", "delete")).contains("202", "404", "409", "410");
+        assertThat(codes(paths, DOC, "get")).contains("410");
+        assertThat(codes(paths, REPLICA + "/document", "get")).contains("410");
+        assertThat(codes(paths, "/v1/tenants/{tenant}/docs", "get")).contains("410");
+        assertThat(codes(paths, DOC + "/events", "get")).contains("200", "400", "401", "403", "404", "503");
         assertThat(codes(paths, "/v1/tenants/{tenant}/docs", "get")).contains("200", "400", "401", "403");
         assertThat(codes(paths, REPLICA + "/commits", "post")).contains("200", "201", "422", "413", "415");
         assertThat(codes(paths, REPLICA + "/files/{key}", "put")).contains("200", "201", "409", "413", "422");

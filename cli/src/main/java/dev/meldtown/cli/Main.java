@@ -1,6 +1,8 @@
 package dev.meldtown.cli;
 
 import dev.meldtown.cli.internal.ConflictsCommand;
+import dev.meldtown.cli.internal.FastArgs;
+import dev.meldtown.cli.internal.Launcher;
 import dev.meldtown.cli.internal.HistoryCommand;
 import dev.meldtown.cli.internal.LogCommand;
 import dev.meldtown.cli.internal.MeldCommand;
@@ -16,11 +18,7 @@ import dev.meldtown.cli.internal.hub.StatusCommand;
 import dev.meldtown.cli.internal.hub.SyncCommand;
 import dev.meldtown.cli.internal.hub.TownsCommand;
 import dev.meldtown.cli.internal.Verb;
-import java.io.FileOutputStream;
-import java.io.FileDescriptor;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -161,15 +159,24 @@ public final class Main implements Callable<Integer> {
         return Verb.EXIT_USAGE;
     }
 
-    public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), false);
-        PrintWriter err = new PrintWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.err), StandardCharsets.UTF_8), true);
+    /**
+     * Runs one command: libmelda-tools' verbs in their plain forms without picocli ({@link FastArgs}, for start-up
+     * time), everything else (hub verbs, {@code --help}, completion, any usage error) through {@link #commandLine()}.
+     * The output, error lines and exit codes are the same either way.
+     */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        Verb fast = FastArgs.parse(args);
+        if (fast != null) {
+            return fast.execute(args[0], out, err);
+        }
         CommandLine cl = commandLine();
         cl.setOut(out);
         cl.setErr(err);
-        int code = cl.execute(args);
-        out.flush();
-        err.flush();
-        System.exit(code);
+        return cl.execute(args);
+    }
+
+    /** As {@code java -jar meldtown-cli.jar} (whose entry point is {@link Launcher}). */
+    public static void main(String[] args) {
+        Launcher.main(args);
     }
 }

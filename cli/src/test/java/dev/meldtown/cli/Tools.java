@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
 
-/** Runs both tools: ours in-process through picocli, libmelda-tools as a process (which may panic or hang). */
+/** Runs both tools: ours in-process as bin/meldtown does (Main.run: the fast path, else picocli), libmelda-tools as a process (which may panic or hang). */
 final class Tools {
     static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
     private static MeldaTools melda;
@@ -47,7 +47,10 @@ final class Tools {
     static Out ours(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        int code;
+        try (PrintWriter o = new PrintWriter(out); PrintWriter e = new PrintWriter(err)) {
+            code = Main.run(args, o, e); // the fast path where it applies, as bin/meldtown runs it
+        }
         Out o = new Out(code, out.toString(), err.toString(), false);
         assertThat(o.err()).as("stderr of meldtown %s", String.join(" ", args)).doesNotContain("\tat ").doesNotContain("Exception:");
         if (code != 0) {

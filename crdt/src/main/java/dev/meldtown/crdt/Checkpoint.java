@@ -3,59 +3,70 @@ package dev.meldtown.crdt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.internal.Hashes;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * A read checkpoint: the materialized state of a replica at a set of anchors, in one object that lives outside the
- * replica (service-private data). It holds the document as {@link Replica#read()} returned it, plus every applied
- * block and every object of their packs, so a reader rebuilds the replica with one download instead of one per
- * file and then applies only the blocks stored after the checkpoint ({@link #open(ReplicaStorage)}).
+ * A read checkpoint: the materialized state of a replica at a set of anchors ({@link ReplicaState}: winners,
+ * conflicting leaves, their contents and descriptor orders), in one object that lives outside the replica
+ * (service-private data). It holds nothing of the history (no blocks, no packs), so its size follows the document,
+ * not the number of blocks. A reader starts from {@link #state()} and {@link ReplicaState#catchUp catches up} with the
+ * blocks stored after it.
  *
- * <p>A checkpoint is named by its anchors ({@link #nameOf}): the anchors determine the applied blocks, so two
- * checkpoints with the same name have the same content. Replicas only grow, so a checkpoint of a replica stays
- * valid for it forever; {@link #open} falls back to a full replay if the storage lacks any checkpointed block.
+ * <p>Which blocks those are is the service's business: a checkpoint carries an opaque {@link #position()} in the
+ * service's log of stored blocks (every block logged before it is covered) and the blocks logged at or after that
+ * position that it already covers ({@link #seen()}), so a reader lists the log from the position, never the replica.
  *
- * <p>Format ({@value #FORMAT}), canonical JSON: {@code {"anchors":[..],"blocks":{id:delta text},
- * "document":text,"format":..,"objects":{digest:object text},"objects64":{digest:base64}}} ({@code objects64}
- * only for objects whose bytes are not valid UTF-8).
+ * <p>A checkpoint is named by its anchors ({@link #nameOf}). Format ({@value #FORMAT}), canonical JSON:
+ * {@code {"anchors":[..],"contents":{digest:text},"contents64":{digest:base64},"format":..,
+ * "objects":{uuid:{"w":winner,"l":[leaves, when not just the winner],"o":{revision:[order]}}},"position":..,"seen":[..]}}.
+ * Checkpoints of the former format ({@code meldtown-checkpoint/1}, which held every block and pack) are refused
+ * with {@link OutdatedException}: readers replay and the writer replaces them.
  */
 public final class Checkpoint {
-    public static final String FORMAT = "meldtown-checkpoint/1";
+    public static final String FORMAT = "meldtown-checkpoint/2";
+
+    /** A checkpoint of an earlier format: not an error, a reason to replay and write a new one. */
+    public static final class OutdatedException extends CorruptDataException {
+        OutdatedException(String format) {
+            super("outdated checkpoint format " + format + " (now " + FORMAT + ")");
+        }
+    }
 
     private final List<String> anchors;
-    private final Map<String, DeltaBlock> blocks;
-    private final Map<String, byte[]> objects;
-    private final String document;
+    private final String position;
+    private final Set<String> seen;
+    private final ReplicaState state;
 
-    private Checkpoint(List<String> anchors, Map<String, DeltaBlock> blocks, Map<String, byte[]> objects, String document) {
-        this.anchors = List.copyOf(anchors);
-        this.blocks = Collections.unmodifiableMap(blocks);
-        this.objects = objects;
-        this.document = document;
+    private Checkpoint(List<String> anchors, String position, Collection<String> seen, ReplicaState state) {
+        List<String> sorted = new ArrayList<>(anchors);
+        sorted.sort(null);
+        this.anchors = List.copyOf(sorted);
+        this.position = position;
+        this.seen = java.util.Collections.unmodifiableSet(new TreeSet<>(seen));
+        this.state = state;
     }
 
     /**
-     * Captures the committed state of {@code replica}.
+     * Captures the committed state of {@code replica}, without a log position.
      *
      * @throws IllegalStateException if the replica has staged changes
      */
     public static Checkpoint of(Replica replica) {
-        Map<String, byte[]> objects = replica.committedObjects();
-        Map<String, DeltaBlock> blocks = new TreeMap<>();
-        for (DeltaBlock b : replica.appliedBlockList()) {
-            blocks.put(b.id(), b);
-        }
-        return new Checkpoint(replica.anchors(), blocks, objects, CanonicalJson.write(replica.read()));
+        return of(replica, null, Set.of());
+    }
+
+    /**
+     * Captures the committed state of {@code replica}; {@code position} and {@code seen} describe it in the service's
+     * log of stored blocks (see the class comment).
+     *
+     * @throws IllegalStateException if the replica has staged changes
+     */
+    public static Checkpoint of(Replica replica, String position, Collection<String> seen) {
+        return new Checkpoint(replica.anchors(), position, seen, replica.materialize());
     }
 
     /** The name of a checkpoint at these anchors: sha256 of the sorted anchors joined by newlines (hex). */
@@ -73,66 +84,41 @@ public final class Checkpoint {
         return anchors;
     }
 
-    /** Ids of the blocks the checkpoint covers. */
-    public Set<String> blocks() {
-        return blocks.keySet();
+    /** The log position the checkpoint covers up to, or null. */
+    public String position() {
+        return position;
+    }
+
+    /** Blocks logged at or after {@link #position()} that the checkpoint already covers. */
+    public Set<String> seen() {
+        return seen;
+    }
+
+    /** A fresh, mutable copy of the materialized state. */
+    public ReplicaState state() {
+        return state.copy();
     }
 
     /** The document at the checkpoint (a fresh copy). */
     public ObjectNode document() {
-        return (ObjectNode) CanonicalJson.parse(document);
-    }
-
-    /**
-     * The replica in {@code storage} rebuilt from this checkpoint and refreshed, i.e. with every block stored after
-     * the checkpoint applied. Equivalent to {@link Replica#open(ReplicaStorage)}; if the storage lacks a
-     * checkpointed block (a checkpoint of another replica), it is exactly that full replay.
-     */
-    public Replica open(ReplicaStorage storage) {
-        Set<String> stored = new LinkedHashSet<>(storage.list(".delta"));
-        if (!stored.containsAll(blocks.keySet())) {
-            return Replica.open(storage);
-        }
-        Replica r = Replica.restore(storage, new ArrayList<>(blocks.values()), objects);
-        r.refresh();
-        return r;
-    }
-
-    /**
-     * The document of the replica in {@code storage}: the checkpoint's own when no block was stored since, else
-     * read from {@link #open}.
-     */
-    public ObjectNode read(ReplicaStorage storage) {
-        Set<String> stored = new LinkedHashSet<>(storage.list(".delta"));
-        if (stored.equals(blocks.keySet())) {
-            return document();
-        }
-        return open(storage).read();
+        return state.read();
     }
 
     public byte[] bytes() {
-        ObjectNode root = CanonicalJson.nodes().objectNode();
+        ObjectNode root = state.toJson();
         root.put("format", FORMAT);
-        root.putArray("anchors").addAll(anchors.stream().map(a -> (JsonNode) CanonicalJson.nodes().textNode(a)).toList());
-        ObjectNode bs = root.putObject("blocks");
-        blocks.forEach((id, b) -> bs.put(id, new String(b.bytes(), StandardCharsets.UTF_8)));
-        ObjectNode os = root.putObject("objects");
-        ObjectNode os64 = root.putObject("objects64");
-        objects.forEach((digest, bytes) -> {
-            String text = new String(bytes, StandardCharsets.UTF_8);
-            if (Arrays.equals(text.getBytes(StandardCharsets.UTF_8), bytes)) {
-                os.put(digest, text);
-            } else {
-                os64.put(digest, Base64.getEncoder().encodeToString(bytes));
-            }
-        });
-        root.put("document", document);
+        anchors.forEach(root.putArray("anchors")::add);
+        if (position != null) {
+            root.put("position", position);
+        }
+        seen.forEach(root.putArray("seen")::add);
         return CanonicalJson.bytes(root);
     }
 
     /**
-     * Parses a checkpoint; every block is checked against its id.
+     * Parses a checkpoint.
      *
+     * @throws OutdatedException for a checkpoint of an earlier format
      * @throws CorruptDataException if the bytes are not a checkpoint of this format
      */
     public static Checkpoint parse(byte[] bytes) {
@@ -142,22 +128,21 @@ public final class Checkpoint {
         } catch (MeldaException e) {
             throw new CorruptDataException("checkpoint is not JSON: " + e.getMessage());
         }
-        if (!root.isObject() || !FORMAT.equals(root.path("format").asText(null))) {
+        String format = root.isObject() ? root.path("format").asText(null) : null;
+        if (format != null && format.startsWith("meldtown-checkpoint/") && !FORMAT.equals(format)) {
+            throw new OutdatedException(format);
+        }
+        if (!FORMAT.equals(format)) {
             throw new CorruptDataException("not a " + FORMAT + " checkpoint");
         }
-        JsonNode doc = root.get("document");
-        if (doc == null || !doc.isTextual() || !root.path("anchors").isArray() || !root.path("blocks").isObject()
-                || !root.path("objects").isObject()) {
+        if (!root.path("anchors").isArray() || !root.path("seen").isArray()) {
             throw new CorruptDataException("incomplete checkpoint");
         }
         List<String> anchors = new ArrayList<>();
         root.get("anchors").forEach(a -> anchors.add(a.asText()));
-        Map<String, DeltaBlock> blocks = new TreeMap<>();
-        root.get("blocks").fields().forEachRemaining(e ->
-                blocks.put(e.getKey(), DeltaBlock.parse(e.getKey(), e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
-        Map<String, byte[]> objects = new TreeMap<>();
-        root.get("objects").fields().forEachRemaining(e -> objects.put(e.getKey(), e.getValue().asText().getBytes(StandardCharsets.UTF_8)));
-        root.path("objects64").fields().forEachRemaining(e -> objects.put(e.getKey(), Base64.getDecoder().decode(e.getValue().asText())));
-        return new Checkpoint(anchors, blocks, objects, doc.asText());
+        List<String> seen = new ArrayList<>();
+        root.get("seen").forEach(a -> seen.add(a.asText()));
+        String position = root.path("position").isTextual() ? root.get("position").asText() : null;
+        return new Checkpoint(anchors, position, seen, ReplicaState.fromJson(root, anchors));
     }
 }

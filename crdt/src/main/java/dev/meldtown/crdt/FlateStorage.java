@@ -2,7 +2,10 @@ package dev.meldtown.crdt;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
@@ -33,6 +36,21 @@ public final class FlateStorage implements ReplicaStorage {
             throw new MissingKeyException(key);
         }
         return inflate(key, z);
+    }
+
+    /** The inner storage's {@code readAll} of the compressed objects (concurrent where it is), each inflated. */
+    @Override
+    public Map<String, byte[]> readAll(Collection<String> keys) {
+        List<String> stored = new ArrayList<>();
+        for (String key : keys) {
+            stored.add(key + SUFFIX);
+        }
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        inner.readAll(stored).forEach((k, z) -> {
+            String key = k.substring(0, k.length() - SUFFIX.length());
+            out.put(key, inflate(key, z));
+        });
+        return out;
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.meldtown.crdt.internal.DocumentReader;
 import dev.meldtown.crdt.internal.DocumentState;
 import dev.meldtown.crdt.internal.Flattener;
 import dev.meldtown.crdt.internal.Loader;
+import dev.meldtown.crdt.internal.Meld;
 import dev.meldtown.crdt.internal.ObjectStore;
 import dev.meldtown.crdt.internal.Staging;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -53,6 +55,7 @@ public final class Replica {
     private final Staging staging;
     private final Conflicts conflicts;
     private final Loader loader;
+    private final Meld meld;
     private DocumentLimits limits = DocumentLimits.DEFAULT;
 
     private Replica(ReplicaStorage storage) {
@@ -62,6 +65,7 @@ public final class Replica {
         this.staging = new Staging(storage, state, store, reader);
         this.conflicts = new Conflicts(state, reader, staging);
         this.loader = new Loader(storage, graph, store, state);
+        this.meld = new Meld(storage, graph, store, loader);
     }
 
     /** Opens a replica and loads every valid block (invalid ones are skipped; see {@link #invalidBlocks()}). */
@@ -191,6 +195,10 @@ public final class Replica {
      * @throws DocumentLimitException if {@code info} exceeds the limits (nothing is written; the changes stay staged)
      */
     public Optional<String> commit(ObjectNode info) {
+        return commitWith(info, block -> { });
+    }
+
+    private Optional<String> commitWith(ObjectNode info, Consumer<DeltaBlock> beforeStored) {
         if (staging.isEmpty()) {
             return Optional.empty();
         }
@@ -198,9 +206,9 @@ public final class Replica {
             limits.check(info);
         }
         conflicts.resolveDescriptors();
-        Staging.Committed c = staging.commit(info, graph.anchors());
+        Staging.Committed c = staging.commit(info, graph.anchors(), beforeStored);
         if (c.pack() != null) {
-            store.addPack(c.pack());
+            store.addPack(c.pack(), c.index());
         }
         graph.addApplied(c.block());
         return Optional.of(c.block().id());
@@ -208,6 +216,11 @@ public final class Replica {
 
     /** Commit with the CLI's information object (only the non-null keys; no info if both are null). */
     public Optional<String> commit(String author, String description) {
+        return commit(author, description, block -> { });
+    }
+
+    /** Commit with the CLI's information object, and {@code beforeStored} as in {@link #commit(String, String, Consumer)}. */
+    public Optional<String> commit(String author, String description, Consumer<DeltaBlock> beforeStored) {
         ObjectNode info = null;
         if (author != null || description != null) {
             info = NODES.objectNode();
@@ -218,7 +231,7 @@ public final class Replica {
                 info.put("description", description);
             }
         }
-        return commit(info);
+        return commitWith(info, beforeStored);
     }
 
     /** Applied blocks not named as parent by another applied block, sorted. */
@@ -236,46 +249,55 @@ public final class Replica {
         return graph.block(id);
     }
 
-    // ------------------------------------------------------------------ checkpoints (see Checkpoint)
+    // ------------------------------------------------------------------ checkpoints (see Checkpoint, ReplicaState)
 
-    /** Applied blocks, by id (package-private: {@link Checkpoint} captures them). */
-    List<DeltaBlock> appliedBlockList() {
-        return graph.appliedBlocks();
-    }
-
-    /** The objects of every loaded pack (only committed state: refuses while changes are staged). */
-    Map<String, byte[]> committedObjects() {
+    /** The materialized state of the committed replica (package-private: {@link Checkpoint} captures it). */
+    ReplicaState materialize() {
         if (hasStagedChanges()) {
             throw new IllegalStateException("cannot capture a replica with staged changes");
         }
-        return store.snapshot();
-    }
-
-    /**
-     * A replica whose state is {@code blocks} (assumed valid and stored in {@code storage}) with their
-     * {@code objects}, without reading the storage; {@link #refresh()} then applies only newer blocks.
-     */
-    static Replica restore(ReplicaStorage storage, List<DeltaBlock> blocks, Map<String, byte[]> objects) {
-        Replica r = new Replica(storage);
-        r.store.putAll(objects);
-        for (DeltaBlock b : blocks) {
-            r.state.apply(b);
-            r.graph.addApplied(b);
-        }
-        return r;
+        return ReplicaState.of(state, reader, store, anchors());
     }
 
     // ------------------------------------------------------------------ meld
 
-    /** Copies every pack, index and delta of {@code source} missing from {@code target} (packs first). */
+    /**
+     * Copies every pack, index and delta of {@code source} missing from {@code target} (packs first), with the
+     * storage's own copy (server-side where both are of a kind): a meld between two replicas nobody has loaded.
+     */
     public static List<String> copyMissing(ReplicaStorage source, ReplicaStorage target) {
-        return Loader.copyMissing(source, target);
+        return Meld.copyMissing(source, target);
     }
 
-    /** Copies what {@code source} has and this replica lacks (a set union of immutable files), then refreshes. */
+    /**
+     * Brings every file {@code source} has and this replica lacks (a set union of immutable files; both are listed)
+     * and applies them from the bytes moved, with any block of this replica's storage it had not seen.
+     */
     public MeldResult meld(ReplicaStorage source) {
-        List<String> copied = copyMissing(source, storage);
-        return new MeldResult(copied, refresh());
+        return source == storage ? MeldResult.nothing() : meld.all(source);
+    }
+
+    /**
+     * Brings the named blocks of {@code source} (announced ones, say) with the packs and indexes they need: each
+     * file is read once from the source, written here (write-once) and applied from those bytes, so the cost follows
+     * the new blocks, not the history. When a named block has a parent that is neither applied here nor named, this
+     * is {@link #meld(ReplicaStorage)}. Blocks already applied here cost nothing.
+     *
+     * @throws MissingKeyException if the source lacks a named block or a pack it needs (then nothing is written)
+     */
+    public MeldResult meld(ReplicaStorage source, Collection<String> blocks) {
+        return source == storage ? MeldResult.nothing() : meld.blocks(source, blocks);
+    }
+
+    /**
+     * As {@link #meld(ReplicaStorage, Collection)} from a loaded replica: what it holds in memory (its blocks, the
+     * packs it loaded and their indexes) is not read from its storage again. A replica never melds into itself.
+     */
+    public MeldResult meld(Replica source, Collection<String> blocks) {
+        if (source == this || source.storage == storage) {
+            return MeldResult.nothing();
+        }
+        return meld.blocks(Meld.loaded(source.storage, source.graph, source.store), blocks);
     }
 
     // ------------------------------------------------------------------ reading

@@ -1,7 +1,10 @@
 package dev.meldtown.crdt;
 
+import dev.meldtown.crdt.internal.ConcurrentReads;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 
 /**
@@ -30,6 +33,25 @@ public interface ReplicaStorage extends AutoCloseable {
             return all;
         }
         return slice(key, all, offset, length);
+    }
+
+    /**
+     * The whole content of each of {@code keys}, by key, in the order given; keys that are absent are left out.
+     * Loading a replica reads all its blocks and packs through this, so backends with a round trip per read (S3, the
+     * hub) override it with {@link #readConcurrently}; the default reads one key after another.
+     *
+     * @throws StorageException if a read fails for another reason than an absent key
+     */
+    default Map<String, byte[]> readAll(Collection<String> keys) {
+        return ConcurrentReads.sequential(this, keys);
+    }
+
+    /**
+     * {@link #readAll} with up to 16 reads of {@code storage} in flight at once (on a shared pool of daemon threads),
+     * for backends whose reads are network round trips. A failed read other than an absent key fails the whole call.
+     */
+    static Map<String, byte[]> readConcurrently(ReplicaStorage storage, Collection<String> keys) {
+        return ConcurrentReads.read(storage, keys);
     }
 
     /**
@@ -86,10 +108,7 @@ public interface ReplicaStorage extends AutoCloseable {
      */
     default boolean copy(ReplicaStorage source, String key) {
         checkKey(key);
-        if (exists(key)) {
-            return false;
-        }
-        return write(key, source.read(key));
+        return write(key, source.read(key)); // write-once: an existing key is left untouched
     }
 
     /** Releases resources (clients, connections). No-op by default. */

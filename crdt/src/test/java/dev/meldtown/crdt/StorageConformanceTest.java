@@ -128,6 +128,27 @@ public abstract class StorageConformanceTest {
     }
 
     @Test
+    public void readAllReturnsThePresentKeysInOrderAndLeavesOutAbsentOnes() throws Exception {
+        java.util.Map<String, byte[]> stored = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 40; i++) { // more than the concurrent readers' pool, so reads queue
+            byte[] p = pack("{\"readAll\":" + i + "}");
+            stored.put(key(p, ".pack"), p);
+        }
+        stored.forEach(storage::write);
+        List<String> asked = new ArrayList<>(stored.keySet());
+        java.util.Collections.reverse(asked);
+        String absent = key(pack("{\"readAll\":\"absent\"}"), ".pack");
+        asked.add(20, absent);
+        java.util.Map<String, byte[]> read = reopen(storage).readAll(asked);
+        assertThat(read.keySet()).containsExactlyElementsOf(asked.stream().filter(k -> !k.equals(absent)).toList());
+        read.forEach((k, v) -> assertThat(v).as(k).isEqualTo(stored.get(k)));
+        assertThat(storage.readAll(List.of())).isEmpty();
+        assertThat(storage.readAll(List.of(absent))).isEmpty();
+        String one = asked.get(0);
+        assertThat(storage.readAll(List.of(one, one))).containsOnlyKeys(one);
+    }
+
+    @Test
     public void listBySuffixStripsSuffix() {
         MemoryStorage source = new MemoryStorage();
         Replica r = Replica.open(source);

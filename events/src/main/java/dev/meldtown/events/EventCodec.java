@@ -43,13 +43,28 @@ public final class EventCodec {
      * it is not the type's usual one (e.g. the merge-service announcing a block it committed).
      */
     public static byte[] encode(EventType type, String source, String subject, Object data) {
+        return encode(type, source, subject, data, null);
+    }
+
+    /**
+     * As {@link #encode(EventType, String, String, Object)}, with the CloudEvents Distributed Tracing extension
+     * ({@code traceparent}, {@code tracestate}) set from {@code trace} when it is not null.
+     */
+    public static byte[] encode(EventType type, String source, String subject, Object data, TraceContext trace) {
         if (!type.payload().isInstance(data)) {
             throw new IllegalArgumentException(type.type() + " carries " + type.payload().getSimpleName() + ", not " + data.getClass().getSimpleName());
         }
         JsonNode tree = MAPPER.valueToTree(data);
         EventSchemas.requireValid(type, tree);
         try {
-            CloudEvent event = CloudEventBuilder.v1()
+            CloudEventBuilder builder = CloudEventBuilder.v1();
+            if (trace != null) {
+                builder.withExtension(TraceContext.TRACEPARENT, trace.traceparent());
+                if (trace.tracestate() != null) {
+                    builder.withExtension(TraceContext.TRACESTATE, trace.tracestate());
+                }
+            }
+            CloudEvent event = builder
                     .withId(UUID.randomUUID().toString())
                     .withSource(URI.create(source))
                     .withType(type.type())
@@ -74,6 +89,20 @@ public final class EventCodec {
             return event;
         } catch (EventDeserializationException | IllegalArgumentException | IllegalStateException e) {
             throw new InvalidEventException("not a CloudEvents 1.0 structured JSON event: " + e.getMessage());
+        }
+    }
+
+    /** The event's W3C trace context (its {@code traceparent} extension), if it carries a well-formed one. */
+    public static java.util.Optional<TraceContext> trace(CloudEvent event) {
+        Object parent = event.getExtension(TraceContext.TRACEPARENT);
+        if (parent == null) {
+            return java.util.Optional.empty();
+        }
+        Object state = event.getExtension(TraceContext.TRACESTATE);
+        try {
+            return java.util.Optional.of(new TraceContext(parent.toString(), state == null ? null : state.toString()));
+        } catch (IllegalArgumentException malformed) {
+            return java.util.Optional.empty(); // an unusable trace context does not make the event invalid
         }
     }
 

@@ -6,6 +6,10 @@ import java.util.Optional;
 /** Every event type of the contract, with its topic, emitting service, payload class and JSON Schema. */
 public enum EventType {
     BLOCK_COMMITTED("dev.meldtown.block.committed", Topics.BLOCKS, Sources.BLOCK_STORE, Payloads.BlockCommitted.class),
+    /** A document's objects are gone (issue 14): deleted by itself, or with its tenant ({@code scope}). */
+    DOC_DELETED("dev.meldtown.doc.deleted", Topics.BLOCKS, Sources.BLOCK_STORE, Payloads.DocDeleted.class),
+    /** A replica's objects (files, read checkpoints, outbox entries) are gone (issue 14). */
+    REPLICA_DELETED("dev.meldtown.replica.deleted", Topics.BLOCKS, Sources.BLOCK_STORE, Payloads.ReplicaDeleted.class),
     MERGE_REQUESTED("dev.meldtown.merge.requested", Topics.MERGES, Sources.BLOCK_STORE, Payloads.MergeRequested.class),
     MERGE_COMPLETED("dev.meldtown.merge.completed", Topics.MERGES, Sources.MERGE, Payloads.MergeCompleted.class),
     MERGE_FAILED("dev.meldtown.merge.failed", Topics.MERGES, Sources.MERGE, Payloads.MergeFailed.class),

@@ -1,5 +1,6 @@
 package dev.meldtown.events;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,17 @@ public final class Payloads {
 
     public record BlockCommitted(String tenant, String doc, String replica, String block, List<String> parents,
                                  List<String> packs, long bytes) {
+    }
+
+    /**
+     * {@code doc.deleted}: every object of the document is removed; {@code scope} says what was deleted,
+     * {@code document} (this one) or {@code tenant} (its whole tenant).
+     */
+    public record DocDeleted(String tenant, String doc, String scope) {
+    }
+
+    /** {@code replica.deleted}: every object of the replica is removed. */
+    public record ReplicaDeleted(String tenant, String doc, String replica) {
     }
 
     public record MergeRequested(String tenant, String doc, String source, String target, String requestId) {
@@ -36,22 +48,50 @@ public final class Payloads {
                            Map<String, Object> theirs) {
     }
 
-    /** The outcome of one sync of a town with a peer (contracts §2.2). */
+    /**
+     * How a row-level resolution settled a {@code manual} sync's kept conflicts (sync-orchestrator
+     * {@code POST …/resolve}): the two heads the conflicts were computed from and how many rows took each side.
+     * Present only on the results of a resolution; every other result leaves it out of the JSON.
+     */
+    public record Resolution(String ourHead, String theirHead, int ours, int theirs, int value) {
+    }
+
+    /**
+     * The outcome of one sync of a town with a peer (contracts §2.2). {@code resolution} (an additive extension) is
+     * set only on the result of a row-level resolution, and then {@code conflictsResolved} counts the resolved rows.
+     */
     public record SyncResult(String tenant, String town, String peer, String strategy, Instant startTime, Instant endTime,
                              boolean fetched, boolean merged, boolean pushed, int pulledCommits, int pushedCommits,
                              String headBefore, String headAfter, List<Conflict> conflicts, int conflictsResolved,
-                             Error error, Error pushError) {
+                             Error error, Error pushError,
+                             @JsonInclude(JsonInclude.Include.NON_NULL) Resolution resolution) {
+        public SyncResult(String tenant, String town, String peer, String strategy, Instant startTime, Instant endTime,
+                          boolean fetched, boolean merged, boolean pushed, int pulledCommits, int pushedCommits,
+                          String headBefore, String headAfter, List<Conflict> conflicts, int conflictsResolved,
+                          Error error, Error pushError) {
+            this(tenant, town, peer, strategy, startTime, endTime, fetched, merged, pushed, pulledCommits, pushedCommits,
+                    headBefore, headAfter, conflicts, conflictsResolved, error, pushError, null);
+        }
     }
 
     /** {@code sync.completed}: a SyncResult plus the request it answers. */
     public record SyncCompleted(String tenant, String town, String peer, String strategy, Instant startTime,
                                 Instant endTime, boolean fetched, boolean merged, boolean pushed, int pulledCommits,
                                 int pushedCommits, String headBefore, String headAfter, List<Conflict> conflicts,
-                                int conflictsResolved, Error error, Error pushError, String requestId) {
+                                int conflictsResolved, Error error, Error pushError, String requestId,
+                                @JsonInclude(JsonInclude.Include.NON_NULL) Resolution resolution) {
+        public SyncCompleted(String tenant, String town, String peer, String strategy, Instant startTime,
+                             Instant endTime, boolean fetched, boolean merged, boolean pushed, int pulledCommits,
+                             int pushedCommits, String headBefore, String headAfter, List<Conflict> conflicts,
+                             int conflictsResolved, Error error, Error pushError, String requestId) {
+            this(tenant, town, peer, strategy, startTime, endTime, fetched, merged, pushed, pulledCommits, pushedCommits,
+                    headBefore, headAfter, conflicts, conflictsResolved, error, pushError, requestId, null);
+        }
+
         public static SyncCompleted of(SyncResult r, String requestId) {
             return new SyncCompleted(r.tenant(), r.town(), r.peer(), r.strategy(), r.startTime(), r.endTime(), r.fetched(),
                     r.merged(), r.pushed(), r.pulledCommits(), r.pushedCommits(), r.headBefore(), r.headAfter(),
-                    r.conflicts(), r.conflictsResolved(), r.error(), r.pushError(), requestId);
+                    r.conflicts(), r.conflictsResolved(), r.error(), r.pushError(), requestId, r.resolution());
         }
     }
 }

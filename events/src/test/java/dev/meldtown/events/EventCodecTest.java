@@ -63,6 +63,28 @@ class EventCodecTest {
     }
 
     @Test
+    void aRowLevelResolutionCarriesItsResolutionAndOtherResultsLeaveItOut() throws Exception {
+        var conflict = new Payloads.Conflict("tasks", Map.of("id", 1), Map.of("id", 1), Map.of("id", 1), null);
+        var resolved = new Payloads.SyncResult("acme", "north", "south", "manual", Instant.parse("2026-11-22T10:00:00Z"),
+                Instant.parse("2026-11-22T10:00:01Z"), true, true, true, 1, 2, H1, H2, List.of(conflict), 1, null, null,
+                new Payloads.Resolution(H1, H2, 0, 1, 0));
+        var completed = Payloads.SyncCompleted.of(resolved, "req-2");
+        byte[] bytes = EventCodec.encode(EventType.SYNC_COMPLETED, "north", completed);
+        assertThat(EventCodec.mapper().readTree(bytes).at("/data/resolution/theirs").asInt()).isEqualTo(1);
+        assertThat(EventCodec.data(EventCodec.decode(bytes), Payloads.SyncCompleted.class)).isEqualTo(completed);
+
+        var plain = Payloads.SyncCompleted.of(new Payloads.SyncResult("acme", "north", "south", "ours", Instant.parse("2026-11-22T10:00:00Z"),
+                Instant.parse("2026-11-22T10:00:01Z"), true, true, true, 0, 0, H1, H1, List.of(), 0, null, null), "req-3");
+        JsonNode data = EventCodec.mapper().readTree(EventCodec.encode(EventType.SYNC_COMPLETED, "north", plain)).get("data");
+        assertThat(data.has("resolution")).isFalse();
+        // additive: the field is optional, and a malformed one is off-contract
+        var broken = (com.fasterxml.jackson.databind.node.ObjectNode) EventCodec.mapper().readTree(bytes).get("data").deepCopy();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) broken.get("resolution")).put("ours", -1);
+        assertThat(EventSchemas.validate(EventType.SYNC_COMPLETED, broken)).isNotEmpty();
+        assertThat(EventSchemas.validate(EventType.SYNC_COMPLETED, data)).isEmpty();
+    }
+
+    @Test
     void dataOffContractIsRefusedBeforeItIsEmitted() {
         var bad = new Payloads.BlockCommitted("Acme", "todo", "alice", "not-a-hash", List.of(), List.of(), 1);
         assertThatThrownBy(() -> EventCodec.encode(EventType.BLOCK_COMMITTED, "todo", bad))
@@ -88,5 +110,49 @@ class EventCodecTest {
         for (EventType type : EventType.values()) {
             assertThat(EventSchemas.validate(type, EventCodec.mapper().createObjectNode())).as(type.type()).isNotEmpty();
         }
+    }
+
+    @Test
+    void deletionsAreBlocksTopicEventsKeyedByTheirDocumentAndTheirDataIsChecked() {
+        var doc = new Payloads.DocDeleted("acme", "todo", "tenant");
+        CloudEvent event = EventCodec.decode(EventCodec.encode(EventType.DOC_DELETED, "todo", doc));
+        assertThat(event.getType()).isEqualTo("dev.meldtown.doc.deleted");
+        assertThat(EventType.DOC_DELETED.topic()).isEqualTo(Topics.BLOCKS);
+        assertThat(EventCodec.data(event, Payloads.DocDeleted.class)).isEqualTo(doc);
+        var replica = new Payloads.ReplicaDeleted("acme", "todo", "alice");
+        CloudEvent r = EventCodec.decode(EventCodec.encode(EventType.REPLICA_DELETED, "todo", replica));
+        assertThat(EventType.REPLICA_DELETED.topic()).isEqualTo(Topics.BLOCKS);
+        assertThat(EventCodec.data(r, Payloads.ReplicaDeleted.class)).isEqualTo(replica);
+        assertThatThrownBy(() -> EventCodec.encode(EventType.DOC_DELETED, "todo", new Payloads.DocDeleted("acme", "todo", "everything")))
+                .isInstanceOf(EventCodec.InvalidEventException.class);
+        assertThatThrownBy(() -> EventCodec.encode(EventType.REPLICA_DELETED, "todo", new Payloads.ReplicaDeleted("acme", "todo", "../x")))
+                .isInstanceOf(EventCodec.InvalidEventException.class);
+    }
+
+    @Test
+    void traceContextRidesInTheCloudEventsTracingExtensionAndIsReadBack() throws Exception {
+        var data = new Payloads.BlockCommitted("acme", "todo", "alice", H1, List.of(H2), List.of(H2), 123);
+        var trace = new TraceContext("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "vendor=x");
+        byte[] bytes = EventCodec.encode(EventType.BLOCK_COMMITTED, EventType.Sources.BLOCK_STORE, "todo", data, trace);
+
+        JsonNode json = EventCodec.mapper().readTree(bytes);
+        assertThat(json.get("traceparent").asText()).isEqualTo("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        assertThat(json.get("tracestate").asText()).isEqualTo("vendor=x");
+        CloudEvent event = EventCodec.decode(bytes);
+        assertThat(EventCodec.trace(event)).contains(trace);
+        assertThat(trace.traceId()).isEqualTo("0af7651916cd43dd8448eb211c80319c");
+        assertThat(trace.parentId()).isEqualTo("b7ad6b7169203331");
+        assertThat(EventCodec.data(event, Payloads.BlockCommitted.class)).isEqualTo(data); // the data is untouched
+
+        // without a trace: no extension at all (the event is exactly what it was before tracing)
+        JsonNode plain = EventCodec.mapper().readTree(EventCodec.encode(EventType.BLOCK_COMMITTED, "todo", data));
+        assertThat(plain.has("traceparent")).isFalse();
+        assertThat(EventCodec.trace(EventCodec.decode(EventCodec.encode(EventType.BLOCK_COMMITTED, "todo", data)))).isEmpty();
+        // a malformed traceparent from some other emitter does not make the event invalid; it is just not a trace
+        String odd = new String(bytes, StandardCharsets.UTF_8).replace("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "garbage");
+        CloudEvent oddEvent = EventCodec.decode(odd.getBytes(StandardCharsets.UTF_8));
+        assertThat(EventCodec.trace(oddEvent)).isEmpty();
+        assertThat(EventCodec.data(oddEvent, Payloads.BlockCommitted.class)).isEqualTo(data);
+        assertThatThrownBy(() -> new TraceContext("00-xyz", null)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -2,6 +2,7 @@ package dev.meldtown.merge;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
 import java.time.Duration;
 
 /** {@code meldtown.merge.*}: the consumer, the hub replica, checkpoints and retries. */
@@ -60,4 +61,69 @@ public interface MergeConfig {
     /** Upper bound of the interval between checkpoints, in blocks (a read replays at most this many beyond one). */
     @WithDefault("256")
     int checkpointMaxIntervalBlocks();
+
+    /** Garbage collection of service-private data ({@link GarbageCollector}). */
+    Gc gc();
+
+    interface Gc {
+        /** Run the collector on its schedule. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often it runs ({@code every} of Quarkus's scheduler). */
+        @WithDefault("1h")
+        String every();
+
+        /** Read checkpoints kept per replica, newest first (the one {@code latest} names is always kept). */
+        @WithName("keep-checkpoints")
+        @WithDefault("3")
+        int keepCheckpoints();
+
+        /**
+         * Stored merge results older than this are removed. It must exceed the retention of the Kafka topics the
+         * merge-service consumes (a redelivered event within it finds its result and is not melded twice) and the
+         * longest outage after which an outbox re-announces a block.
+         */
+        @WithName("result-retention")
+        @WithDefault("P14D")
+        Duration resultRetention();
+
+        /** Outbox entries younger than this are left to the outbox sweepers. */
+        @WithName("outbox-min-age")
+        @WithDefault("PT1H")
+        Duration outboxMinAge();
+
+        /**
+         * Block-log entries older than this and than the replica's newest checkpoint's position are removed. It must
+         * exceed how long block-store-service keeps a read state cached without reading it
+         * ({@code meldtown.block-store.read-state-idle}, 1 hour).
+         */
+        @WithName("block-log-retention")
+        @WithDefault("P1D")
+        Duration blockLogRetention();
+
+        /** Keys per DeleteObjects request (S3 takes at most 1,000). */
+        @WithName("batch")
+        @WithDefault("1000")
+        int batch();
+    }
+
+    /** The block outbox of the resolve blocks this service commits ({@link ResolveAnnouncer}). */
+    Outbox outbox();
+
+    interface Outbox {
+        /** How old an entry must be before a sweep re-sends it. */
+        @WithDefault("PT10S")
+        Duration grace();
+
+        /** How often the sweep runs. */
+        @WithName("sweep-every")
+        @WithDefault("5s")
+        String sweepEvery();
+
+        /** Liveness reports DOWN when the sweeper completed no sweep for this long. */
+        @WithName("max-silence")
+        @WithDefault("PT5M")
+        Duration maxSilence();
+    }
 }

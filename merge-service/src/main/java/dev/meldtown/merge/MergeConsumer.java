@@ -32,6 +32,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import dev.meldtown.service.LogContext;
 import dev.meldtown.service.Workers;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -172,11 +173,17 @@ public class MergeConsumer {
                     continue;
                 }
                 heartbeat.beat();
-                if (handle(r)) {
-                    done.put(tp, new OffsetAndMetadata(r.offset() + 1));
-                } else {
-                    stalled.add(tp);
-                    c.seek(tp, r.offset());
+                LogContext.ofRecordKey(r.key(), "doc");
+                try {
+                    // one span per record, child of the producer's (the upload's) trace
+                    if (dev.meldtown.service.tracing.KafkaTracing.processing(r, config.groupId(), () -> handle(r))) {
+                        done.put(tp, new OffsetAndMetadata(r.offset() + 1));
+                    } else {
+                        stalled.add(tp);
+                        c.seek(tp, r.offset());
+                    }
+                } finally {
+                    LogContext.clear();
                 }
             }
             if (!done.isEmpty()) {

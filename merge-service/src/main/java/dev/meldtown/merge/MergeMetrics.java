@@ -1,5 +1,6 @@
 package dev.meldtown.merge;
 
+import dev.meldtown.service.TenantTags;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,12 +14,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code meldtown_merge_consumer_lag} (records behind, summed over assigned partitions),
  * {@code meldtown_merge_meld_duration_seconds}, {@code meldtown_merge_copied_bytes_total},
- * {@code meldtown_merge_copied_files_total}, {@code meldtown_merge_events_total{outcome}}.
+ * {@code meldtown_merge_copied_files_total}, {@code meldtown_merge_events_total{outcome}},
+ * {@code meldtown_merge_checkpoints_written_total}, {@code meldtown_merge_checkpoint_bytes} (size of each written) and
+ * {@code meldtown_merge_tenant_melds_total{tenant}} (at most {@code meldtown.metrics.max-tenants} tenants, then
+ * {@code other}: {@code TenantTags}).
  */
 @ApplicationScoped
 public class MergeMetrics {
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    TenantTags tenantTags;
 
     /**
      * Static and strongly referenced: Micrometer keeps a gauge's state object weakly, and when the application is
@@ -29,6 +36,8 @@ public class MergeMetrics {
     private Timer meldDuration;
     private Counter copiedBytes;
     private Counter copiedFiles;
+    private Counter checkpoints;
+    private io.micrometer.core.instrument.DistributionSummary checkpointBytes;
 
     @PostConstruct
     void init() {
@@ -39,17 +48,27 @@ public class MergeMetrics {
         copiedBytes = Counter.builder("meldtown.merge.copied.bytes").description("Stored bytes copied between replicas")
                 .baseUnit("bytes").register(registry);
         copiedFiles = Counter.builder("meldtown.merge.copied.files").description("Files copied between replicas").register(registry);
+        checkpoints = Counter.builder("meldtown.merge.checkpoints.written").description("Read checkpoints written").register(registry);
+        checkpointBytes = io.micrometer.core.instrument.DistributionSummary.builder("meldtown.merge.checkpoint.bytes")
+                .description("Size of each read checkpoint written").baseUnit("bytes").register(registry);
         for (String outcome : new String[] {"completed", "dead-lettered", "retried", "ignored"}) {
             event(outcome, 0);
         }
+    }
+
+    public void checkpoint(int bytes) {
+        checkpoints.increment();
+        checkpointBytes.record(bytes);
     }
 
     public void lag(long records) {
         LAG.set(records);
     }
 
-    public void meld(Duration took, long bytes, int files) {
+    public void meld(String tenant, Duration took, long bytes, int files) {
         meldDuration.record(took);
+        Counter.builder("meldtown.merge.tenant.melds").description("Melds per tenant (bounded: TenantTags)")
+                .tag("tenant", tenantTags.of(tenant)).register(registry).increment();
         copiedBytes.increment(bytes);
         copiedFiles.increment(files);
     }

@@ -2,7 +2,10 @@ package dev.meldtown.merge;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.meldtown.crdt.DeltaBlock;
+import dev.meldtown.crdt.MeldResult;
+import dev.meldtown.crdt.MissingKeyException;
 import dev.meldtown.crdt.Replica;
+import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
@@ -10,6 +13,9 @@ import dev.meldtown.events.Topics;
 import dev.meldtown.model.DocRef;
 import dev.meldtown.model.DocumentSettings;
 import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.model.Scope;
+import dev.meldtown.service.Deletions;
+import dev.meldtown.service.BlockOutbox;
 import dev.meldtown.storage.s3.BucketLayout;
 import io.cloudevents.CloudEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,7 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,14 +37,14 @@ import org.jboss.logging.Logger;
  *   <li>{@code merge.requested}: meld {@code source} into {@code target} (full listing reconciliation), apply the
  *       document's conflict policy to the target, emit {@code merge.completed};</li>
  *   <li>{@code block.committed}: meld the announced block from its replica into the hub (only the block and its
- *       packs when its parents are there), apply the conflict policy to the hub, store a read checkpoint of the
- *       hub, then meld the hub into every other replica of the document (its anchors, same shortcut); one
+ *       packs when its parents are there), apply the conflict policy to the hub, store a read checkpoint of each
+ *       replica melded into, then meld the hub into every other replica of the document (its anchors, same shortcut); one
  *       {@code merge.completed} per meld.</li>
  * </ul>
  * The outcome is stored ({@code merges/<sha256 of requestId>.json}) before it is emitted; a redelivered event
  * finds it, copies nothing and emits the same results again. {@code resolve-to-winner} commits the resolve on the
- * target with author {@code meldtown-merge} and announces the new block itself ({@code block.committed} on
- * {@code meldtown.blocks}, CloudEvents source {@code /meldtown/merge}). Other event types on the topics (the
+ * target with author {@code meldtown-merge} and announces the new block through the block outbox
+ * ({@link ResolveAnnouncer}: {@code block.committed} on {@code meldtown.blocks}, CloudEvents source {@code /meldtown/merge}). Other event types on the topics (the
  * service's own {@code merge.completed}/{@code merge.failed}) are ignored.
  */
 @ApplicationScoped
@@ -53,13 +58,16 @@ public class MergeProcessor {
     Bucket bucket;
 
     @Inject
-    Melder melder;
-
-    @Inject
     Replicas replicas;
 
     @Inject
+    Deletions deletions;
+
+    @Inject
     Publisher publisher;
+
+    @Inject
+    ResolveAnnouncer announcer;
 
     @Inject
     MergeConfig config;
@@ -88,18 +96,50 @@ public class MergeProcessor {
                 case BLOCK_COMMITTED -> {
                     Payloads.BlockCommitted data = EventCodec.data(event, Payloads.BlockCommitted.class);
                     checkKey(key, data.tenant(), data.doc());
-                    yield blockCommitted(data);
+                    yield deleted(data.tenant(), data.doc(), data.replica()) ? List.of() : blockCommitted(data);
                 }
                 case MERGE_REQUESTED -> {
                     Payloads.MergeRequested data = EventCodec.data(event, Payloads.MergeRequested.class);
                     checkKey(key, data.tenant(), data.doc());
-                    yield mergeRequested(data);
+                    yield deleted(data.tenant(), data.doc(), data.source()) || deleted(data.tenant(), data.doc(), data.target())
+                            ? List.of() : mergeRequested(data);
+                }
+                case DOC_DELETED -> {
+                    Payloads.DocDeleted data = EventCodec.data(event, Payloads.DocDeleted.class);
+                    checkKey(key, data.tenant(), data.doc());
+                    replicas.evict(data.tenant(), data.doc());
+                    yield List.of();
+                }
+                case REPLICA_DELETED -> {
+                    Payloads.ReplicaDeleted data = EventCodec.data(event, Payloads.ReplicaDeleted.class);
+                    checkKey(key, data.tenant(), data.doc());
+                    replicas.evict(data.tenant(), data.doc()); // the hub melded into it: the document's cache goes
+                    yield List.of();
                 }
                 default -> List.of();
             };
         } catch (EventCodec.InvalidEventException e) {
             throw new Poison("invalid-event", e.getMessage());
         }
+    }
+
+    /**
+     * A late event about a deleted tenant, document or replica (issue 14, block-store's tombstones): skipped, neither
+     * processed (nothing is written back under the deleted prefix) nor dead-lettered; the loaded replicas go.
+     */
+    private boolean deleted(String tenant, String doc, String replica) {
+        ReplicaRef ref;
+        try {
+            ref = ReplicaRef.of(tenant, doc, replica);
+        } catch (dev.meldtown.model.InvalidNameException e) {
+            return false; // the processing refuses it as it always did
+        }
+        if (deletions.deleted(Scope.of(ref)) == null) {
+            return false;
+        }
+        LOG.debugf("skipping an event of deleted %s", ref);
+        replicas.evict(tenant, doc);
+        return true;
     }
 
     private static void checkKey(String key, String tenant, String doc) {
@@ -116,13 +156,14 @@ public class MergeProcessor {
             if (stored != null) {
                 return emit(req.tenant(), req.doc(), stored);
             }
-            if (!melder.hasFiles(req.tenant(), req.doc(), req.source(), settings.flate())) {
+            ReplicaStorage source = replicas.storage(ReplicaRef.of(req.tenant(), req.doc(), req.source()), settings.flate());
+            if (source.listPage("", null, 1).isEmpty()) {
                 throw new Poison("unknown-replica", "replica " + req.source() + " of " + req.tenant() + "/" + req.doc() + " holds no files");
             }
             long start = System.nanoTime();
-            Melder.Copied copied = melder.meldAll(req.tenant(), req.doc(), settings.flate(), req.source(), req.target(), false);
-            Payloads.MergeCompleted result = settle(req.tenant(), req.doc(), settings, req.source(), req.target(), req.requestId(),
-                    copied, null, true, start);
+            Payloads.MergeCompleted result = replicas.with(ReplicaRef.of(req.tenant(), req.doc(), req.target()), settings.flate(), target ->
+                    settle(req.tenant(), req.doc(), settings, req.source(), req.target(), req.requestId(), target,
+                            req.source().equals(req.target()) ? nothing(target) : target.meld(source), true, start));
             return finish(req.tenant(), req.doc(), req.requestId(), List.of(result));
         } catch (Poison p) {
             failed(req.tenant(), req.doc(), req.source(), req.target(), req.requestId(), p);
@@ -130,8 +171,14 @@ public class MergeProcessor {
         }
     }
 
+    /**
+     * Melds the announced block from its replica into the hub (crdt {@link Replica#meld(ReplicaStorage, java.util.Collection)}:
+     * the block and its packs, read once and applied from those bytes), settles the hub, then melds the hub's anchors
+     * into every other replica from the loaded hub ({@link Replica#meld(Replica, java.util.Collection)}: nothing the
+     * hub holds is read again; a replica that already has them costs nothing).
+     */
     private List<Payloads.MergeCompleted> blockCommitted(Payloads.BlockCommitted e) {
-        String hub = config.hub();
+        String hubName = config.hub();
         String requestId = "block:" + e.replica() + ":" + e.block();
         try {
             DocumentSettings settings = settings(e.tenant(), e.doc());
@@ -139,68 +186,66 @@ public class MergeProcessor {
             if (stored != null) {
                 return emit(e.tenant(), e.doc(), stored);
             }
-            if (!bucket.files(ReplicaRef.of(e.tenant(), e.doc(), e.replica())).exists(BucketLayout.stored(e.block() + ".delta", settings.flate()))) {
-                throw new Poison("missing-objects", "block " + e.block() + " is not stored in replica " + e.replica()
-                        + " of " + e.tenant() + "/" + e.doc());
-            }
-            List<Payloads.MergeCompleted> results = new ArrayList<>();
             long start = System.nanoTime();
-            Melder.Copied intoHub = melder.meldTips(e.tenant(), e.doc(), settings.flate(), e.replica(), hub,
-                    List.of(new Melder.Tip(e.block(), e.parents(), e.packs())));
-            results.add(settle(e.tenant(), e.doc(), settings, e.replica(), hub, requestId, intoHub, List.of(e.block()), true, start));
-            List<Melder.Tip> tips = replicas.with(e.tenant(), e.doc(), hub, settings.flate(), List.of(), r -> r.anchors().stream()
-                    .map(a -> {
-                        DeltaBlock b = r.block(a);
-                        return new Melder.Tip(a, b.parents(), b.packs());
-                    }).toList());
-            for (String other : bucket.replicas(e.tenant(), e.doc())) {
-                if (other.equals(hub)) {
-                    continue;
+            ReplicaStorage origin = replicas.storage(ReplicaRef.of(e.tenant(), e.doc(), e.replica()), settings.flate());
+            // a deleted replica whose objects are still being removed gets nothing melded into it
+            List<String> others = bucket.replicas(e.tenant(), e.doc()).stream().filter(r -> !r.equals(hubName))
+                    .filter(r -> deletions.deleted(Scope.of(ReplicaRef.of(e.tenant(), e.doc(), r))) == null).toList();
+            List<Payloads.MergeCompleted> results = replicas.with(ReplicaRef.of(e.tenant(), e.doc(), hubName), settings.flate(), hub -> {
+                List<Payloads.MergeCompleted> out = new ArrayList<>();
+                MeldResult in = e.replica().equals(hubName) ? refreshed(hub, e.block()) : meld(hub, origin, e);
+                out.add(settle(e.tenant(), e.doc(), settings, e.replica(), hubName, requestId, hub, in, true, start));
+                List<String> tips = hub.anchors();
+                for (String other : others) {
+                    long s = System.nanoTime();
+                    out.add(replicas.with(ReplicaRef.of(e.tenant(), e.doc(), other), settings.flate(), r ->
+                            settle(e.tenant(), e.doc(), settings, hubName, other, requestId, r, r.meld(hub, tips), false, s)));
                 }
-                long s = System.nanoTime();
-                Melder.Copied out = melder.meldTips(e.tenant(), e.doc(), settings.flate(), hub, other, tips);
-                results.add(settle(e.tenant(), e.doc(), settings, hub, other, requestId, out,
-                        tips.stream().map(Melder.Tip::id).toList(), false, s));
-            }
+                return out;
+            });
             return finish(e.tenant(), e.doc(), requestId, results);
         } catch (Poison p) {
-            failed(e.tenant(), e.doc(), e.replica(), hub, requestId, p);
+            failed(e.tenant(), e.doc(), e.replica(), hubName, requestId, p);
             throw p;
         }
     }
 
-    /**
-     * After the copy: conflicts of the target, the policy (when asked), the hub's checkpoint, metrics.
-     *
-     * @param added the blocks the meld brought (the target is refreshed with them), or null after a listing meld
-     */
-    private Payloads.MergeCompleted settle(String tenant, String doc, DocumentSettings settings, String source, String target,
-                                           String requestId, Melder.Copied copied, List<String> added, boolean applyPolicy,
-                                           long start) {
-        boolean isHub = target.equals(config.hub());
-        record State(List<String> anchors, List<String> conflictIds, boolean resolved, Optional<DeltaBlock> resolve) {
+    private static MeldResult meld(Replica hub, ReplicaStorage origin, Payloads.BlockCommitted e) {
+        try {
+            return hub.meld(origin, List.of(e.block()));
+        } catch (MissingKeyException m) {
+            throw new Poison("missing-objects", m.getMessage() + ": not stored in replica " + e.replica() + " of " + e.tenant() + "/" + e.doc()
+                    + " (block " + e.block() + ")");
         }
-        State state = replicas.with(tenant, doc, target, settings.flate(), copied.reconciled() ? null : added, r -> {
-            ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, settings, applyPolicy);
-            if (isHub) {
-                replicas.checkpoint(tenant, doc, target, r);
-            }
-            return new State(r.anchors(), outcome.conflictIds(), outcome.resolved(), outcome.resolve());
-        });
-        state.resolve().ifPresent(b -> announce(tenant, doc, target, b));
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
-        metrics.meld(took, copied.bytes(), copied.keys().size());
-        if (copied.reconciled()) {
-            LOG.infof("%s/%s: %s into %s needed a full reconciliation (a parent was missing)", tenant, doc, source, target);
-        }
-        return new Payloads.MergeCompleted(tenant, doc, source, target, requestId, copied.keys(), state.anchors(),
-                state.conflictIds().size(), state.conflictIds(), state.resolved(), took.toMillis());
     }
 
-    private void announce(String tenant, String doc, String replica, DeltaBlock b) {
-        var data = new Payloads.BlockCommitted(tenant, doc, replica, b.id(), b.parents().stream().sorted().toList(),
-                b.packs().stream().sorted().toList(), b.bytes().length);
-        publisher.publish(EventType.BLOCK_COMMITTED, EventType.Sources.MERGE, tenant, doc, data);
+    /** A block stored straight into the hub: nothing to copy, the hub loads it from its own storage. */
+    private static MeldResult refreshed(Replica hub, String block) {
+        return new MeldResult(List.of(), 0, false, hub.refresh(List.of(block)));
+    }
+
+    private static MeldResult nothing(Replica target) {
+        return new MeldResult(List.of(), 0, false, target.refresh(List.of()));
+    }
+
+    /**
+     * After a meld into {@code target} (loaded): its conflicts, the policy (when asked; a resolve block is announced
+     * through the outbox, its intent stored before its delta), the hub's checkpoint, metrics.
+     */
+    private Payloads.MergeCompleted settle(String tenant, String doc, DocumentSettings settings, String source, String name,
+                                           String requestId, Replica target, MeldResult meld, boolean applyPolicy, long start) {
+        ReplicaRef ref = ReplicaRef.of(tenant, doc, name);
+        List<BlockOutbox.Intent> intents = new ArrayList<>();
+        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(target, settings, applyPolicy, b -> intents.add(announcer.intend(ref, b)));
+        intents.forEach(announcer::announce);
+        replicas.checkpoint(tenant, doc, name, target); // every replica: block-store reads each from its own
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        metrics.meld(tenant, took, meld.bytes(), meld.copied().size());
+        if (meld.listed()) {
+            LOG.infof("%s/%s: %s into %s needed a full reconciliation (a parent was missing)", tenant, doc, source, name);
+        }
+        return new Payloads.MergeCompleted(tenant, doc, source, name, requestId, meld.copied(), target.anchors(),
+                outcome.conflictIds().size(), outcome.conflictIds(), outcome.resolved(), took.toMillis());
     }
 
     private DocumentSettings settings(String tenant, String doc) {

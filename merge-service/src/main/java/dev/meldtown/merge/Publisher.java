@@ -26,13 +26,8 @@ public class Publisher {
 
     /** The contract's CloudEvent for {@code data}, keyed {@code tenant/doc}; a failure is transient. */
     public void publish(EventType type, String tenant, String doc, Object data) {
-        publish(type, type.source(), tenant, doc, data);
-    }
-
-    /** As {@link #publish(EventType, String, String, Object)} with another CloudEvents {@code source}. */
-    public void publish(EventType type, String source, String tenant, String doc, Object data) {
         try {
-            events.publish(type, source, tenant, doc, data);
+            events.publish(type, type.source(), tenant, doc, data);
         } catch (EventPublisher.PublishException e) {
             throw new TransientException(e.getMessage(), e);
         }

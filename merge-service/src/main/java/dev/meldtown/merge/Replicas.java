@@ -7,6 +7,7 @@ import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.service.BlockLog;
 import dev.meldtown.service.ReadCheckpoints;
 import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
@@ -14,18 +15,16 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Loaded replicas and the read checkpoints of the hub. A cached replica is refreshed with the blocks the caller
- * knows were just stored (a meld of announced blocks), so the cost of a meld follows the new blocks, not the
- * history; it lists the replica only when told nothing or when a block's parent is unknown (see
- * {@link Replica#refresh(Collection)}). A replica is loaded from its newest checkpoint, or the hub's (replicas
- * converge through the hub, so they hold its checkpointed blocks), plus newer blocks. Checkpoints of the hub are
- * written after melds into it, at intervals that grow with the history (10% of it, between
+ * Loaded replicas and the read checkpoints of the hub. A cached replica stays loaded between events: the merge melds
+ * into it exactly the blocks an event brings (crdt {@link Replica#meld(dev.meldtown.crdt.ReplicaStorage,
+ * java.util.Collection)}), so the cost of a meld follows the new blocks, not the history; it lists the replica only
+ * when a block has a parent it has not seen. A replica is loaded by full replay (a meld needs the block graph, which a
+ * read checkpoint no longer holds). Read checkpoints of every replica melded into are written after the meld, at intervals that grow with the history (10% of it, between
  * {@code checkpoint-every-blocks} and {@code checkpoint-max-interval-blocks}) so that writing one, which costs
  * the whole state, stays a small share of the melds. Used by the single consumer thread; methods are
  * synchronized for the odd concurrent caller.
@@ -38,8 +37,15 @@ public class Replicas {
     @Inject
     MergeConfig config;
 
+    @Inject
+    BlockLog blockLog;
+
+    @Inject
+    MergeMetrics metrics;
+
     private Map<String, Replica> cache;
     private Map<String, Integer> checkpointed; // tenant/doc/replica -> blocks at the last checkpoint written
+    private Map<String, BlockLog.Cursor> cursors; // tenant/doc/replica -> block-log cursor of the last checkpoint
 
     @PostConstruct
     void init() {
@@ -56,30 +62,35 @@ public class Replicas {
                 return size() > 4 * size;
             }
         };
-    }
-
-    public ReplicaStorage storage(String tenant, String doc, String replica, boolean flate) {
-        ReplicaStorage raw = bucket.files(ReplicaRef.of(tenant, doc, replica));
-        return flate ? new FlateStorage(raw) : raw;
+        cursors = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, BlockLog.Cursor> eldest) {
+                return size() > 4 * size;
+            }
+        };
     }
 
     /**
-     * Runs {@code work} on the refreshed replica; a failure drops it from the cache (it may hold staged changes).
-     *
-     * @param added blocks just stored in the replica (refreshed without a listing), or null to refresh by listing
+     * A replica's files as the crdt library reads them ({@code .flate} objects inflated for flate documents); every
+     * delta written through it (a meld, a resolve) is logged in the replica's {@link BlockLog}.
      */
-    public synchronized <T> T with(String tenant, String doc, String replica, boolean flate, Collection<String> added,
-                                   Function<Replica, T> work) {
-        String id = tenant + "/" + doc + "/" + replica + (flate ? "#flate" : "");
+    public ReplicaStorage storage(ReplicaRef ref, boolean flate) {
+        ReplicaStorage raw = bucket.files(ref);
+        return blockLog.logging(ref, flate ? new FlateStorage(raw) : raw);
+    }
+
+    /**
+     * Runs {@code work} on the loaded replica (from the cache, or loaded now); a failure drops it from the cache (it
+     * may hold staged changes). A cached replica is not refreshed here: the work melds into it what it needs (crdt
+     * {@link Replica#meld}), and a meld whose blocks have parents the replica has not seen lists it.
+     */
+    public synchronized <T> T with(ReplicaRef ref, boolean flate, Function<Replica, T> work) {
+        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica() + (flate ? "#flate" : "");
         Replica r = cache.get(id);
         try {
             if (r == null) {
-                r = load(tenant, doc, replica, flate);
+                r = load(ref, flate);
                 cache.put(id, r);
-            } else if (added == null) {
-                r.refresh();
-            } else {
-                r.refresh(added);
             }
             return work.apply(r);
         } catch (RuntimeException e) {
@@ -99,16 +110,24 @@ public class Replicas {
     public synchronized void clear() {
         cache.clear();
         checkpointed.clear();
+        cursors.clear();
     }
 
-    /** From the newest checkpoint that serves the replica ({@link ReadCheckpoints#forLoading}), else by full replay. */
-    private Replica load(String tenant, String doc, String replica, boolean flate) {
-        ReplicaStorage storage = storage(tenant, doc, replica, flate);
-        Checkpoint cp = ReadCheckpoints.forLoading(bucket.client(), bucket.name(), ReplicaRef.of(tenant, doc, replica), config.hub());
-        if (cp != null && replica.equals(config.hub())) {
-            checkpointed.put(tenant + "/" + doc + "/" + replica, cp.blocks().size()); // the next one is due from there
+    /**
+     * By full replay: the merge-service melds, which needs the block graph, and a read checkpoint holds only the state
+     * (issue 14). The replica's newest checkpoint gives where the next one starts in the block log.
+     */
+    private Replica load(ReplicaRef ref, boolean flate) {
+        Replica r = Replica.open(storage(ref, flate));
+        Checkpoint cp = ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
+        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
+        if (cp != null && cp.position() != null) {
+            cursors.put(id, new BlockLog.Cursor(cp.position(), cp.seen()));
+            if (cp.anchors().equals(r.anchors())) {
+                checkpointed.put(id, r.appliedBlocks().size()); // the next one is due from there
+            }
         }
-        return cp == null ? Replica.open(storage) : cp.open(storage);
+        return r;
     }
 
     /** Blocks between checkpoints after one of {@code last} blocks: 10% of the history, within the configured bounds. */
@@ -132,19 +151,24 @@ public class Replicas {
         if (last != null && blocks == last) {
             return name; // unchanged since the last one
         }
-        String key = BucketLayout.checkpoint(ReplicaRef.of(tenant, doc, replica), name);
-        if (!bucket.exists(key)) {
-            bucket.putIfAbsent(key, Checkpoint.of(r).bytes());
-        }
+        ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
+        BlockLog.Cursor cursor = blockLog.cursorOf(ref, cursors.getOrDefault(id, BlockLog.Cursor.start()), r);
+        String key = BucketLayout.checkpoint(ref, name);
+        // write-once: an existing one has the same state (its position may be older, which only costs a longer listing)
+        byte[] bytes = Checkpoint.of(r, cursor.position(), cursor.seen()).bytes();
+        bucket.putIfAbsent(key, bytes);
+        metrics.checkpoint(bytes.length);
         ObjectNode pointer = EventCodec.mapper().createObjectNode().put("name", name);
         r.anchors().forEach(pointer.putArray("anchors")::add);
         pointer.put("blocks", blocks);
+        pointer.put("position", cursor.position());
         try {
             bucket.put(BucketLayout.latestCheckpoint(ReplicaRef.of(tenant, doc, replica)), EventCodec.mapper().writeValueAsBytes(pointer));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         checkpointed.put(id, blocks);
+        cursors.put(id, cursor);
         return name;
     }
 

@@ -33,11 +33,14 @@ class ConflictSettlementTest {
         return alice;
     }
 
+    private static final java.util.function.Consumer<dev.meldtown.crdt.DeltaBlock> NO_HOOK = b -> {
+    };
+
     @Test
     void keepLeavesTheConflictVisibleAndWritesNothing() {
         Replica r = conflicted();
         int blocks = r.appliedBlocks().size();
-        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, KEEP, true);
+        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, KEEP, true, NO_HOOK);
         assertThat(outcome.conflictIds()).containsExactly(r.conflicts().get(0).uuid());
         assertThat(outcome.resolved()).isFalse();
         assertThat(r.conflicts()).hasSize(1);
@@ -49,7 +52,13 @@ class ConflictSettlementTest {
         Replica r = conflicted();
         String uuid = r.conflicts().get(0).uuid();
         var winner = r.value(uuid);
-        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, RESOLVE, true);
+        java.util.List<String> seenBeforeStored = new java.util.ArrayList<>();
+        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, RESOLVE, true, b -> {
+            // where the merge-service records its intent to announce: the pack is stored, the delta not yet
+            b.packs().forEach(p -> assertThat(r.storage().exists(p + ".pack")).isTrue());
+            assertThat(r.storage().exists(b.id() + ".delta")).isFalse();
+            seenBeforeStored.add(b.id());
+        });
         assertThat(outcome.conflictIds()).containsExactly(uuid);
         assertThat(outcome.resolved()).isTrue();
         assertThat(r.conflicts()).isEmpty();
@@ -58,12 +67,26 @@ class ConflictSettlementTest {
         assertThat(r.anchors()).containsExactly(block);
         assertThat(r.log(block).get(0).block()).isEqualTo(block);
         assertThat(r.log(block).get(0).info().path("author").asText()).isEqualTo(MergeProcessor.AUTHOR);
+        assertThat(seenBeforeStored).containsExactly(block);
+        assertThat(r.storage().exists(block + ".delta")).isTrue();
+    }
+
+    @Test
+    void whenTheIntentCannotBeRecordedNoResolveBlockIsStored() {
+        Replica r = conflicted();
+        int blocks = r.appliedBlocks().size();
+        java.util.List<String> deltas = r.storage().list(".delta");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConflictSettlement.settle(r, RESOLVE, true, b -> {
+            throw new IllegalStateException("S3 is down");
+        })).hasMessageContaining("S3 is down");
+        assertThat(r.storage().list(".delta")).as("no unannounced block is left behind").isEqualTo(deltas);
+        assertThat(r.appliedBlocks()).hasSize(blocks);
     }
 
     @Test
     void aFanOutTargetIsNotResolvedEvenUnderResolveToWinner() {
         Replica r = conflicted();
-        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, RESOLVE, false);
+        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, RESOLVE, false, NO_HOOK);
         assertThat(outcome.conflictIds()).hasSize(1);
         assertThat(outcome.resolved()).isFalse();
         assertThat(r.conflicts()).hasSize(1);
@@ -74,7 +97,7 @@ class ConflictSettlementTest {
         Replica r = Replica.open(new MemoryStorage());
         r.update("{\"title\":\"alone\"}");
         r.commit("alice", "first");
-        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, RESOLVE, true);
+        ConflictSettlement.Outcome outcome = ConflictSettlement.settle(r, RESOLVE, true, NO_HOOK);
         assertThat(outcome.conflictIds()).isEmpty();
         assertThat(outcome.resolved()).isFalse();
     }

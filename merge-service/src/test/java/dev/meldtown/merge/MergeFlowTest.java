@@ -1,5 +1,8 @@
 package dev.meldtown.merge;
 
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meldtown.crdt.CanonicalJson;
 import dev.meldtown.crdt.Checkpoint;
@@ -17,6 +20,8 @@ import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,14 +33,24 @@ import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** The service against a real broker and a real S3 server: block-store's part is played by {@link Hub}. */
 @QuarkusTest
+@TestProfile(MergeFlowTest.LongTombstoneCache.class)
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = true)
 class MergeFlowTest {
+    /**
+     * A tenant's tombstones (issue 14) are listed once per {@code meldtown.deletions.cache} (2 s by default), not per
+     * event: here the warm-up meld lists them, so the counted meld shows what a meld itself costs.
+     */
+    public static class LongTombstoneCache implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("meldtown.deletions.cache", "PT1H");
+        }
+    }
+
     static final Duration WAIT = Duration.ofSeconds(60);
     static final String KEEP = "{\"compression\":\"none\",\"conflictPolicy\":\"keep\"}";
     static final String RESOLVE = "{\"compression\":\"none\",\"conflictPolicy\":\"resolve-to-winner\"}";
@@ -142,8 +157,15 @@ class MergeFlowTest {
             assertThat(name).isEqualTo(Checkpoint.nameOf(anchors));
             Checkpoint cp = Checkpoint.parse(h.object(BucketLayout.checkpoint(ReplicaRef.of("acme", h.doc, "hub"), name)));
             assertThat(cp.anchors()).isEqualTo(anchors);
-            assertThat(CanonicalJson.write(cp.read(h.storage("hub")))).isEqualTo(hubDoc);
+            assertThat(CanonicalJson.write(cp.document())).isEqualTo(hubDoc);
+            assertThat(cp.position()).isNotNull();
             assertThat(h.objectKeys("checkpoints/")).allMatch(k -> !k.contains("/replicas/"));
+            // every replica melded into has its own, and every block is in each replica's block log
+            for (String r : List.of("alice", "bob", "carol")) {
+                byte[] own = h.object(BucketLayout.latestCheckpoint(ReplicaRef.of("acme", h.doc, r)));
+                assertThat(own).isNotNull();
+            }
+            assertThat(h.objectKeys("blocklog/hub/")).hasSizeGreaterThanOrEqualTo(3);
         }
     }
 
@@ -225,17 +247,22 @@ class MergeFlowTest {
 
     /**
      * The history scaling of issue 6: melding one announced block into a hub makes the same S3 requests whether
-     * the document has 3 blocks of history or 60, and lists nothing but the document's replica names (the cached
-     * hub and writer replicas are refreshed with the named blocks, not by listing them).
+     * the document has 3 blocks of history or 60, and lists nothing but the document's replica names and, for each
+     * read checkpoint due, the replica's block log since the last one (the cached hub and writer replicas are
+     * refreshed with the named blocks, not by listing them).
      */
     @Test
     void aMeldOfOneNewBlockMakesTheSameS3RequestsWhateverTheHistory() throws Exception {
         Map<String, Long> small = requestsForOneNewBlock(3);
         Map<String, Long> large = requestsForOneNewBlock(60);
-        assertThat(small.get("ListObjectsV2")).as("listings: only the replica names").isEqualTo(1);
-        assertThat(large.get("ListObjectsV2")).isEqualTo(1);
+        assertThat(small.get("ListObjectsV2")).as("listings: the replica names, one block log per checkpoint")
+                .isEqualTo(1 + small.get("checkpoints"));
+        assertThat(large.get("ListObjectsV2")).isEqualTo(1 + large.get("checkpoints"));
+        System.out.println("S3 requests for one announced block, two replicas: 3 blocks of history " + small + ", 60 blocks " + large);
         assertThat(large.get("GetObject")).isEqualTo(small.get("GetObject")).isPositive();
-        assertThat(large.get("CopyObject")).isEqualTo(small.get("CopyObject")).isPositive();
+        assertThat(large.get("PutObject")).isPositive(); // the block and its pack into the hub (and a checkpoint when one is due)
+        assertThat(large.getOrDefault("HeadObject", 0L) + small.getOrDefault("HeadObject", 0L)).as("no existence probes").isZero();
+        assertThat(large.getOrDefault("CopyObject", 0L)).isZero();
     }
 
     /** S3 requests by operation for the meld of one block into a document with {@code history} earlier blocks (warm). */
@@ -252,12 +279,21 @@ class MergeFlowTest {
 
             Hub.commit(w, "{\"title\":\"history\",\"n\":" + history + "}", "w");
             h.push(w, "w");
-            Map<String, Long> before = quietS3Requests(); // nothing else (an earlier test's stragglers) in the window
-            h.announce(w, "w");
-            List<EventsProbe.Seen> done = completed(h, "block:w:" + Hub.tip(w), 2);
-            assertThat(done).extracting(e -> e.data().get("copied").size()).containsExactly(2, 0); // pack and delta into the hub
-            Map<String, Long> delta = new java.util.TreeMap<>(s3Requests());
-            delta.replaceAll((op, n) -> n - before.getOrDefault(op, 0L));
+            // the resolve outbox's sweep lists its prefix every few seconds: keep it out of the window
+            scheduler.pause(ResolveAnnouncer.SWEEP_JOB);
+            Map<String, Long> delta;
+            try {
+                Map<String, Long> before = quietS3Requests(); // nothing else (an earlier test's stragglers) in the window
+                long checkpoints = (long) registry.counter("meldtown.merge.checkpoints.written").count();
+                h.announce(w, "w");
+                List<EventsProbe.Seen> done = completed(h, "block:w:" + Hub.tip(w), 2);
+                assertThat(done).extracting(e -> e.data().get("copied").size()).containsExactly(2, 0); // pack and delta into the hub
+                delta = new java.util.TreeMap<>(s3Requests());
+                delta.replaceAll((op, n) -> n - before.getOrDefault(op, 0L));
+                delta.put("checkpoints", (long) registry.counter("meldtown.merge.checkpoints.written").count() - checkpoints);
+            } finally {
+                scheduler.resume(ResolveAnnouncer.SWEEP_JOB);
+            }
             assertThat(h.read("hub")).isEqualTo(CanonicalJson.write(Replica.open(w).read()));
             return delta;
         }
@@ -265,6 +301,9 @@ class MergeFlowTest {
 
     @Inject
     io.micrometer.core.instrument.MeterRegistry registry;
+
+    @Inject
+    io.quarkus.scheduler.Scheduler scheduler;
 
     /** The counts once they have not moved for a second. */
     private Map<String, Long> quietS3Requests() throws InterruptedException {

@@ -8,7 +8,8 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 /**
  * Tenant-scoped authorization (contracts §2): a verified bearer JWT whose {@code tenant} claim equals the path's
  * tenant and whose {@code groups} hold the role, where admin implies writer implies reader. 401 without a valid
- * token, 403 for another tenant or too weak a role.
+ * token, 403 for another tenant or too weak a role. A token holding {@link Role#OPERATOR} (the deployment's operators,
+ * issue 14) is valid for every tenant whatever its {@code tenant} claim, and holds every role.
  * <p>
  * smallrye-jwt verifies signature, issuer, audience ({@code mp.jwt.verify.audiences}) and expiry; this class adds what
  * it does not check: the token's age ({@code iat} at most {@code meldtown.jwt.max-age} ago) and an {@code iat} in the
@@ -34,11 +35,11 @@ public class Access {
             throw new ProblemException(401, "unauthorized", "Unauthorized", "a valid bearer token is required");
         }
         checkAge();
+        Role held = Role.strongest(jwt.getGroups() == null ? java.util.Set.of() : jwt.getGroups());
         Object claim = jwt.getClaim("tenant");
-        if (claim == null || !tenant.equals(claim.toString())) {
+        if (held != Role.OPERATOR && (claim == null || !tenant.equals(claim.toString()))) {
             throw new ProblemException(403, "forbidden", "Forbidden", "the token is not valid for tenant " + tenant);
         }
-        Role held = Role.strongest(jwt.getGroups() == null ? java.util.Set.of() : jwt.getGroups());
         if (held == null || !held.includes(role)) {
             throw new ProblemException(403, "forbidden", "Forbidden", "this operation needs the " + role.label() + " role");
         }

@@ -7,6 +7,7 @@ import dev.meldtown.events.Topics;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
@@ -23,6 +24,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * nor S3 takes the event does {@link #deliver} fail, with a 503 the caller passes on: nothing is acknowledged then.
  */
 public final class EventOutbox {
+    private volatile int backlog;
     private static final Logger LOG = Logger.getLogger(EventOutbox.class);
     private static final ObjectMapper JSON = EventCodec.mapper();
 
@@ -62,7 +64,7 @@ public final class EventOutbox {
      * @throws DependencyUnavailableException when neither Kafka nor S3 took it
      */
     public boolean deliver(EventType type, String tenant, String subject, Object data) {
-        Kept record = new Kept(type.topic(), Topics.key(tenant, subject), EventCodec.encode(type, type.source(), subject, data));
+        Kept record = new Kept(type.topic(), Topics.key(tenant, subject), EventPublisher.encode(type, type.source(), subject, data));
         try {
             publisher.send(record.topic(), record.key(), record.value(), Map.of(), wait);
             return true;
@@ -88,7 +90,9 @@ public final class EventOutbox {
      */
     public int sweep() {
         int sent = 0;
-        for (S3Object entry : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
+        List<S3Object> entries = s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream().toList();
+        backlog = entries.size();
+        for (S3Object entry : entries) {
             Kept record;
             try {
                 record = JSON.readValue(s3.getObjectAsBytes(b -> b.bucket(bucket).key(entry.key())).asByteArray(), Kept.class);
@@ -102,8 +106,14 @@ public final class EventOutbox {
             publisher.send(record.topic(), record.key(), record.value(), Map.of(), wait);
             s3.deleteObject(b -> b.bucket(bucket).key(entry.key()));
             sent++;
+            backlog--;
         }
         return sent;
+    }
+
+    /** The records kept at the last sweep, less those it sent (for {@link OutboxBacklog}); 0 before the first sweep. */
+    public int backlog() {
+        return backlog;
     }
 
     /** How many records are kept (one listing; for tests and metrics). */

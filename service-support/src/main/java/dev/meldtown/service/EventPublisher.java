@@ -14,7 +14,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import dev.meldtown.service.tracing.KafkaTracing;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -38,7 +40,7 @@ public class EventPublisher {
     @Inject
     Workers workers;
 
-    private volatile KafkaProducer<String, byte[]> producer;
+    private volatile Producer<String, byte[]> producer;
     private volatile String producerClientId;
 
     /** Encodes {@code data} as the contract's CloudEvent (schema-checked) and publishes it keyed {@code tenant/subject}. */
@@ -48,7 +50,12 @@ public class EventPublisher {
 
     /** As {@link #publish(EventType, String, String, Object)} with another CloudEvents {@code source}. */
     public void publish(EventType type, String source, String tenant, String subject, Object data) {
-        send(type.topic(), Topics.key(tenant, subject), EventCodec.encode(type, source, subject, data), Map.of());
+        send(type.topic(), Topics.key(tenant, subject), encode(type, source, subject, data), Map.of());
+    }
+
+    /** The contract's CloudEvent for {@code data} (schema-checked), carrying the current trace in its {@code traceparent} extension. */
+    public static byte[] encode(EventType type, String source, String subject, Object data) {
+        return EventCodec.encode(type, source, subject, data, KafkaTracing.current());
     }
 
     /**
@@ -62,7 +69,7 @@ public class EventPublisher {
 
     /** As {@link #publish(EventType, String, String, Object)}, waiting at most {@code wait} for the acknowledgement. */
     public void publish(EventType type, String tenant, String subject, Object data, Duration wait) {
-        send(type.topic(), Topics.key(tenant, subject), EventCodec.encode(type, type.source(), subject, data), Map.of(), wait);
+        send(type.topic(), Topics.key(tenant, subject), encode(type, type.source(), subject, data), Map.of(), wait);
     }
 
     /**
@@ -84,8 +91,8 @@ public class EventPublisher {
         }
     }
 
-    private KafkaProducer<String, byte[]> producer() {
-        KafkaProducer<String, byte[]> p = producer;
+    private Producer<String, byte[]> producer() {
+        Producer<String, byte[]> p = producer;
         if (p == null) {
             synchronized (this) {
                 if (producer == null) {
@@ -97,7 +104,8 @@ public class EventPublisher {
                     config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 3000);
                     config.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
                     config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15000);
-                    producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+                    // instrumented: a span per send, the trace context in the record's headers
+                    producer = KafkaTracing.wrap(new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
                     producerClientId = String.valueOf(config.get(ProducerConfig.CLIENT_ID_CONFIG));
                     workers.watch("kafka producer", this::producerProblem);
                 }

@@ -33,6 +33,11 @@ public final class Problem {
     /** The response of a typed problem; every 503 (an outage of S3, Kafka or a town, a full queue) says when to retry. */
     public static Response of(ProblemException e) {
         Response response = response(e.status(), e.type(), e.title(), e.getMessage(), e.extra());
+        if (!e.headers().isEmpty()) {
+            Response.ResponseBuilder b = Response.fromResponse(response);
+            e.headers().forEach(b::header);
+            response = b.build();
+        }
         if (e.status() == 503) {
             return Response.fromResponse(response)
                     .header(jakarta.ws.rs.core.HttpHeaders.RETRY_AFTER, DependencyUnavailableException.RETRY_AFTER_SECONDS).build();

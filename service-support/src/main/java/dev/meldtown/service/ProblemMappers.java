@@ -45,21 +45,14 @@ public class ProblemMappers {
         }
         Response response = Problem.response(status, slug(reason), reason, e.getMessage());
         // keep what the framework says about the resource, e.g. the Allow header of a 405
-        String allow = blankToNull(e.getResponse().getHeaders().getFirst(HttpHeaders.ALLOW));
-        if (allow == null) {
-            allow = blankToNull(e.getResponse().getAllowedMethods().stream().filter(m -> m != null && !m.isBlank()).sorted()
-                    .collect(Collectors.joining(", ")));
+        Object allow = e.getResponse().getHeaders().getFirst(HttpHeaders.ALLOW);
+        if (allow == null && !e.getResponse().getAllowedMethods().isEmpty()) {
+            allow = e.getResponse().getAllowedMethods().stream().sorted().collect(Collectors.joining(", "));
         }
-        // The framework's own list can be empty when two resources share a path prefix (/v1/tenants/{t}/docs and
-        // /v1/tenants/{t}/docs/{d}): then it is read from the resources.
         if (allow == null && status == 405 && request != null) {
             allow = AllowedMethods.allow(request.path());
         }
         return allow == null ? response : Response.fromResponse(response).header(HttpHeaders.ALLOW, allow).build();
-    }
-
-    private static String blankToNull(Object value) {
-        return value == null || value.toString().isBlank() ? null : value.toString();
     }
 
     @ServerExceptionMapper({io.quarkus.security.AuthenticationFailedException.class, io.quarkus.security.UnauthorizedException.class})

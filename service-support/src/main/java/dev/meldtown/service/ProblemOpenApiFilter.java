@@ -20,6 +20,9 @@ import org.eclipse.microprofile.openapi.models.responses.APIResponse;
 public class ProblemOpenApiFilter implements OASFilter {
     public static final String PROBLEM_REF = "#/components/schemas/Problem";
 
+    /** Paths under a deletable scope (block-store's documents, issue 14): a deleted tenant, document or replica answers 410. */
+    static final String DELETABLE = "/v1/tenants/{tenant}/docs";
+
     private static final Map<String, String> COMMON = new LinkedHashMap<>();
 
     static {
@@ -53,7 +56,12 @@ public class ProblemOpenApiFilter implements OASFilter {
             if (!path.startsWith("/v1/")) {
                 return;
             }
-            item.getOperations().forEach((method, operation) -> decorate(method, operation));
+            item.getOperations().forEach((method, operation) -> {
+                decorate(method, operation);
+                if (path.startsWith(DELETABLE)) {
+                    add(operation, "410", "The tenant, document or replica was deleted (a deleted name is not re-created)");
+                }
+            });
         });
     }
 

@@ -12,7 +12,9 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
  * The read checkpoints the merge-service writes ({@link BucketLayout#checkpoints}), found the same way by every
- * service. A checkpoint is only an accelerator: anything missing or unreadable gives null, and the reader replays.
+ * service. A checkpoint is only an accelerator: anything missing, unreadable or of an outdated format gives null, and
+ * the reader replays. A replica is read only from its own checkpoints: one of the hub does not say which blocks
+ * another replica holds beyond it.
  */
 public final class ReadCheckpoints {
     private static final Logger LOG = Logger.getLogger(ReadCheckpoints.class);
@@ -32,18 +34,13 @@ public final class ReadCheckpoints {
             return Checkpoint.parse(s3.getObjectAsBytes(b -> b.bucket(bucket).key(BucketLayout.checkpoint(replica, name))).asByteArray());
         } catch (NoSuchKeyException e) {
             return null;
+        } catch (Checkpoint.OutdatedException e) {
+            LOG.debugf("ignoring the checkpoint of %s: %s; the merge-service writes a new one", replica, e.getMessage());
+            return null;
         } catch (IOException | MeldaException e) {
             LOG.warnf("ignoring unreadable checkpoint of %s: %s", replica, e.getMessage());
             return null;
         }
     }
 
-    /**
-     * The checkpoint to load {@code replica} from: its own newest, else the hub's (every replica converges through
-     * the hub, so it holds the hub's checkpointed blocks; {@link Checkpoint#open} replays when it does not), or null.
-     */
-    public static Checkpoint forLoading(S3Client s3, String bucket, ReplicaRef replica, String hub) {
-        Checkpoint own = latest(s3, bucket, replica);
-        return own != null || replica.replica().value().equals(hub) ? own : latest(s3, bucket, replica.sibling(hub));
-    }
 }

@@ -3,9 +3,13 @@ package dev.meldtown.service;
 import java.util.Collection;
 import java.util.Locale;
 
-/** Roles carried in a token's {@code groups}: reader ⊂ writer ⊂ admin. */
+/**
+ * Roles carried in a token's {@code groups}: reader ⊂ writer ⊂ admin ⊂ operator. {@code operator} belongs to the
+ * deployment's operators, not to a tenant: it is valid for every tenant ({@link Access}) and is the only role that may
+ * change a tenant's quota (issue 14), so a tenant's admin cannot lift its own limits.
+ */
 public enum Role {
-    READER, WRITER, ADMIN;
+    READER, WRITER, ADMIN, OPERATOR;
 
     /** The strongest role among {@code groups}, or null if none is a Meldtown role. */
     public static Role strongest(Collection<String> groups) {

@@ -22,7 +22,8 @@ public class S3ClientProducer {
                 .overrideConfiguration(o -> o.retryStrategy(software.amazon.awssdk.core.retry.RetryMode.STANDARD)
                         .apiCallAttemptTimeout(java.time.Duration.ofSeconds(15))
                         .apiCallTimeout(java.time.Duration.ofSeconds(30))
-                        .addExecutionInterceptor(new S3Metrics(registry)))
+                        .addExecutionInterceptor(new S3Metrics(registry))
+                        .addExecutionInterceptor(dev.meldtown.service.tracing.S3Tracing.interceptor()))
                 .build();
     }
 
@@ -31,7 +32,7 @@ public class S3ClientProducer {
     }
 
     public static S3Client create(S3Config config) {
-        return builder(config).build();
+        return builder(config).overrideConfiguration(o -> o.addExecutionInterceptor(dev.meldtown.service.tracing.S3Tracing.interceptor())).build();
     }
 
     private static software.amazon.awssdk.services.s3.S3ClientBuilder builder(S3Config config) {

@@ -8,7 +8,10 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
-/** A histogram of every S3 operation ({@code meldtown_s3_operations_seconds}), by operation and outcome. */
+/**
+ * A histogram of every S3 operation ({@code meldtown_s3_operations_seconds}), by operation and outcome, and the bytes
+ * of the objects read ({@code meldtown_s3_read_bytes_total}).
+ */
 final class S3Metrics implements ExecutionInterceptor {
     // The SDK keeps attribute names JVM-wide; Quarkus reloads this class per application (tests start several).
     private static final ExecutionAttribute<Long> STARTED =
@@ -27,6 +30,16 @@ final class S3Metrics implements ExecutionInterceptor {
     @Override
     public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
         record(attributes, String.valueOf(context.httpResponse().statusCode()));
+        if ("GetObject".equals(String.valueOf(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)))) {
+            context.httpResponse().firstMatchingHeader("Content-Length").ifPresent(n -> {
+                try {
+                    io.micrometer.core.instrument.Counter.builder("meldtown.s3.read.bytes").description("Bytes of objects read from S3 (GetObject)")
+                            .baseUnit("bytes").register(registry).increment(Long.parseLong(n));
+                } catch (NumberFormatException ignored) {
+                    // no length: nothing to count
+                }
+            });
+        }
     }
 
     @Override

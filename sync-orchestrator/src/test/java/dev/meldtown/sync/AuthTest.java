@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.meldtown.testkit.Tokens;
+import dev.meldtown.testkit.junit.LogSecretsScan;
 import dev.meldtown.testkit.quarkus.DoltTownsTestResource;
 import dev.meldtown.testkit.quarkus.KafkaTestResource;
 import dev.meldtown.testkit.quarkus.S3TestResource;
@@ -16,6 +17,7 @@ import io.restassured.specification.RequestSpecification;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -25,6 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * SyncApiTest, so both run against one application instance.)
  */
 @QuarkusTest
+@ExtendWith(LogSecretsScan.class)
 @QuarkusTestResource(value = KafkaTestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = S3TestResource.class, restrictToAnnotatedClass = true)
 @QuarkusTestResource(value = DoltTownsTestResource.class, restrictToAnnotatedClass = true,
@@ -47,6 +50,7 @@ class AuthTest {
                 new Endpoint("GET", BASE + "/towns", null, "reader"),
                 new Endpoint("GET", BASE + "/towns/north", null, "reader"),
                 new Endpoint("DELETE", BASE + "/towns/north", null, "admin"),
+                new Endpoint("DELETE", BASE, null, "admin"),
                 new Endpoint("PUT", BASE + "/towns/north/peers/south", "{\"town\":\"south\"}", "admin"),
                 new Endpoint("GET", BASE + "/towns/north/peers", null, "reader"),
                 new Endpoint("DELETE", BASE + "/towns/north/peers/south", null, "admin"),
@@ -56,6 +60,10 @@ class AuthTest {
                 new Endpoint("POST", BASE + "/towns/north/peers/south/sync", "{\"strategy\":\"ours\"}", "writer"),
                 new Endpoint("POST", BASE + "/towns/north/peers/south/sync?async=true", "{\"strategy\":\"ours\"}", "writer"),
                 new Endpoint("GET", BASE + "/towns/north/peers/south/status", null, "reader"),
+                new Endpoint("GET", BASE + "/towns/north/peers/south/syncs?limit=5", null, "reader"),
+                new Endpoint("GET", BASE + "/towns/north/peers/south/conflicts", null, "reader"),
+                new Endpoint("POST", BASE + "/towns/north/peers/south/resolve",
+                        "{\"rows\":[{\"table\":\"issues\",\"key\":{\"id\":\"bd-1\"},\"take\":\"ours\"}]}", "writer"),
                 new Endpoint("PUT", BASE + "/federations/fleet", "{\"towns\":[\"north\",\"south\"]}", "admin"),
                 new Endpoint("GET", BASE + "/federations/fleet", null, "reader"),
                 new Endpoint("DELETE", BASE + "/federations/fleet", null, "admin"),

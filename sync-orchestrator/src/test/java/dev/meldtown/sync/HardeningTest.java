@@ -445,7 +445,7 @@ class HardeningTest {
     }
 
     private void register(String tenant, String name) {
-        registerAs(tenant, name, townBody(name));
+        SyncFixtures.register(config, tenant, name);
     }
 
     private void registerAs(String tenant, String name, Map<String, Object> body) {

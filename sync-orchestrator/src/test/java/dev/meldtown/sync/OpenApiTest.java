@@ -92,6 +92,15 @@ class OpenApiTest {
             assertThat(nullable(result.path("properties").path(field))).as("SyncResult.%s nullable: %s", field, result).isTrue();
         }
         assertThat(nullable(result.path("properties").path("pulledCommits"))).isFalse();
+        // issue 13: the history is an array of SyncResults; resolve documents its 409 and 422; lastRound may be null
+        JsonNode history = resolve(ok("get", BASE + "/towns/{town}/peers/{peer}/syncs"));
+        assertThat(history.path("type").asText()).isEqualTo("array");
+        assertThat(resolve(history.path("items")).path("properties").has("resolution")).isTrue();
+        assertThat(resolve(ok("get", BASE + "/towns/{town}/peers/{peer}/conflicts")).path("properties").has("theirHead")).isTrue();
+        JsonNode resolveOp = doc.path("paths").path(BASE + "/towns/{town}/peers/{peer}/resolve").path("post").path("responses");
+        assertThat(resolveOp.has("409") && resolveOp.has("422") && resolveOp.has("404")).as("%s", resolveOp).isTrue();
+        JsonNode federation = resolve(ok("get", BASE + "/federations/{name}"));
+        assertThat(nullable(federation.path("properties").path("lastRound"))).as("FederationView.lastRound: %s", federation).isTrue();
         JsonNode status = resolve(ok("get", BASE + "/towns/{town}/peers/{peer}/status"));
         for (String field : List.of("localAhead", "localBehind", "lastError", "lastSuccess")) {
             assertThat(nullable(status.path("properties").path(field))).as("SyncStatus.%s nullable", field).isTrue();

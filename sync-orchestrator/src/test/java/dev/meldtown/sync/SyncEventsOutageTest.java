@@ -10,7 +10,6 @@ import dev.meldtown.events.EventCodec;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
-import dev.meldtown.service.S3Config;
 import dev.meldtown.sync.service.SyncEvents;
 import dev.meldtown.testkit.EventsProbe;
 import dev.meldtown.testkit.KafkaProcess;
@@ -34,7 +33,6 @@ import java.util.Map;
 import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Issue 10 (chaos findings): an answered sync always gets its {@code sync.completed}, and an accepted asynchronous
@@ -60,12 +58,6 @@ class SyncEventsOutageTest {
     TownsConfig config;
 
     @Inject
-    S3Client s3;
-
-    @Inject
-    S3Config s3Config;
-
-    @Inject
     SyncEvents events;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
@@ -81,8 +73,7 @@ class SyncEventsOutageTest {
             try (Connection c = TownReadinessChecks.connect(config.towns().get(town)); Statement s = c.createStatement()) {
                 s.execute("GRANT SUPER ON *.* TO 'fed'@'%'"); // Dolt's remotesapi takes pushes only from a SuperUser
             }
-            as(tenant).contentType(ContentType.JSON).body(SyncFixtures.townBody(config.towns().get(town)))
-                    .when().put(base(tenant) + "/towns/" + town).then().statusCode(200);
+            SyncFixtures.register(config, tenant, town);
         }
         as(tenant).contentType(ContentType.JSON).body(Map.of("town", "south"))
                 .when().put(base(tenant) + "/towns/north/peers/south").then().statusCode(200);

@@ -30,6 +30,13 @@ final class SyncFixtures {
         return "/v1/tenants/" + tenant;
     }
 
+    /** Registers the configured test town {@code name} for {@code tenant} (200, as stored). */
+    static void register(TownsConfig config, String tenant, String name) {
+        as(tenant).contentType(io.restassured.http.ContentType.JSON).body(townBody(config.towns().get(name)))
+                .when().put(base(tenant) + "/towns/" + name).then().statusCode(200)
+                .body("name", org.hamcrest.Matchers.equalTo(name));
+    }
+
     /** The {@code PUT /towns/{town}} body that registers a configured test town. */
     static Map<String, Object> townBody(TownsConfig.Town t) {
         Map<String, Object> sqlPart = new HashMap<>(Map.of("host", t.host(), "port", t.port(), "database", t.database(),

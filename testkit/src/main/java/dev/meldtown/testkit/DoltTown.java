@@ -33,42 +33,73 @@ public final class DoltTown implements AutoCloseable {
     private final int remotesApiPort;
     private Process process;
 
-    private DoltTown(String name, Path dir, String sqlPassword, String remotePassword) {
+    private DoltTown(String name, Path dir, String sqlPassword, String remotePassword, int sqlPort, int remotesApiPort) {
         this.name = name;
         this.dir = dir;
         this.sqlPassword = sqlPassword;
         this.remotePassword = remotePassword;
-        this.sqlPort = Ports.free();
-        this.remotesApiPort = Ports.free();
+        this.sqlPort = sqlPort;
+        this.remotesApiPort = remotesApiPort;
+    }
+
+    /**
+     * The town {@code name} in {@code parent/name} ({@code doltroot/}: its Dolt config, {@code data/}: its databases) on
+     * the given loopback ports; nothing is created or started. The local stack ({@link StackInfra}) uses this.
+     */
+    public static DoltTown at(String name, Path parent, String sqlPassword, String remotePassword, int sqlPort, int remotesApiPort) {
+        return new DoltTown(name, parent.resolve(name), sqlPassword, remotePassword, sqlPort, remotesApiPort);
     }
 
     /** Creates a town with a fresh {@code beads} database (one commit holding the issues table) and starts it. */
     public static DoltTown origin(String name, Path parent, String sqlPassword, String remotePassword) {
-        DoltTown town = new DoltTown(name, parent.resolve(name), sqlPassword, remotePassword);
-        town.configure();
-        Path db = town.dataDir().resolve(DATABASE);
-        town.createDirs(db);
-        town.dolt(db, "init", "--name", "meldtown", "--email", "meldtown@localhost");
-        town.dolt(db, "sql", "-q", ISSUES_DDL);
-        town.dolt(db, "add", ".");
-        town.dolt(db, "commit", "-m", "beads: issues table");
-        town.createUsers();
+        DoltTown town = at(name, parent, sqlPassword, remotePassword, Ports.free(), Ports.free());
+        town.createOrigin(null);
         town.start();
         return town;
     }
 
     /** Creates a town whose {@code beads} is a clone of another town's, over its remotesapi, and starts it. */
     public static DoltTown cloneOf(String name, Path parent, DoltTown origin, String sqlPassword) {
-        DoltTown town = new DoltTown(name, parent.resolve(name), sqlPassword, origin.remotePassword);
-        town.configure();
-        town.createDirs(town.dataDir());
-        town.dolt(town.dataDir(), Map.of("DOLT_REMOTE_PASSWORD", origin.remotePassword),
-                "clone", "--user", REMOTE_USER, origin.remotesApiUrl(), DATABASE);
-        // The clone's "origin" remote points at the other town; federation adds its own named peers.
-        town.dolt(town.dataDir().resolve(DATABASE), "remote", "remove", "origin");
-        town.createUsers();
+        DoltTown town = at(name, parent, sqlPassword, origin.remotePassword, Ports.free(), Ports.free());
+        town.createCloneOf(origin.remotesApiUrl());
         town.start();
         return town;
+    }
+
+    /** Whether this town's database exists (created by {@link #createOrigin} or {@link #createCloneOf}). */
+    public boolean created() {
+        return Files.isDirectory(dataDir().resolve(DATABASE).resolve(".dolt"));
+    }
+
+    /**
+     * Creates (offline) the database {@code beads} with the issues table in one commit, plus the town's users; with
+     * {@code firstIssue}, the commit also holds issue {@code bd-1} with that title.
+     */
+    public void createOrigin(String firstIssue) {
+        configure();
+        Path db = dataDir().resolve(DATABASE);
+        createDirs(db);
+        dolt(db, "init", "--name", "meldtown", "--email", "meldtown@localhost");
+        dolt(db, "sql", "-q", ISSUES_DDL);
+        if (firstIssue != null) {
+            dolt(db, "sql", "-q", "INSERT INTO issues (id, title) VALUES ('bd-1', '" + firstIssue.replace("'", "''") + "')");
+        }
+        dolt(db, "add", ".");
+        dolt(db, "commit", "-m", firstIssue == null ? "beads: issues table" : "beads: issues table and a first issue");
+        createUsers();
+    }
+
+    /**
+     * Creates {@code beads} as a clone of the running town at {@code originRemotesApiUrl}, fetched as the remote user with
+     * this town's remote password (towns of one group share it), plus the town's users.
+     */
+    public void createCloneOf(String originRemotesApiUrl) {
+        configure();
+        createDirs(dataDir());
+        dolt(dataDir(), Map.of("DOLT_REMOTE_PASSWORD", remotePassword), "clone", "--user", REMOTE_USER, originRemotesApiUrl, DATABASE);
+        // The clone's "origin" remote points at the other town; federation adds its own named peers.
+        dolt(dataDir().resolve(DATABASE), "remote", "remove", "origin");
+        createUsers();
     }
 
     private static String readSchema() {
@@ -103,14 +134,9 @@ public final class DoltTown implements AutoCloseable {
             return;
         }
         try {
-            ProcessBuilder pb = new ProcessBuilder(Tools.dolt().toString(), "sql-server",
-                    "--host", "127.0.0.1", "--port", String.valueOf(sqlPort),
-                    "--remotesapi-port", String.valueOf(remotesApiPort), "--loglevel", "info")
-                    .directory(dataDir().toFile())
+            ProcessBuilder pb = serverCommand()
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()));
-            env(pb.environment());
-            pb.environment().put("DOLT_REMOTE_PASSWORD", remotePassword);
             process = pb.start();
             Processes.track(process);
             Ports.awaitListening(sqlPort, Duration.ofSeconds(60), process, "dolt sql-server " + name);
@@ -118,6 +144,21 @@ public final class DoltTown implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start dolt sql-server for town " + name, e);
         }
+    }
+
+    /**
+     * The town's {@code dolt sql-server} on its ports, as a command (not started): in the data directory, with the town's
+     * own Dolt config and {@code DOLT_REMOTE_PASSWORD} (Dolt reads the password for {@code --user} transfers from the
+     * environment of the process that transfers).
+     */
+    public ProcessBuilder serverCommand() {
+        ProcessBuilder pb = new ProcessBuilder(Tools.dolt().toString(), "sql-server",
+                "--host", "127.0.0.1", "--port", String.valueOf(sqlPort),
+                "--remotesapi-port", String.valueOf(remotesApiPort), "--loglevel", "info")
+                .directory(dataDir().toFile());
+        env(pb.environment());
+        pb.environment().put("DOLT_REMOTE_PASSWORD", remotePassword);
+        return pb;
     }
 
     /** Stops the server (data is kept), e.g. to make this town unreachable for a peer. */

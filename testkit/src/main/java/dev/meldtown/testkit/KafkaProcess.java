@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A real standalone Kafka broker (KRaft, combined node) as a separate process, from the jars that
- * scripts/install/kafka.sh installs. Unlike the in-JVM broker it can be stopped and started again on the same
+ * A real standalone Kafka broker (KRaft, combined node) as a separate process, configured as {@link KafkaConfig}
+ * defines it (the local stack's broker is the same). Unlike the in-JVM broker it can be stopped and started again on the same
  * port with its data, which is what "Kafka is down" tests need. Every operation works from the directory alone
  * (pid file inside), so test code in another class loader can control the same broker.
  */
@@ -31,41 +31,16 @@ public final class KafkaProcess {
     public static String create(Path dir, Scram scram) {
         int port = Ports.free();
         int controller = Ports.free();
-        String listener = scram == null ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        KafkaConfig.write(dir, port, controller, scram);
         try {
-            Files.createDirectories(dir);
-            List<String> props = new java.util.ArrayList<>(List.of(
-                    "process.roles=broker,controller", "node.id=1",
-                    "controller.quorum.voters=1@127.0.0.1:" + controller,
-                    "listeners=" + listener + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controller,
-                    "advertised.listeners=" + listener + "://127.0.0.1:" + port,
-                    "controller.listener.names=CONTROLLER", "inter.broker.listener.name=" + listener,
-                    "listener.security.protocol.map=" + listener + ":" + listener + ",CONTROLLER:PLAINTEXT",
-                    "log.dirs=" + dir.resolve("logs"), "num.partitions=3",
-                    "offsets.topic.replication.factor=1", "transaction.state.log.replication.factor=1",
-                    "transaction.state.log.min.isr=1", "share.coordinator.state.topic.replication.factor=1",
-                    "group.initial.rebalance.delay.ms=0", "auto.create.topics.enable=true"));
-            if (scram != null) {
-                props.addAll(List.of("sasl.enabled.mechanisms=" + Scram.MECHANISM,
-                        "sasl.mechanism.inter.broker.protocol=" + Scram.MECHANISM,
-                        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=" + scram.jaasConfig()));
-            }
-            props.add("");
-            writePrivate(dir.resolve("server.properties"), String.join("\n", props));
             Files.writeString(dir.resolve("port"), String.valueOf(port));
             if (scram != null) {
-                writePrivate(dir.resolve("scram"), scram.username() + "\n" + scram.password() + "\n");
+                Files2.writePrivate(dir.resolve("scram"), scram.username() + "\n" + scram.password() + "\n");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String id = Processes.run(java(dir, "kafka.tools.StorageTool", "random-uuid"), Duration.ofMinutes(1), "kafka random-uuid").trim();
-        id = id.lines().reduce((a, b) -> b).orElse(id).trim();
-        List<String> format = new java.util.ArrayList<>(List.of("format", "-t", id, "-c", dir.resolve("server.properties").toString()));
-        if (scram != null) {
-            format.addAll(List.of("--add-scram", Scram.MECHANISM + "=[name=" + scram.username() + ",password=" + scram.password() + "]"));
-        }
-        Processes.run(java(dir, "kafka.tools.StorageTool", format.toArray(String[]::new)), Duration.ofMinutes(1), "kafka storage format");
+        KafkaConfig.format(dir, scram, dir.resolve("kafka.log"));
         start(dir);
         return bootstrap(dir);
     }
@@ -117,13 +92,6 @@ public final class KafkaProcess {
         return scram == null ? Map.of("bootstrap.servers", bootstrap(dir)) : scram.clientConfig(bootstrap(dir));
     }
 
-    private static void writePrivate(Path file, String content) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(file, content);
-    }
-
     public static String bootstrap(Path dir) {
         return "127.0.0.1:" + port(dir);
     }
@@ -133,7 +101,7 @@ public final class KafkaProcess {
         if (running(dir)) {
             return;
         }
-        ServerDir.launch(dir, java(dir, "kafka.Kafka", dir.resolve("server.properties").toString()), "kafka.log",
+        ServerDir.launch(dir, KafkaConfig.command(dir, "384m", "kafka.Kafka", dir.resolve(KafkaConfig.SERVER_PROPERTIES).toString()), "kafka.log",
                 Duration.ofSeconds(90), "kafka broker in " + dir);
     }
 
@@ -144,17 +112,6 @@ public final class KafkaProcess {
 
     public static boolean running(Path dir) {
         return ServerDir.running(dir);
-    }
-
-    private static ProcessBuilder java(Path dir, String main, String... args) {
-        Path libs = Tools.home().resolve("kafka-4.4.0/libs");
-        if (!Files.isDirectory(libs)) {
-            throw new IllegalStateException(libs + " is missing; run scripts/install/kafka.sh (bin/test does it for you)");
-        }
-        List<String> command = new java.util.ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m", "-cp", libs + "/*", main));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).directory(dir.toFile());
     }
 
     private static int port(Path dir) {

@@ -24,21 +24,45 @@ public final class S3Process {
     /** Creates the store with a bucket in {@code dir} and starts the server on a free port; returns its endpoint. */
     public static String create(Path dir) {
         int port = Ports.free();
+        configure(dir, port, ACCESS_KEY, SECRET_KEY, BUCKET);
         try {
-            Files.createDirectories(dir.resolve("blobs").resolve(BUCKET));
-            Files.writeString(dir.resolve("s3proxy.conf"), String.join("\n",
-                    "s3proxy.endpoint=http://127.0.0.1:" + port,
-                    "s3proxy.authorization=aws-v2-or-v4",
-                    "s3proxy.identity=" + ACCESS_KEY,
-                    "s3proxy.credential=" + SECRET_KEY,
-                    "jclouds.provider=filesystem",
-                    "jclouds.filesystem.basedir=" + dir.resolve("blobs"), ""));
             Files.writeString(dir.resolve("port"), String.valueOf(port));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         start(dir);
         return endpoint(dir);
+    }
+
+    /**
+     * The one definition of this project's S3Proxy (the tests' and the local stack's): a filesystem store under
+     * {@code dir/blobs} holding {@code bucket}, SigV2/SigV4 with one key pair, on loopback {@code port}; writes
+     * {@code dir/s3proxy.conf} (private: it holds the secret key).
+     */
+    public static void configure(Path dir, int port, String accessKey, String secretKey, String bucket) {
+        try {
+            // S3Proxy's filesystem store keeps each bucket as a directory under basedir.
+            Files.createDirectories(dir.resolve("blobs").resolve(bucket));
+            Files2.writePrivate(dir.resolve("s3proxy.conf"), String.join("\n",
+                    "s3proxy.endpoint=http://127.0.0.1:" + port,
+                    "s3proxy.authorization=aws-v2-or-v4",
+                    "s3proxy.identity=" + accessKey,
+                    "s3proxy.credential=" + secretKey,
+                    "jclouds.provider=filesystem",
+                    "jclouds.filesystem.basedir=" + dir.resolve("blobs"), ""));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The server configured in {@code dir} by {@link #configure}, as a command (not started). */
+    public static ProcessBuilder command(Path dir, String heap) {
+        Path jar = Tools.home().resolve("s3proxy-4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing; run scripts/install/s3proxy.sh (bin/test does it for you)");
+        }
+        return new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + heap, "-jar", jar.toString(), "--properties", dir.resolve("s3proxy.conf").toString())).directory(dir.toFile());
     }
 
     public static String endpoint(Path dir) {
@@ -50,13 +74,7 @@ public final class S3Process {
         if (running(dir)) {
             return;
         }
-        Path jar = Tools.home().resolve("s3proxy-4.1.0/s3proxy-4.1.0-jar-with-dependencies.jar");
-        if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing; run scripts/install/s3proxy.sh (bin/test does it for you)");
-        }
-        ServerDir.launch(dir, new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx192m", "-jar", jar.toString(), "--properties", dir.resolve("s3proxy.conf").toString())).directory(dir.toFile()),
-                "s3proxy.log", Duration.ofSeconds(60), "s3proxy in " + dir);
+        ServerDir.launch(dir, command(dir, "192m"), "s3proxy.log", Duration.ofSeconds(60), "s3proxy in " + dir);
     }
 
     /** Stops the server (SIGKILL: an outage, not a shutdown) and waits until its port is closed. */

@@ -1,26 +1,28 @@
 package dev.meldtown.blockstore.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meldtown.crdt.Checkpoint;
 import dev.meldtown.crdt.FlateStorage;
 import dev.meldtown.crdt.Replica;
+import dev.meldtown.crdt.ReplicaState;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.Resolution;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.model.DocRef;
 import dev.meldtown.model.DocumentSettings;
 import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.model.Scope;
+import dev.meldtown.service.Deletions;
 import dev.meldtown.service.ProblemException;
-import dev.meldtown.service.ReadCheckpoints;
 import dev.meldtown.service.S3Config;
+import dev.meldtown.service.TenantTags;
 import dev.meldtown.storage.s3.BucketLayout;
+import dev.meldtown.storage.s3.BucketListings;
 import dev.meldtown.storage.s3.S3Storage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +31,6 @@ import java.util.function.Function;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 /**
@@ -51,7 +52,19 @@ public class Documents {
     @Inject
     MeterRegistry registry;
 
-    /** The merge-service's hub replica, whose read checkpoints also serve the document's other replicas. */
+    @Inject
+    TenantTags tenantTags;
+
+    @Inject
+    Deletions deletions;
+
+    @Inject
+    Quotas quotas;
+
+    @Inject
+    ReadStates states;
+
+    /** The merge-service's hub replica (kept for configuration compatibility; reads use each replica's own checkpoints). */
     @ConfigProperty(name = "meldtown.block-store.hub", defaultValue = "hub")
     String hub;
 
@@ -78,6 +91,19 @@ public class Documents {
         };
     }
 
+    /**
+     * Throws 410 {@code deleted} when the document, or its tenant, was deleted (issue 14); every entry point below
+     * checks its scope before touching the bucket.
+     */
+    public void requireAlive(String tenant, String doc) {
+        deletions.requireAlive(Scope.of(DocRef.of(tenant, doc)));
+    }
+
+    /** As {@link #requireAlive(String, String)} for one replica (also when only the replica was deleted). */
+    public void requireAlive(String tenant, String doc, String replica) {
+        deletions.requireAlive(Scope.of(ReplicaRef.of(tenant, doc, replica)));
+    }
+
     /** The document's settings, or null when the document was never created. */
     public DocumentSettings settingsOrNull(String tenant, String doc) {
         try {
@@ -95,6 +121,7 @@ public class Documents {
      * is seen within that time; compression cannot change once replicas exist, so files never mix layouts.
      */
     public DocumentSettings settings(String tenant, String doc) {
+        requireAlive(tenant, doc);
         String id = tenant + "/" + doc;
         CachedSettings cached = settingsCache.get(id);
         long now = System.nanoTime();
@@ -109,6 +136,7 @@ public class Documents {
 
     /** Stores settings; returns true when the document is new. */
     public synchronized boolean putSettings(String tenant, String doc, DocumentSettings settings) {
+        requireAlive(tenant, doc);
         DocumentSettings current = settingsOrNull(tenant, doc);
         DocumentSettings effective = current == null ? DocumentSettings.DEFAULT : current;
         if (!effective.compression().equals(settings.compression()) && !replicas(tenant, doc).isEmpty()) {
@@ -128,47 +156,37 @@ public class Documents {
 
     /** Names of the replicas that hold at least one file. */
     public List<String> replicas(String tenant, String doc) {
+        requireAlive(tenant, doc);
         DocRef ref = DocRef.of(tenant, doc);
-        List<String> names = new ArrayList<>();
-        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(BucketLayout.replicas(ref)).delimiter("/"))) {
-            for (CommonPrefix p : page.commonPrefixes()) {
-                ReplicaRef replica = BucketLayout.replicaOf(ref, p.prefix());
-                if (replica != null) {
-                    names.add(replica.replica().value());
-                }
-            }
-        }
-        names.sort(null);
-        return names;
+        // a deleted replica whose objects are still being removed is no longer listed
+        return BucketListings.replicas(s3, s3Config.bucket(), ref).stream()
+                .filter(r -> deletions.deleted(Scope.of(ref.replica(r))) == null).toList();
     }
 
     /** Names of the tenant's documents (any with settings or files), sorted by name. */
     public List<String> docs(String tenant) {
-        String prefix = BucketLayout.docs(tenant);
-        List<String> names = new ArrayList<>();
-        for (var page : s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix(prefix).delimiter("/"))) {
-            for (CommonPrefix p : page.commonPrefixes()) {
-                DocRef doc = BucketLayout.docOf(tenant, p.prefix());
-                if (doc != null) {
-                    names.add(doc.doc().value());
-                }
-            }
-        }
-        names.sort(null);
-        return names;
+        deletions.requireAlive(Scope.tenant(tenant));
+        return BucketListings.docs(s3, s3Config.bucket(), tenant).stream()
+                .filter(d -> deletions.deleted(Scope.of(DocRef.of(tenant, d))) == null).toList();
     }
 
     public boolean exists(String tenant, String doc) {
+        requireAlive(tenant, doc);
         return settingsOrNull(tenant, doc) != null || !replicas(tenant, doc).isEmpty();
     }
 
-    /** The storage of one replica: every write is counted and every new block announced. */
+    /**
+     * The storage of one replica: every write is counted (the metric, and the tenant's quota usage in stored bytes,
+     * below compression) and every new block announced.
+     */
     public ReplicaStorage storage(String tenant, String doc, String replica) {
-        ReplicaStorage raw = new S3Storage(s3, s3Config.bucket(), BucketLayout.replica(ReplicaRef.of(tenant, doc, replica)));
+        ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
+        deletions.requireAlive(Scope.of(ref));
+        ReplicaStorage raw = new CountedStorage(new S3Storage(s3, s3Config.bucket(), BucketLayout.replica(ref)), size -> quotas.stored(ref, size));
         if (settings(tenant, doc).flate()) {
             raw = new FlateStorage(raw);
         }
-        return new AnnouncingStorage(raw, announcer, tenant, doc, replica, this::countStored);
+        return announcer.storage(ref, raw, this::countStored);
     }
 
     /** Melda update + commit on the server: the new block, or empty when nothing changed. */
@@ -195,8 +213,27 @@ public class Documents {
         });
     }
 
+    /**
+     * A read of the replica's state in O(state) ({@link ReadStates}: its read checkpoint plus the blocks logged since);
+     * {@code replayed} on the whole replica when there is no usable state, or when {@code fromState} answers null
+     * (something only the history knows).
+     */
+    public <T> T readState(String tenant, String doc, String replica, Function<ReplicaState, T> fromState, Function<Replica, T> replayed) {
+        requireAlive(tenant, doc, replica);
+        ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
+        T out = states.read(ref, storage(tenant, doc, replica), fromState);
+        return out != null ? out : withReplica(tenant, doc, replica, r -> {
+            T replayedOut = replayed.apply(r);
+            if (!r.hasStagedChanges()) {
+                states.adopt(ref, r);
+            }
+            return replayedOut;
+        });
+    }
+
     /** Runs {@code work} on the cached, freshly refreshed replica; one caller per replica at a time. */
     public <T> T withReplica(String tenant, String doc, String replica, Function<Replica, T> work) {
+        requireAlive(tenant, doc, replica);
         String id = tenant + "/" + doc + "/" + replica;
         Replica r;
         synchronized (this) {
@@ -226,21 +263,28 @@ public class Documents {
     }
 
     /**
-     * Loads a replica from the newest read checkpoint that serves it ({@link ReadCheckpoints#forLoading}: one
-     * download plus the blocks stored after it), else by full replay.
+     * Loads a whole replica by full replay: what writes and the history's verbs (log, history, a read as of a block)
+     * need. Reads of the state go through {@link ReadStates} instead.
      */
     Replica load(String tenant, String doc, String replica) {
-        ReplicaStorage storage = storage(tenant, doc, replica);
-        Checkpoint cp = ReadCheckpoints.forLoading(s3, s3Config.bucket(), ReplicaRef.of(tenant, doc, replica), hub);
-        return cp == null ? Replica.open(storage) : cp.open(storage);
+        return Replica.open(storage(tenant, doc, replica));
     }
 
     private synchronized void evict(String tenant, String doc) {
         cache.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
+        states.forget(tenant + "/" + doc + "/");
+    }
+
+    /** Forgets the loaded replicas and cached settings of a deleted scope. */
+    public synchronized void forget(Scope scope) {
+        String prefix = scope.toString() + "/";
+        cache.keySet().removeIf(k -> (k + "/").startsWith(prefix));
+        states.forget(prefix);
+        settingsCache.keySet().removeIf(k -> (k + "/").startsWith(prefix));
     }
 
     private void countStored(String tenant, long bytes) {
-        Counter.builder("meldtown.block.store.bytes.stored").description("Bytes of new files stored, per tenant")
-                .baseUnit("bytes").tag("tenant", tenant).register(registry).increment(bytes);
+        Counter.builder("meldtown.block.store.bytes.stored").description("Bytes of new files stored, per tenant (bounded: TenantTags)")
+                .baseUnit("bytes").tag("tenant", tenantTags.of(tenant)).register(registry).increment(bytes);
     }
 }

@@ -9,7 +9,6 @@ import dev.meldtown.crdt.UploadedFile;
 import dev.meldtown.service.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.ws.rs.core.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,6 +33,9 @@ public class Files {
     @Inject
     Documents documents;
 
+    @Inject
+    Quotas quotas;
+
     @ConfigProperty(name = "meldtown.block-store.max-file-bytes", defaultValue = "8388608")
     long maxFileBytes;
 
@@ -50,13 +52,31 @@ public class Files {
             if (file instanceof UploadedFile.DeltaFile delta) {
                 checkDelta(storage, delta.block(), replica);
             }
+            requireQuota(storage, tenant, doc, key, bytes.length);
             if (storage.write(key, bytes)) {
+                quotas.documentWritten(dev.meldtown.model.DocRef.of(tenant, doc));
                 return true;
             }
             if (file instanceof UploadedFile.IndexFile && !Arrays.equals(storage.read(key), bytes)) {
                 throw new ProblemException(409, "different-content", "Conflict", key + " already exists with different content");
             }
             return false;
+        }
+    }
+
+    /**
+     * The tenant's quotas (issue 14), checked before anything is written: a new document must fit {@code maxDocuments}
+     * and the file's size {@code maxBytes} (the uncompressed size: at most what flate stores). A file the replica
+     * already holds adds nothing, so its identical re-upload is answered as always, even at the limit.
+     */
+    private void requireQuota(ReplicaStorage storage, String tenant, String doc, String key, long size) {
+        quotas.requireDocument(dev.meldtown.model.DocRef.of(tenant, doc));
+        try {
+            quotas.requireRoom(tenant, size);
+        } catch (ProblemException e) {
+            if (!storage.exists(key)) {
+                throw e;
+            }
         }
     }
 
@@ -71,35 +91,33 @@ public class Files {
         };
     }
 
-    /** What only the replica can tell: the block's packs are stored, and so are the objects its changes name. */
+    /**
+     * What only the replica can tell: the block's packs are stored, and every object a change points to (a 64-hex
+     * digest; the special digests {@code d}, {@code r}, {@code e} and charcodes are never stored) is in one of the
+     * block's packs or, since Melda does not re-stage an object that a loaded pack already holds, in another pack of
+     * the replica. Otherwise reading the document would fail with {@code corrupt-data} once the block is stored. Each
+     * of the block's packs is read once (no existence probe first); the other packs only when those do not hold it.
+     */
     private void checkDelta(ReplicaStorage storage, DeltaBlock block, String replica) {
         String hash = block.id();
-        List<String> missing = block.packs().stream().filter(p -> !storage.exists(p + ".pack")).sorted().toList();
-        if (!missing.isEmpty()) {
-            throw new ProblemException(409, "missing-packs", "Missing packs",
-                    "upload the packs of block " + hash + " to replica " + replica + " first", Map.of("missing", missing));
-        }
-        checkObjectsStored(storage, hash, block);
-    }
-
-    /**
-     * Every object a change points to (a 64-hex digest; the special digests {@code d}, {@code r}, {@code e} and
-     * charcodes are never stored) must be in one of the block's packs or, since Melda does not re-stage an object that
-     * a loaded pack already holds, in another pack of the replica. Otherwise reading the document would fail with
-     * {@code corrupt-data} once the block is stored. The other packs are read only when the block's own do not hold it.
-     */
-    private void checkObjectsStored(ReplicaStorage storage, String hash, DeltaBlock block) {
         Set<String> wanted = new java.util.TreeSet<>();
         for (DeltaBlock.Change change : block.changes()) {
             if (change.digest() != null && change.digest().matches("[0-9a-f]{64}")) {
                 wanted.add(change.digest());
             }
         }
-        Set<String> ownPacks = new java.util.HashSet<>(block.packs());
-        for (String pack : block.packs()) {
-            removeContained(storage, pack, wanted);
+        List<String> missing = new java.util.ArrayList<>();
+        for (String pack : new java.util.TreeSet<>(block.packs())) {
+            if (!removeContained(storage, pack, wanted)) {
+                missing.add(pack);
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new ProblemException(409, "missing-packs", "Missing packs",
+                    "upload the packs of block " + hash + " to replica " + replica + " first", Map.of("missing", missing));
         }
         if (!wanted.isEmpty()) {
+            Set<String> ownPacks = new java.util.HashSet<>(block.packs());
             for (String pack : storage.list(".pack")) {
                 if (!ownPacks.contains(pack) && pack.matches("[0-9a-f]{64}")) {
                     removeContained(storage, pack, wanted);
@@ -115,12 +133,13 @@ public class Files {
         }
     }
 
-    private static void removeContained(ReplicaStorage storage, String pack, Set<String> wanted) {
+    /** Removes from {@code wanted} the objects the stored pack holds; false when the pack is not stored. */
+    private static boolean removeContained(ReplicaStorage storage, String pack, Set<String> wanted) {
         byte[] bytes;
         try {
             bytes = storage.read(pack + ".pack");
         } catch (MissingKeyException e) {
-            return; // checked above for the block's own packs
+            return false;
         }
         try {
             if (UploadedFile.validate(pack + ".pack", bytes) instanceof UploadedFile.PackFile parsed) {
@@ -129,6 +148,7 @@ public class Files {
         } catch (MeldaException e) {
             // an unparsable pack holds nothing a reader could use
         }
+        return true;
     }
 
     /** Reads at most the size limit. */
@@ -150,8 +170,31 @@ public class Files {
         return out.toByteArray();
     }
 
-    /** GET (with body) or HEAD of a file, honouring a single {@code Range: bytes=a-b}. */
-    public Response get(String tenant, String doc, String replica, String key, String range, boolean withBody) {
+    /**
+     * A file's content, or the part a {@code Range} asked for.
+     *
+     * @param bytes the whole content, or the requested part
+     * @param size  the whole content's size
+     * @param first the first byte of {@code bytes} within the content, or -1 when no range was asked for
+     */
+    public record FileContent(byte[] bytes, long size, long first) {
+        public boolean partial() {
+            return first >= 0;
+        }
+
+        /** The last byte's position (inclusive), for {@code Content-Range}. */
+        public long last() {
+            return first + bytes.length - 1;
+        }
+    }
+
+    /**
+     * A file, honouring a single {@code Range: bytes=a-b} ({@code bytes=a-}, {@code bytes=-n}).
+     *
+     * @throws ProblemException 404 when the replica does not hold it, 416 for a range it cannot serve (with
+     *     {@code Content-Range: bytes *}{@code /size} when the range is outside the file)
+     */
+    public FileContent read(String tenant, String doc, String replica, String key, String range) {
         byte[] bytes;
         try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
             bytes = storage.read(key);
@@ -159,8 +202,7 @@ public class Files {
             throw new ProblemException(404, "not-found", "Not Found", key + " is not in replica " + replica);
         }
         if (range == null || range.isBlank()) {
-            return Response.ok(withBody ? bytes : null, "application/octet-stream")
-                    .header("Content-Length", bytes.length).header("Accept-Ranges", "bytes").build();
+            return new FileContent(bytes, bytes.length, -1);
         }
         Matcher m = RANGE.matcher(range.trim());
         if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
@@ -179,15 +221,10 @@ public class Files {
             end = m.group(2).isEmpty() ? size - 1 : Math.min(rangeNumber(m.group(2), range), size - 1);
         }
         if (start >= size || start > end) {
-            return Response.status(416).header("Content-Range", "bytes */" + size).type("application/problem+json")
-                    .entity(Map.of("type", "https://meldtown.dev/problems/invalid-range", "title", "Range Not Satisfiable", "status", 416,
-                            "detail", "range " + range + " is outside " + size + " bytes"))
-                    .build();
+            throw new ProblemException(416, "invalid-range", "Range Not Satisfiable", "range " + range + " is outside " + size + " bytes",
+                    Map.of(), Map.of("Content-Range", "bytes */" + size));
         }
-        byte[] part = Arrays.copyOfRange(bytes, (int) start, (int) end + 1);
-        return Response.status(206).entity(withBody ? part : null).type("application/octet-stream")
-                .header("Content-Range", "bytes " + start + "-" + end + "/" + size)
-                .header("Content-Length", part.length).header("Accept-Ranges", "bytes").build();
+        return new FileContent(Arrays.copyOfRange(bytes, (int) start, (int) end + 1), size, start);
     }
 
     /** A range bound; one beyond 2^63-1 (e.g. {@code bytes=0-99999999999999999999999}) is refused with 416, never a crash. */

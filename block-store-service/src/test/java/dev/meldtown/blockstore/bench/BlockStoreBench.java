@@ -46,9 +46,15 @@ public final class BlockStoreBench {
         int threads = Integer.parseInt(args.length > 2 ? args[2] : "4");
         int count = Integer.parseInt(args.length > 3 ? args[3] : "1500");
         int rounds = Integer.parseInt(args.length > 4 ? args[4] : "3");
+        // optional: two more instances of the same jar, started alike by bin/bench-block-store, with tracing export off
+        // and on, measured side by side in the same rounds, in alternating order
+        String exportOff = args.length > 6 ? args[5] : null;
+        String exportOn = args.length > 6 ? args[6] : null;
 
         String doc = "bench-" + UUID.randomUUID().toString().substring(0, 8);
         String replica = env.get("BLOCK_STORE_URL") + "/v1/tenants/bench/docs/" + doc + "/replicas/r";
+        String replicaOff = exportOff == null ? null : exportOff + "/v1/tenants/bench/docs/" + doc + "/replicas/off";
+        String replicaOn = exportOn == null ? null : exportOn + "/v1/tenants/bench/docs/" + doc + "/replicas/on";
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         S3Client s3 = S3Client.builder().endpointOverride(URI.create(env.get("S3_ENDPOINT"))).region(Region.US_EAST_1).forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(env.get("S3_ACCESS_KEY"), env.get("S3_SECRET_KEY"))))
@@ -64,36 +70,64 @@ public final class BlockStoreBench {
         String bucket = env.get("S3_BUCKET");
         String directPrefix = "bench-direct/" + doc + "/";
 
-        Map<String, List<Result>> results = new LinkedHashMap<>();
-        for (int round = 0; round < rounds; round++) {
-            List<byte[]> blocks = blocks(count, round);
+        Map<String, List<Result>> measured = new LinkedHashMap<>();
+        // round -1 warms every path up (JIT, connection pools) and is not reported: a freshly started instance beside a
+        // warm one would otherwise look slower for reasons that have nothing to do with what is compared
+        for (int round = -1; round < rounds; round++) {
+            Map<String, List<Result>> results = round < 0 ? new LinkedHashMap<>() : measured;
+            List<byte[]> blocks = blocks(round < 0 ? Math.min(count, 300) : count, round);
+            int n = blocks.size();
             List<String> keys = blocks.stream().map(b -> sha(b) + ".pack").toList();
             String via = replica;
-            record("PUT service", results, measure(threads, count, i -> {
+            record("PUT service", results, measure(threads, n, i -> {
                 var r = http.send(HttpRequest.newBuilder(URI.create(via + "/files/" + keys.get(i))).header("Authorization", "Bearer " + token)
                         .PUT(HttpRequest.BodyPublishers.ofByteArray(blocks.get(i))).build(), HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() != 201) {
                     throw new IllegalStateException("PUT " + keys.get(i) + " answered " + r.statusCode() + " (expected 201: a new block)");
                 }
             }));
-            record("PUT sdk", results, measure(threads, count, i -> s3.putObject(b -> b.bucket(bucket)
+            if (replicaOff != null) {
+                for (String export : round % 2 == 0 ? List.of("off", "on") : List.of("on", "off")) {
+                    String to = export.equals("off") ? replicaOff : replicaOn;
+                    record("PUT service-export-" + export, results, measure(threads, n, i -> {
+                        var r = http.send(HttpRequest.newBuilder(URI.create(to + "/files/" + keys.get(i))).header("Authorization", "Bearer " + token)
+                                .PUT(HttpRequest.BodyPublishers.ofByteArray(blocks.get(i))).build(), HttpResponse.BodyHandlers.discarding());
+                        if (r.statusCode() != 201) {
+                            throw new IllegalStateException("PUT " + keys.get(i) + " (export " + export + ") answered " + r.statusCode() + " (expected 201)");
+                        }
+                    }));
+                }
+            }
+            record("PUT sdk", results, measure(threads, n, i -> s3.putObject(b -> b.bucket(bucket)
                     .key(directPrefix + keys.get(i).substring(0, 2) + "/" + keys.get(i)).ifNoneMatch("*"), RequestBody.fromBytes(blocks.get(i)))));
-            record("PUT sdk-tuned", results, measure(threads, count, i -> tuned.putObject(b -> b.bucket(bucket)
+            record("PUT sdk-tuned", results, measure(threads, n, i -> tuned.putObject(b -> b.bucket(bucket)
                     .key(directPrefix + "t/" + keys.get(i).substring(0, 2) + "/" + keys.get(i)).ifNoneMatch("*"), RequestBody.fromBytes(blocks.get(i)))));
-            record("GET service", results, measure(threads, count, i -> {
+            record("GET service", results, measure(threads, n, i -> {
                 var r = http.send(HttpRequest.newBuilder(URI.create(via + "/files/" + keys.get(i))).header("Authorization", "Bearer " + token)
                         .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
                 if (r.statusCode() != 200 || r.body().length != blocks.get(i).length) {
                     throw new IllegalStateException("GET " + r.statusCode());
                 }
             }));
-            record("GET sdk", results, measure(threads, count, i -> {
+            if (replicaOff != null) {
+                for (String export : round % 2 == 0 ? List.of("off", "on") : List.of("on", "off")) {
+                    String from = export.equals("off") ? replicaOff : replicaOn;
+                    record("GET service-export-" + export, results, measure(threads, n, i -> {
+                        var r = http.send(HttpRequest.newBuilder(URI.create(from + "/files/" + keys.get(i))).header("Authorization", "Bearer " + token)
+                                .GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                        if (r.statusCode() != 200 || r.body().length != blocks.get(i).length) {
+                            throw new IllegalStateException("GET (export " + export + ") " + r.statusCode());
+                        }
+                    }));
+                }
+            }
+            record("GET sdk", results, measure(threads, n, i -> {
                 byte[] got = s3.getObjectAsBytes(b -> b.bucket(bucket).key(directPrefix + keys.get(i).substring(0, 2) + "/" + keys.get(i))).asByteArray();
                 if (got.length != blocks.get(i).length) {
                     throw new IllegalStateException("short GET");
                 }
             }));
-            record("GET sdk-tuned", results, measure(threads, count, i -> {
+            record("GET sdk-tuned", results, measure(threads, n, i -> {
                 byte[] got = tuned.getObjectAsBytes(b -> b.bucket(bucket).key(directPrefix + "t/" + keys.get(i).substring(0, 2) + "/" + keys.get(i))).asByteArray();
                 if (got.length != blocks.get(i).length) {
                     throw new IllegalStateException("short GET");
@@ -105,14 +139,28 @@ public final class BlockStoreBench {
         System.out.println("| operation | path | req/s | p50 ms | p99 ms | service/this throughput |");
         System.out.println("|---|---|---:|---:|---:|---:|");
         for (String op : List.of("PUT", "GET")) {
-            Result svc = median(results.get(op + " service"));
-            Result sdk = median(results.get(op + " sdk"));
-            Result sdkTuned = median(results.get(op + " sdk-tuned"));
+            Result svc = median(measured.get(op + " service"));
+            Result sdk = median(measured.get(op + " sdk"));
+            Result sdkTuned = median(measured.get(op + " sdk-tuned"));
             System.out.printf("| %s | service | %.0f | %.1f | %.1f | |%n", op, svc.perSecond(), svc.p50(), svc.p99());
             System.out.printf("| %s | sdk direct (defaults) | %.0f | %.1f | %.1f | %.2f |%n", op, sdk.perSecond(), sdk.p50(), sdk.p99(),
                     svc.perSecond() / sdk.perSecond());
             System.out.printf("| %s | sdk direct (service's settings) | %.0f | %.1f | %.1f | %.2f |%n", op, sdkTuned.perSecond(), sdkTuned.p50(),
                     sdkTuned.p99(), svc.perSecond() / sdkTuned.perSecond());
+        }
+        if (replicaOff != null) {
+            System.out.printf("%nTracing's cost: two more instances of the same jar with the same flags, started together by the bench;"
+                    + " one exports every span over OTLP to the stack's Jaeger, the other has export off (no OTEL_EXPORTER_OTLP_ENDPOINT)."
+                    + " Same rounds, after the same warm-up, in alternating order.%n%n");
+            System.out.println("| operation | export | req/s | p50 ms | p99 ms | on/off throughput |");
+            System.out.println("|---|---|---:|---:|---:|---:|");
+            for (String op : List.of("PUT", "GET")) {
+                Result on = median(measured.get(op + " service-export-on"));
+                Result off = median(measured.get(op + " service-export-off"));
+                System.out.printf("| %s | off | %.0f | %.1f | %.1f | |%n", op, off.perSecond(), off.p50(), off.p99());
+                System.out.printf("| %s | on (OTLP to Jaeger) | %.0f | %.1f | %.1f | %.3f |%n", op, on.perSecond(), on.p50(), on.p99(),
+                        on.perSecond() / off.perSecond());
+            }
         }
         s3.close();
         tuned.close();

@@ -25,7 +25,10 @@ public final class MeldCommand extends Verb {
     @Override
     protected int run() {
         try (ReplicaStorage from = openSource(source); ReplicaStorage to = storage(target)) {
-            List<String> copied = Replica.copyMissing(from, to);
+            List<String> copied;
+            try (Progress progress = progress("copied")) {
+                copied = Replica.copyMissing(from, progress.writing(to));
+            }
             println(RustDebug.list(copied));
         }
         return EXIT_OK;

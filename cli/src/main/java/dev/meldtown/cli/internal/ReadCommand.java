@@ -34,7 +34,10 @@ public final class ReadCommand extends Verb {
     @Override
     protected int run() {
         try (ReplicaStorage storage = openSource(source)) {
-            Replica replica = Replica.open(storage);
+            Replica replica;
+            try (Progress progress = progress("read")) {
+                replica = Replica.open(progress.reading(storage));
+            }
             Map<String, String> corrupt = replica.corruptFiles();
             if (!corrupt.isEmpty() && partial) {
                 warn("partial read: " + corrupt.size() + " corrupt file(s) skipped, e.g. " + corrupt.keySet().iterator().next()

@@ -30,8 +30,28 @@ public abstract class Verb implements Callable<Integer> {
     @Spec
     protected CommandSpec spec;
 
+    /** Set by {@link #execute} (the fast path, no picocli); otherwise picocli's {@link #spec} gives them. */
+    private String name;
+    private PrintWriter outWriter;
+    private PrintWriter errWriter;
+
     @picocli.CommandLine.Option(names = "--verbose", description = "on an error, also print its causes (one line each) after the error line")
     protected boolean verbose;
+
+    /**
+     * Runs the verb with options already set (by {@link FastArgs}), without picocli: the same body, error lines and
+     * exit codes as through picocli's {@code execute}.
+     */
+    public final int execute(String verbName, PrintWriter out, PrintWriter err) {
+        this.name = verbName;
+        this.outWriter = out;
+        this.errWriter = err;
+        return call();
+    }
+
+    private PrintWriter err() {
+        return errWriter != null ? errWriter : spec.commandLine().getErr();
+    }
 
     /** The verb's body; returns the exit code. */
     protected abstract int run() throws Exception;
@@ -81,7 +101,7 @@ public abstract class Verb implements Callable<Integer> {
 
     /** {@code --verbose}: the failure's causes, one line each, after the error line (what the one line leaves out). */
     private void details(Throwable failure) {
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = err();
         java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
             err.print("  cause: " + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + oneLine(t.getMessage())) + "\n");
@@ -91,7 +111,7 @@ public abstract class Verb implements Callable<Integer> {
 
     /** {@code meldtown <verb>}, the prefix of our own error lines. */
     protected String prefix() {
-        return "meldtown " + spec.name();
+        return "meldtown " + (name != null ? name : spec.name());
     }
 
     static String describe(Throwable e) {
@@ -112,7 +132,7 @@ public abstract class Verb implements Callable<Integer> {
     }
 
     protected PrintWriter out() {
-        return spec.commandLine().getOut();
+        return outWriter != null ? outWriter : spec.commandLine().getOut();
     }
 
     /** Writes {@code line} and a {@code \n} to stdout. */
@@ -126,11 +146,16 @@ public abstract class Verb implements Callable<Integer> {
 
     /** One line on stderr, at most {@link #MAX_ERROR_LINE} characters. */
     protected void error(String message) {
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter err = err();
         String line = oneLine(message);
         err.print(line.length() <= MAX_ERROR_LINE ? line : line.substring(0, MAX_ERROR_LINE - 1) + "…");
         err.print('\n');
         err.flush();
+    }
+
+    /** Progress of a long operation on stderr when it is a terminal ({@link Progress}); {@code doing}: e.g. "copied". */
+    protected Progress progress(String doing) {
+        return new Progress(prefix() + ": " + doing, err(), System::nanoTime, Progress.enabled());
     }
 
     /** A warning line on stderr (the command still succeeds). */

@@ -18,7 +18,7 @@ import java.util.function.Predicate;
 /**
  * Loading from storage (compare automerge's {@code storage/load}): reads the blocks a replica has not seen into the
  * {@link BlockGraph}, their packs into the {@link ObjectStore}, and applies every block that became valid to the
- * {@link DocumentState}; also the file copy of a meld.
+ * {@link DocumentState}, from storage or from the bytes a {@link Meld} moved.
  *
  * <p>Holds no collections: it keeps the three in step. A block is applied (graph), its packs' objects published
  * (store) and its revisions added (state) together, so an applied block's objects are always readable.
@@ -38,12 +38,64 @@ public final class Loader {
 
     /** Lists the storage, loads new blocks and applies what became valid. */
     public RefreshReport refresh() {
+        List<String> unknown = new ArrayList<>();
         for (String id : storage.list(".delta")) {
             if (!graph.known(id)) {
-                graph.load(id, () -> storage.read(id + ".delta"));
+                unknown.add(id);
             }
         }
-        return applyLoaded(new HashSet<>(storage.list(".index"))::contains);
+        loadBlocks(unknown);
+        Predicate<String> hasIndex = new HashSet<>(storage.list(".index"))::contains;
+        loadPacks(hasIndex);
+        return applyLoaded(hasIndex);
+    }
+
+    /** Reads the blocks in one {@link ReplicaStorage#readAll} (concurrent where the storage is remote). */
+    private void loadBlocks(Collection<String> ids) {
+        List<String> keys = new ArrayList<>(ids.size());
+        ids.forEach(id -> keys.add(id + ".delta"));
+        Map<String, byte[]> read = storage.readAll(keys);
+        for (String id : ids) {
+            byte[] bytes = read.get(id + ".delta");
+            // listed, then gone: the storage's own error records it as corrupt, as a single read would
+            graph.load(id, bytes != null ? () -> bytes : () -> storage.read(id + ".delta"));
+        }
+    }
+
+    /**
+     * Reads the packs (and listed indexes) that pending blocks name and the store lacks, in one
+     * {@link ReplicaStorage#readAll}, so validation finds them loaded; a pack absent here is reported missing by
+     * validation as before.
+     */
+    private void loadPacks(Predicate<String> hasIndex) {
+        Set<String> packs = new TreeSet<>();
+        for (String id : graph.pending()) {
+            DeltaBlock b = graph.get(id);
+            if (b != null) {
+                for (String p : b.packs()) {
+                    if (store.file(p, ".pack") == null) {
+                        packs.add(p);
+                    }
+                }
+            }
+        }
+        if (packs.isEmpty()) {
+            return;
+        }
+        List<String> keys = new ArrayList<>();
+        for (String p : packs) {
+            keys.add(p + ".pack");
+            if (hasIndex.test(p)) {
+                keys.add(p + ".index");
+            }
+        }
+        Map<String, byte[]> read = storage.readAll(keys);
+        for (String p : packs) {
+            byte[] pack = read.get(p + ".pack");
+            if (pack != null) {
+                store.offer(p, pack, read.get(p + ".index"));
+            }
+        }
     }
 
     /** Loads the named blocks without listing; falls back to {@link #refresh()} when blocks were stored unseen. */
@@ -105,18 +157,28 @@ public final class Loader {
         return new RefreshReport(candidates, invalid);
     }
 
-    /** Copies every pack, index and delta of {@code source} missing from {@code target} (packs first). */
-    public static List<String> copyMissing(ReplicaStorage source, ReplicaStorage target) {
-        Set<String> have = new HashSet<>(target.list(""));
-        List<String> copied = new ArrayList<>();
-        for (String suffix : List.of(".pack", ".index", ".delta")) {
-            for (String k : source.list(suffix)) {
-                String key = k + suffix;
-                if (!have.contains(key) && target.write(key, source.read(key))) {
-                    copied.add(key);
-                }
+    /**
+     * Loads blocks whose bytes a meld holds in hand (nothing it wrote is read back) and the stored blocks
+     * {@code unseen} names (listed, not yet read), then applies every block that became valid.
+     *
+     * @param hasIndex which packs not in memory have an {@code .index} (from a listing); null probes for it
+     */
+    public RefreshReport load(Map<String, byte[]> moved, Collection<String> unseen, Predicate<String> hasIndex) {
+        moved.forEach((id, bytes) -> {
+            if (!graph.known(id)) {
+                graph.load(id, () -> bytes);
+            }
+        });
+        List<String> unknown = new ArrayList<>();
+        for (String id : unseen) {
+            if (!graph.known(id)) {
+                unknown.add(id);
             }
         }
-        return copied;
+        loadBlocks(unknown);
+        if (hasIndex != null) {
+            loadPacks(hasIndex);
+        }
+        return applyLoaded(hasIndex);
     }
 }

@@ -11,6 +11,7 @@ import dev.meldtown.crdt.Revision;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -35,6 +36,7 @@ public final class ObjectStore {
 
     private final ReplicaStorage storage;
     private final Map<String, Pack> packs = new HashMap<>();
+    private final Map<String, byte[]> indexes = new HashMap<>(); // stored .index content of loaded packs that have one
     private final Map<String, String> corruptPacks = new TreeMap<>();
     private final Map<String, byte[]> objects = new HashMap<>();
     private final Map<String, ObjectNode> parsed = new HashMap<>();
@@ -65,13 +67,44 @@ public final class ObjectStore {
                 // listed but gone: scan instead
             }
         }
+        return offer(hash, bytes, index);
+    }
+
+    /**
+     * Loads a pack from bytes in hand (a meld moved them): verified like a stored one. Returns null on success or the
+     * reason it cannot be used.
+     *
+     * @param index the pack's {@code .index} content, or null when it has none
+     */
+    public String offer(String hash, byte[] bytes, byte[] index) {
+        if (packs.containsKey(hash)) {
+            return null;
+        }
         try {
             packs.put(hash, Pack.parse(hash, bytes, index));
+            corruptPacks.remove(hash);
+            if (index != null) {
+                indexes.put(hash, index);
+            }
             return null;
         } catch (CorruptDataException e) {
             corruptPacks.put(hash, e.getMessage());
             return "invalid pack " + hash + ": " + e.getMessage();
         }
+    }
+
+    /**
+     * The stored content of a pack file this store holds in memory ({@code <hash>.pack}, {@code <hash>.index}), so
+     * a meld out of this replica need not read it again: a loaded pack's bytes, its index as stored, or, for a pack
+     * known to have no index, {@link Optional#empty()} wrapped as {@code Optional.of(empty)}. Null when this store
+     * does not hold the pack (a checkpoint's objects come without their packs): read the storage.
+     */
+    public Optional<byte[]> file(String hash, String suffix) {
+        Pack pack = packs.get(hash);
+        if (pack == null) {
+            return null;
+        }
+        return ".pack".equals(suffix) ? Optional.of(pack.bytes()) : Optional.ofNullable(indexes.get(hash));
     }
 
     /** Makes the objects of an applied block's packs (all loaded) readable. */
@@ -81,9 +114,12 @@ public final class ObjectStore {
         }
     }
 
-    /** Records a pack this replica just wrote (its objects were staged already). */
-    public void addPack(Pack pack) {
+    /** Records a pack this replica just wrote with its index (null if none; its objects were staged already). */
+    public void addPack(Pack pack, byte[] index) {
         packs.put(pack.hash(), pack);
+        if (index != null) {
+            indexes.put(pack.hash(), index);
+        }
     }
 
     /** Whether an object is known (stored or staged). */
@@ -99,6 +135,11 @@ public final class ObjectStore {
     /** Adds objects known to be stored (a checkpoint's). */
     public void putAll(Map<String, byte[]> stored) {
         objects.putAll(stored);
+    }
+
+    /** The stored bytes of a readable object, or null (the array itself: callers must not change it). */
+    public byte[] bytes(String digest) {
+        return objects.get(digest);
     }
 
     /** Every readable object, by digest (a copy). */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * Staging and commit (compare automerge's {@code transaction}): the changes made since the last commit, and
@@ -36,8 +37,8 @@ public final class Staging {
     private record Staged(Revision revision, String parent) {
     }
 
-    /** What a commit wrote: its pack (null if no new object) and its block. */
-    public record Committed(Pack pack, DeltaBlock block) {
+    /** What a commit wrote: its pack (null if no new object), that pack's index (null if none) and its block. */
+    public record Committed(Pack pack, byte[] index, DeltaBlock block) {
     }
 
     private final ReplicaStorage storage;
@@ -151,13 +152,15 @@ public final class Staging {
      * Writes the staged changes as one block (pack and index first, then the delta) with {@code parents}, and
      * clears the staging. The caller records the result as applied.
      */
-    public Committed commit(ObjectNode info, Collection<String> parents) {
+    public Committed commit(ObjectNode info, Collection<String> parents, Consumer<DeltaBlock> beforeStored) {
         List<String> packList = new ArrayList<>();
         Pack pack = null;
+        byte[] index = null;
         if (!stagedData.isEmpty()) {
             pack = Pack.build(new ArrayList<>(stagedData.values())); // sorted by digest: deterministic
             if (pack.needsIndex()) {
-                storage.write(pack.hash() + ".index", pack.indexBytes());
+                index = pack.indexBytes();
+                storage.write(pack.hash() + ".index", index);
             }
             storage.write(pack.hash() + ".pack", pack.bytes());
             packList.add(pack.hash());
@@ -171,9 +174,10 @@ public final class Staging {
             }
         }
         DeltaBlock block = DeltaBlocks.create(changes, info, packList, parents);
+        beforeStored.accept(block);
         storage.write(block.key(), block.bytes());
         staged.clear();
         stagedData.clear();
-        return new Committed(pack, block);
+        return new Committed(pack, index, block);
     }
 }

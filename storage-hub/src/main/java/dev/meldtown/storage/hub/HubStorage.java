@@ -17,7 +17,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -73,6 +75,12 @@ public final class HubStorage implements ReplicaStorage {
         }
         expect(r, key, 200);
         return r.body();
+    }
+
+    /** Up to 16 GETs in flight ({@link ReplicaStorage#readConcurrently}): loading a replica is not one round trip per file. */
+    @Override
+    public Map<String, byte[]> readAll(Collection<String> keys) {
+        return ReplicaStorage.readConcurrently(this, keys);
     }
 
     @Override

@@ -4,6 +4,8 @@ import dev.meldtown.model.DocRef;
 import dev.meldtown.model.InvalidNameException;
 import dev.meldtown.model.Name;
 import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.model.Scope;
+import java.util.List;
 
 /**
  * Where everything lives in the deployment's bucket (contracts §2.1), the one class that knows it: replicas under
@@ -16,6 +18,8 @@ import dev.meldtown.model.ReplicaRef;
 public final class BucketLayout {
     /** Pending {@code block.committed} announcements, written before the delta and deleted once published. */
     public static final String OUTBOX = "outbox/";
+    /** merge-service's block outbox (the resolve blocks it commits), apart from block-store-service's. */
+    public static final String MERGE_OUTBOX = "merge/outbox/";
     /** The suffix of every stored object of a flate document. */
     public static final String FLATE = ".flate";
 
@@ -123,14 +127,50 @@ public final class BucketLayout {
         return checkpoints(replica) + "latest";
     }
 
+    /**
+     * The log of a replica's stored blocks (issue 14, item 3), service-private: one empty object per stored delta,
+     * {@code blocklog/{replica}/{stamp}-{block}} with {@code stamp} the writer's clock in milliseconds, 13 digits, so a
+     * listing from a position gives the blocks stored since, whatever the size of the replica.
+     */
+    public static String blockLog(ReplicaRef replica) {
+        return doc(replica.doc()) + "/blocklog/" + replica.replica() + "/";
+    }
+
+    /** {@code {"stamp":..,"block":..}} of a {@link #blockLog} object key, or null for anything else. */
+    public static LogEntry blockLogEntry(ReplicaRef replica, String objectKey) {
+        String prefix = blockLog(replica);
+        if (!objectKey.startsWith(prefix)) {
+            return null;
+        }
+        String rest = objectKey.substring(prefix.length());
+        if (!rest.matches("[0-9]{13}-[0-9a-f]{64}")) {
+            return null;
+        }
+        return new LogEntry(rest.substring(0, 13), rest.substring(14));
+    }
+
+    /** One entry of a replica's block log. */
+    public record LogEntry(String stamp, String block) {
+    }
+
+    /** The prefix of the merge results of a document (what the garbage collector lists). */
+    public static String results(DocRef doc) {
+        return doc(doc) + "/merges/";
+    }
+
     /** The outcome of one event processed by the merge-service (its merge.completed payloads), re-emitted on redelivery. */
     public static String result(DocRef doc, String requestHash) {
         return doc(doc) + "/merges/" + requestHash + ".json";
     }
 
-    /** {@code outbox/{t}/{d}/{r}/{block}.json} */
+    /** {@code outbox/{t}/{d}/{r}/{block}.json}: block-store-service's outbox. */
     public static String outbox(ReplicaRef replica, String block) {
-        return OUTBOX + replica.tenant() + "/" + replica.doc().doc() + "/" + replica.replica() + "/" + block + ".json";
+        return outbox(OUTBOX, replica, block);
+    }
+
+    /** {@code {root}{t}/{d}/{r}/{block}.json}: an entry of the block outbox under {@code root} ({@link #OUTBOX}, {@link #MERGE_OUTBOX}). */
+    public static String outbox(String root, ReplicaRef replica, String block) {
+        return root + replica.tenant() + "/" + replica.doc().doc() + "/" + replica.replica() + "/" + block + ".json";
     }
 
     /** An entry of the outbox: the block a replica stored and has not announced yet. */
@@ -139,10 +179,15 @@ public final class BucketLayout {
 
     /** The entry an {@link #outbox} object key names, or null for anything else under {@link #OUTBOX}. */
     public static OutboxEntry outboxEntry(String objectKey) {
-        if (!objectKey.startsWith(OUTBOX)) {
+        return outboxEntry(OUTBOX, objectKey);
+    }
+
+    /** The entry an {@link #outbox(String, ReplicaRef, String)} object key under {@code root} names, or null. */
+    public static OutboxEntry outboxEntry(String root, String objectKey) {
+        if (!objectKey.startsWith(root)) {
             return null;
         }
-        String[] parts = objectKey.substring(OUTBOX.length()).split("/", -1);
+        String[] parts = objectKey.substring(root.length()).split("/", -1);
         if (parts.length != 4 || !parts[3].matches("[0-9a-f]{64}\\.json")) {
             return null;
         }
@@ -150,6 +195,119 @@ public final class BucketLayout {
             return new OutboxEntry(ReplicaRef.of(parts[0], parts[1], parts[2]), parts[3].substring(0, 64));
         } catch (InvalidNameException e) {
             return null;
+        }
+    }
+
+    /**
+     * block-store-service's deletions (issue 14), service-private under {@code deletions/}: a tombstone per deleted
+     * scope ({@code deletions/tombstones/{t}.json}, {@code …/{t}/{d}.json}, {@code …/{t}/{d}/{r}.json}), kept after the
+     * scope's objects are gone so that later reads and writes are refused, and a pending entry of the same shape under
+     * {@code deletions/pending/} while the scope's objects are being removed.
+     */
+    public static final class Deletions {
+        public static final String ROOT = "deletions/";
+        public static final String TOMBSTONES = ROOT + "tombstones/";
+        public static final String PENDING = ROOT + "pending/";
+
+        private Deletions() {
+        }
+
+        public static String tombstone(Scope scope) {
+            return TOMBSTONES + path(scope) + ".json";
+        }
+
+        public static String pending(Scope scope) {
+            return PENDING + path(scope) + ".json";
+        }
+
+        private static String path(Scope scope) {
+            return scope.tenant() + (scope.doc() == null ? "" : "/" + scope.doc()) + (scope.replica() == null ? "" : "/" + scope.replica());
+        }
+
+        /** The scope a {@link #pending} key names, or null for anything else under {@link #PENDING}. */
+        public static Scope pendingOf(String objectKey) {
+            if (!objectKey.startsWith(PENDING) || !objectKey.endsWith(".json")) {
+                return null;
+            }
+            String[] parts = objectKey.substring(PENDING.length(), objectKey.length() - ".json".length()).split("/", -1);
+            try {
+                return switch (parts.length) {
+                    case 1 -> Scope.tenant(parts[0]);
+                    case 2 -> Scope.of(DocRef.of(parts[0], parts[1]));
+                    case 3 -> Scope.of(ReplicaRef.of(parts[0], parts[1], parts[2]));
+                    default -> null;
+                };
+            } catch (InvalidNameException e) {
+                return null;
+            }
+        }
+
+        /**
+         * Every prefix that holds the scope's objects, each ending with {@code /}: its part of {@code tenants/} (for a
+         * replica: its files, its read checkpoints and its block log) and its entries in both block outboxes. The sync-orchestrator's
+         * registry ({@link Sync}) is not among them: it has its own tenant deletion.
+         */
+        public static List<String> prefixes(Scope scope) {
+            if (scope.isTenant()) {
+                return List.of("tenants/" + scope.tenant() + "/", OUTBOX + scope.tenant() + "/", MERGE_OUTBOX + scope.tenant() + "/");
+            }
+            String docPath = scope.tenant() + "/" + scope.doc() + "/";
+            if (scope.isDoc()) {
+                return List.of(doc(scope.docRef()) + "/", OUTBOX + docPath, MERGE_OUTBOX + docPath);
+            }
+            ReplicaRef r = scope.replicaRef();
+            return List.of(replica(r) + "/", checkpoints(r), blockLog(r), OUTBOX + docPath + r.replica() + "/", MERGE_OUTBOX + docPath + r.replica() + "/");
+        }
+    }
+
+    /**
+     * block-store-service's quota bookkeeping (issue 14), service-private under {@code tenants/{t}/quota/} (outside
+     * {@code docs/}, so no listing of documents sees it, and inside the tenant, so the tenant's deletion removes it):
+     * the operator's limits ({@code limits.json}), the tenant's usage ({@code usage.json}) and each replica's share of it
+     * ({@code replicas/{d}/{r}.json}), updated with conditional writes, one empty marker per counted document
+     * ({@code docs/{d}}, written once with {@code If-None-Match: *}), and what deletions gave back ({@code releases/}).
+     */
+    public static final class Quotas {
+        private Quotas() {
+        }
+
+        public static String root(String tenant) {
+            return "tenants/" + Name.of("tenant", tenant) + "/quota/";
+        }
+
+        public static String limits(String tenant) {
+            return root(tenant) + "limits.json";
+        }
+
+        public static String usage(String tenant) {
+            return root(tenant) + "usage.json";
+        }
+
+        /** The marker that says the document is counted in the tenant's usage. */
+        public static String doc(DocRef doc) {
+            return root(doc.tenant().value()) + "docs/" + doc.doc();
+        }
+
+        /**
+         * What a deleted document or replica gives back ({@code releases/{d}.json}, {@code releases/{d}/{r}.json}):
+         * noted once before its objects are removed, applied once after (each step a conditional write, so two instances
+         * removing the same scope give it back once). Kept, like the tombstone.
+         */
+        public static String release(Scope scope) {
+            if (scope.isTenant()) {
+                throw new IllegalArgumentException("a tenant's bookkeeping goes with it: no release");
+            }
+            return root(scope.tenant().value()) + "releases/" + scope.doc() + (scope.isReplica() ? "/" + scope.replica() : "") + ".json";
+        }
+
+        /** The stored bytes counted for one replica ({@code replicas/{d}/{r}.json}): what its deletion gives back. */
+        public static String replica(ReplicaRef replica) {
+            return replicas(replica.doc()) + replica.replica() + ".json";
+        }
+
+        /** The counted replicas of a document. */
+        public static String replicas(DocRef doc) {
+            return root(doc.tenant().value()) + "replicas/" + doc.doc() + "/";
         }
     }
 
@@ -197,6 +355,19 @@ public final class BucketLayout {
             return ledger(tenant, town) + Name.of("peer", peer) + ".json";
         }
 
+        /**
+         * A pair's past SyncResults, one object each, named so that a listing comes newest first (sync-orchestrator
+         * {@code Registry}); under {@link #ledger(String, String)}, so deleting a town deletes them.
+         */
+        public static String history(String tenant, String town, String peer) {
+            return ledger(tenant, town) + Name.of("peer", peer) + "/history/";
+        }
+
+        /** The row conflicts a {@code manual} sync of the pair met and kept for row-level resolution. */
+        public static String conflicts(String tenant, String town, String peer) {
+            return ledger(tenant, town) + Name.of("peer", peer) + "/conflicts.json";
+        }
+
         public static String federations(String tenant) {
             return tenant(tenant) + "federations/";
         }
@@ -208,6 +379,11 @@ public final class BucketLayout {
         /** An executed request; the id is made safe for a key ({@code [A-Za-z0-9._-]}, anything else becomes {@code _}). */
         public static String request(String tenant, String requestId) {
             return tenant(tenant) + "requests/" + requestId.replaceAll("[^A-Za-z0-9._-]", "_") + ".json";
+        }
+
+        /** The results of a federation's last round (run by hand or by the schedule). */
+        public static String lastRound(String tenant, String federation) {
+            return tenant(tenant) + "last-rounds/" + Name.of("federation", federation) + ".json";
         }
 
         /** The round schedule of a federation. */

@@ -4,7 +4,9 @@ import dev.meldtown.crdt.MissingKeyException;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.StorageException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -68,6 +70,12 @@ public final class S3Storage implements ReplicaStorage {
         } catch (SdkException e) {
             throw failure("read", key, e);
         }
+    }
+
+    /** Up to 16 GETs in flight ({@link ReplicaStorage#readConcurrently}): loading a replica is not one round trip per file. */
+    @Override
+    public Map<String, byte[]> readAll(Collection<String> keys) {
+        return ReplicaStorage.readConcurrently(this, keys);
     }
 
     @Override

@@ -3,14 +3,17 @@ package dev.meldtown.sync.federation;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.sync.federation.internal.ConflictReader;
 import dev.meldtown.sync.federation.internal.Errors;
+import dev.meldtown.sync.federation.internal.RowResolver;
 import dev.meldtown.sync.federation.internal.Session;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The sync engine of one town (a federation, in the API, is a group of towns): remotes, fetch, pull, push, sync and status, over the town's SQL server.
@@ -33,18 +36,30 @@ import java.util.Objects;
 public final class TownSync {
     public static final String DEFAULT_AUTHOR = "Meldtown Sync <sync@meldtown.dev>";
 
-    /** Tunables: how long to wait for another operation on the same town, and the author of merge commits. */
-    public record Options(Duration lockTimeout, String author) {
+    /**
+     * Tunables: how long to wait for another operation on the same town, the author of merge commits, and who
+     * observes lock waits and standings ({@link SyncObserver}, for metrics).
+     */
+    public record Options(Duration lockTimeout, String author, SyncObserver observer) {
         public Options {
             lockTimeout = lockTimeout == null ? Duration.ofSeconds(60) : lockTimeout;
             author = author == null ? DEFAULT_AUTHOR : author;
+            observer = observer == null ? SyncObserver.NONE : observer;
             if (!author.matches("[^<>\\n]{1,100} <[^<>\\s]{1,100}>")) {
                 throw new IllegalArgumentException("author must look like 'Name <email>'");
             }
         }
 
+        public Options(Duration lockTimeout, String author) {
+            this(lockTimeout, author, null);
+        }
+
         public static Options defaults() {
-            return new Options(null, null);
+            return new Options(null, null, null);
+        }
+
+        public Options withObserver(SyncObserver observer) {
+            return new Options(lockTimeout, author, observer);
         }
     }
 
@@ -178,6 +193,7 @@ public final class TownSync {
                 ahead = ((Number) row.get("commits_ahead")).intValue();
                 behind = ((Number) row.get("commits_behind")).intValue();
                 diverged = ahead > 0 && behind > 0;
+                options.observer().standing(tenant, town, peer, ahead, behind);
             }
             boolean hasConflicts = s.exists("SELECT 1 FROM dolt_conflicts LIMIT 1")
                     || s.exists("SELECT 1 FROM dolt_merge_status WHERE is_merging");
@@ -205,6 +221,9 @@ public final class TownSync {
         int conflictsResolved;
         Payloads.Error error;
         Payloads.Error pushError;
+        /** The row conflicts a manual merge met, to keep for row-level resolution. */
+        KeptConflicts keep;
+        Payloads.Resolution resolution;
         /** Taken while the town lock is still held, so a sync that waited for this one always ends after it. */
         Instant end;
     }
@@ -215,7 +234,7 @@ public final class TownSync {
         Instant start = Instant.now();
         Outcome o = new Outcome();
         try (Session s = Session.open(connection)) {
-            if (!s.lock(lockName(), options.lockTimeout())) {
+            if (!lock(s)) {
                 throw new FederationException(ErrorCategory.CONFLICT,
                         "another federation operation on town " + town + " did not finish within " + options.lockTimeout());
             }
@@ -231,13 +250,14 @@ public final class TownSync {
                         "peer " + peer.name() + " has no branch " + connection.branch());
             }
             if (merge) {
-                merge(s, peer, strategy, peerHead, o);
+                merge(s, peer, strategy, peerHead, o, push);
                 o.headAfter = head(s);
             }
             if (push && o.error == null) {
                 push(s, peer, o);
             }
             o.end = Instant.now();
+            observeStanding(s, peer.name());
         } catch (FederationException e) {
             o.error = e.toError();
         } catch (SQLException e) {
@@ -245,11 +265,131 @@ public final class TownSync {
         } catch (RuntimeException e) {
             o.error = ErrorCategory.INTERNAL.error(String.valueOf(e.getMessage()));
         }
+        if (o.keep != null) {
+            ledger.keepConflicts(town, peer.name(), o.keep);
+        } else if (merge && o.merged) {
+            ledger.clearConflicts(town, peer.name()); // whatever was kept is settled or superseded
+        }
+        return record(peer, strategy, start, o);
+    }
+
+    private Payloads.SyncResult record(Peer peer, SyncStrategy strategy, Instant start, Outcome o) {
         var result = new Payloads.SyncResult(tenant, town, peer.name(), strategy.wire(), start, o.end != null ? o.end : Instant.now(),
                 o.fetched, o.merged, o.pushed, o.pulledCommits, o.pushedCommits, o.headBefore, o.headAfter,
-                List.copyOf(o.conflicts), o.conflictsResolved, o.error, o.pushError);
+                List.copyOf(o.conflicts), o.conflictsResolved, o.error, o.pushError, o.resolution);
         ledger.record(town, peer.name(), result);
         return result;
+    }
+
+    // ---------------------------------------------------------------- row-level resolution
+
+    /**
+     * Settles the row conflicts a {@code manual} merge from {@code peer} met and kept: checks that both heads are
+     * still those the conflicts were computed from (the peer's after a fresh fetch), replays the merge, writes each
+     * row's chosen values, clears the conflicts and commits the merge; then pushes when the kept operation would
+     * have ({@code sync}, not {@code pull}). Any failure aborts the replayed merge, so the town is left clean and on
+     * its head.
+     *
+     * @throws RowResolutionException when the choices do not match the kept conflicts ({@code MISMATCH}, nothing
+     *         touched), or a head moved ({@code STALE}); the town is unchanged and nothing is recorded
+     */
+    public Payloads.SyncResult resolve(Peer peer, KeptConflicts kept, List<RowChoice> choices) {
+        Objects.requireNonNull(peer, "peer");
+        Map<String, RowChoice> byRow = RowResolver.match(kept, choices);
+        Instant start = Instant.now();
+        Outcome o = new Outcome();
+        try (Session s = Session.open(connection)) {
+            if (!lock(s)) {
+                throw new FederationException(ErrorCategory.CONFLICT,
+                        "another federation operation on town " + town + " did not finish within " + options.lockTimeout());
+            }
+            checkout(s);
+            requireRemote(s, peer);
+            o.headBefore = head(s);
+            o.headAfter = o.headBefore;
+            if (!o.headBefore.equals(kept.ourHead())) {
+                throw new RowResolutionException(RowResolutionException.Reason.STALE, "town " + town + " moved to " + o.headBefore
+                        + " since the conflicts were computed at " + kept.ourHead() + "; sync again to get the current conflicts");
+            }
+            fetch(s, peer);
+            o.fetched = true;
+            String peerHead = trackingHash(s, peer);
+            if (!kept.theirHead().equals(peerHead)) {
+                throw new RowResolutionException(RowResolutionException.Reason.STALE, "peer " + peer.name() + " moved to " + peerHead
+                        + " since the conflicts were computed at " + kept.theirHead() + "; sync again to get the current conflicts");
+            }
+            replay(s, peer, kept, byRow, peerHead, o);
+            o.headAfter = head(s);
+            if (kept.push()) {
+                push(s, peer, o);
+            }
+            o.end = Instant.now();
+        } catch (RowResolutionException e) {
+            throw e;
+        } catch (FederationException e) {
+            o.error = e.toError();
+        } catch (SQLException e) {
+            o.error = townFailure(e).toError();
+        } catch (RuntimeException e) {
+            o.error = ErrorCategory.INTERNAL.error(String.valueOf(e.getMessage()));
+        }
+        if (o.merged) {
+            ledger.clearConflicts(town, peer.name());
+        }
+        return record(peer, SyncStrategy.MANUAL, start, o);
+    }
+
+    private void replay(Session s, Peer peer, KeptConflicts kept, Map<String, RowChoice> byRow, String peerHead, Outcome o)
+            throws SQLException {
+        if (s.exists("SELECT 1 FROM dolt_merge_status WHERE is_merging")) {
+            throw new FederationException(ErrorCategory.CONFLICT, "town " + town + " has a merge in progress; it was left untouched");
+        }
+        if (s.exists("SELECT 1 FROM dolt_status LIMIT 1")) {
+            throw new FederationException(ErrorCategory.CONFLICT,
+                    "town " + town + " has uncommitted changes; commit or discard them before resolving conflicts with " + peer.name());
+        }
+        int pulled = (int) s.count("SELECT COUNT(*) FROM dolt_log(?)", o.headBefore + ".." + peerHead);
+        String message = "Merge " + peer.name() + "/" + connection.branch() + " into " + town;
+        s.beginMerge();
+        try {
+            var row = s.row("CALL DOLT_MERGE('--author', ?, '-m', ?, ?)", options.author(), message, peerRef(peer.name()));
+            List<Payloads.Conflict> replayed = truthy(row.get("conflicts")) ? ConflictReader.read(s) : List.of();
+            Set<String> keptRows = new HashSet<>();
+            kept.rows().forEach(c -> keptRows.add(RowChoice.rowKey(c.table(), c.key())));
+            Set<String> replayedRows = new HashSet<>();
+            replayed.forEach(c -> replayedRows.add(RowChoice.rowKey(c.table(), c.key())));
+            if (!keptRows.equals(replayedRows) || !ConflictReader.schemaConflicts(s).isEmpty() || !ConflictReader.violations(s).isEmpty()) {
+                throw new RowResolutionException(RowResolutionException.Reason.STALE, "the replayed merge from " + peer.name()
+                        + " met other conflicts (" + replayed.size() + " rows) than the kept ones (" + kept.rows().size()
+                        + "); sync again to get the current conflicts");
+            }
+            List<String> tables = ConflictReader.conflictedTables(s);
+            RowResolver.Counts counts = RowResolver.apply(s, tables, byRow);
+            if (s.exists("SELECT 1 FROM dolt_conflicts LIMIT 1") || !ConflictReader.violations(s).isEmpty()) {
+                throw new RowResolutionException(RowResolutionException.Reason.MISMATCH, "the chosen rows leave conflicts or "
+                        + "constraint violations " + ConflictReader.violations(s) + "; nothing was changed");
+            }
+            for (String table : tables) {
+                s.execute("CALL DOLT_ADD(?)", table);
+            }
+            s.execute("CALL DOLT_COMMIT('-m', ?, '--author', ?)", message + " (" + byRow.size() + " conflicts resolved row by row: "
+                    + counts.ours() + " ours, " + counts.theirs() + " theirs, " + counts.value() + " value)", options.author());
+            s.commit();
+            o.merged = true;
+            o.pulledCommits = pulled;
+            o.conflicts = kept.rows();
+            o.conflictsResolved = byRow.size();
+            o.resolution = new Payloads.Resolution(kept.ourHead(), kept.theirHead(), counts.ours(), counts.theirs(), counts.value());
+        } catch (SQLException | RuntimeException e) {
+            abort(s, o.headBefore);
+            if (e instanceof SQLException sql) {
+                throw new FederationException(ErrorCategory.INTERNAL, "resolving the merge from " + peer.name()
+                        + " failed and was aborted: " + Errors.message(sql), sql);
+            }
+            throw (RuntimeException) e;
+        } finally {
+            s.endMerge();
+        }
     }
 
     private void fetch(Session s, Peer peer) {
@@ -265,7 +405,7 @@ public final class TownSync {
         }
     }
 
-    private void merge(Session s, Peer peer, SyncStrategy strategy, String peerHead, Outcome o) throws SQLException {
+    private void merge(Session s, Peer peer, SyncStrategy strategy, String peerHead, Outcome o, boolean push) throws SQLException {
         if (s.exists("SELECT 1 FROM dolt_merge_status WHERE is_merging")) {
             throw new FederationException(ErrorCategory.CONFLICT, "town " + town + " has a merge in progress; it was left untouched");
         }
@@ -295,6 +435,9 @@ public final class TownSync {
             o.conflicts = conflicts;
             if (!schemaConflicts.isEmpty() || !violations.isEmpty() || strategy == SyncStrategy.MANUAL) {
                 abort(s, o.headBefore);
+                if (strategy == SyncStrategy.MANUAL && schemaConflicts.isEmpty() && violations.isEmpty() && !conflicts.isEmpty()) {
+                    o.keep = new KeptConflicts(o.headBefore, peerHead, push, Instant.now(), conflicts);
+                }
                 o.error = ErrorCategory.CONFLICT.error(describe(conflicts.size(), schemaConflicts, violations, strategy)
                         + "; the merge from " + peer.name() + " was aborted and the working set left as it was");
                 return;
@@ -424,6 +567,30 @@ public final class TownSync {
 
     private String peerRef(String peer) {
         return peer + "/" + connection.branch();
+    }
+
+    /** Takes the town's lock, telling the observer how long that took. */
+    private boolean lock(Session s) throws SQLException {
+        long t0 = System.nanoTime();
+        boolean acquired = s.lock(lockName(), options.lockTimeout());
+        options.observer().lockWaited(tenant, town, Duration.ofNanos(System.nanoTime() - t0), acquired);
+        return acquired;
+    }
+
+    /** The town's standing with the peer's last-fetched branch, for the observer; a failure here fails nothing. */
+    private void observeStanding(Session s, String peer) {
+        if (options.observer() == SyncObserver.NONE) {
+            return;
+        }
+        try {
+            if (trackingHash(s, peer) != null) {
+                var row = s.row("SELECT commits_ahead, commits_behind FROM dolt_branch_status(?, ?)", peerRef(peer), connection.branch());
+                options.observer().standing(tenant, town, peer, ((Number) row.get("commits_ahead")).intValue(),
+                        ((Number) row.get("commits_behind")).intValue());
+            }
+        } catch (SQLException | RuntimeException e) {
+            // the sync's own outcome stands; the gauges keep their last value
+        }
     }
 
     String lockName() {

@@ -1,11 +1,13 @@
 package dev.meldtown.sync.service;
 
 import dev.meldtown.events.Payloads;
+import dev.meldtown.service.LogContext;
 import dev.meldtown.service.S3Config;
 import dev.meldtown.service.Workers;
 import dev.meldtown.sync.federation.Topology;
 import dev.meldtown.sync.service.internal.RoundLease;
 import dev.meldtown.sync.service.internal.RoundTicker;
+import dev.meldtown.sync.service.internal.SyncMetrics;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -64,6 +66,9 @@ public class FederationScheduler {
 
     @Inject
     Workers workers;
+
+    @Inject
+    SyncMetrics metrics;
 
     private final Instant started = Instant.now();
     private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
@@ -132,8 +137,10 @@ public class FederationScheduler {
                 busy.set(true);
                 try {
                     LOG.debugf("round %d of %s/%s claimed by %s", claim.round(), claim.tenant(), claim.federation(), instanceId());
+                    LogContext.of("tenant", claim.tenant(), "federation", claim.federation());
                     round(claim.tenant(), fed, Duration.ofSeconds(fed.intervalSeconds()));
                 } finally {
+                    LogContext.clear();
                     busy.set(false);
                 }
             });
@@ -142,22 +149,33 @@ public class FederationScheduler {
         } catch (Error e) {
             LOG.error("scheduler tick failed with an Error; the next tick runs as usual", e);
         } finally {
+            metrics.backingOff(this::backingOff);
             lastTick = Instant.now();
         }
     }
 
     private void round(String tenant, Model.FederationView fed, Duration interval) {
         var pairs = Topology.parse(fed.topology()).round(fed.towns());
+        Instant started = Instant.now();
+        List<Payloads.SyncResult> results = new ArrayList<>();
+        int failed = 0;
+        int skipped = 0;
         for (var pair : pairs) {
             String key = tenant + "/" + pair.town() + "/" + pair.peer();
             Backoff b = backoff.get(key);
             if (b != null && Instant.now().isBefore(b.until())) {
+                skipped++;
                 continue;
             }
+            LogContext.of("town", pair.town(), "peer", pair.peer());
             Payloads.SyncResult r = service.runScheduled(tenant, pair.town(), pair.peer(), fed.strategy());
+            if (r != null) {
+                results.add(r);
+            }
             if (r != null && r.error() == null && r.pushError() == null) {
                 backoff.remove(key);
             } else {
+                failed++;
                 int failures = b == null ? 1 : b.failures() + 1;
                 long factor = 1L << Math.min(failures, 16);
                 Duration wait = interval.multipliedBy(factor);
@@ -167,6 +185,18 @@ public class FederationScheduler {
                 backoff.put(key, new Backoff(failures, Instant.now().plus(wait)));
             }
         }
+        metrics.round(pairs.size() - skipped, failed, skipped);
+        metrics.backingOff(this::backingOff);
+        // a round whose every pair was backing off ran nothing: the last round that did stays; nor for a federation deleted meanwhile
+        if (!results.isEmpty() && registry.federation(tenant, fed.name()).isPresent()) {
+            registry.putLastRound(tenant, fed.name(), new Model.LastRound(started, Instant.now(), true, results));
+        }
+    }
+
+    /** Pairs whose backoff has not ended yet. */
+    private int backingOff() {
+        Instant now = Instant.now();
+        return (int) backoff.values().stream().filter(b -> now.isBefore(b.until())).count();
     }
 
     /** For status and tests: pairs currently backing off. */

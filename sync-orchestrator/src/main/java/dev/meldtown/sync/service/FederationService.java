@@ -15,6 +15,7 @@ import dev.meldtown.sync.federation.SyncStrategy;
 import dev.meldtown.sync.federation.Topology;
 import dev.meldtown.sync.federation.TownConnection;
 import dev.meldtown.sync.federation.Names;
+import dev.meldtown.sync.service.internal.SyncMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -46,6 +47,9 @@ public class FederationService {
 
     @Inject
     SyncEvents events;
+
+    @Inject
+    SyncMetrics metrics;
 
     // ---------------------------------------------------------------- towns
 
@@ -108,9 +112,20 @@ public class FederationService {
         return stored(tenant, town).view();
     }
 
+    /**
+     * Forgets the tenant (issue 14): its whole registry ({@link Registry#deleteTenant}); the towns' own Dolt
+     * databases, and the remotes this service added to them, are the tenant's and stay as they are.
+     */
+    public long deleteTenant(String tenant) {
+        long deleted = registry.deleteTenant(tenant);
+        metrics.forget(tenant, null);
+        return deleted;
+    }
+
     public void deleteTown(String tenant, String town) {
         stored(tenant, town);
         registry.deleteTown(tenant, town);
+        metrics.forget(tenant, town);
     }
 
     // ---------------------------------------------------------------- peers
@@ -206,9 +221,18 @@ public class FederationService {
             case PUSH -> f.pushTo(p);
             case SYNC -> f.sync(p, strategy);
         };
+        metrics.sync(op.name().toLowerCase(java.util.Locale.ROOT), result);
         if (op == Operation.SYNC) {
             events.completed(result, requestId == null ? UUID.randomUUID().toString() : requestId);
         }
+        return answer(op.name(), result);
+    }
+
+    /** The answer to an operation on a town: its result, or 503 with one generic body when the town's SQL server failed. */
+    Payloads.SyncResult answer(String op, Payloads.SyncResult result) {
+        String tenant = result.tenant();
+        String town = result.town();
+        String peer = result.peer();
         if (isTownFailure(result)) {
             LOG.warnf("%s %s/%s -> %s: town %s unreachable: [%s] %s", op, tenant, town, peer, town, result.error().category(),
                     result.error().message());
@@ -322,13 +346,15 @@ public class FederationService {
         if (feds.isEmpty() && registry.townCount(tenant) == 0) {
             throw notFound("unknown tenant " + tenant);
         }
-        return feds.stream().sorted(java.util.Comparator.comparing(Model.FederationView::name)).toList();
+        return feds.stream().sorted(java.util.Comparator.comparing(Model.FederationView::name))
+                .map(f -> f.withLastRound(registry.lastRound(tenant, f.name()).orElse(null))).toList();
     }
 
     public Model.FederationView federationOf(String tenant, String name) {
         name("tenant", tenant);
         name("federation", name);
-        return registry.federation(tenant, name).orElseThrow(() -> notFound("unknown federation " + name));
+        return registry.federation(tenant, name).orElseThrow(() -> notFound("unknown federation " + name))
+                .withLastRound(registry.lastRound(tenant, name).orElse(null));
     }
 
     public void deleteFederation(String tenant, String name) {
@@ -362,23 +388,26 @@ public class FederationService {
                 }
             }
         }
+        java.time.Instant started = java.time.Instant.now();
         var results = FederationRound.run(members, Topology.parse(fed.topology()), strategy(fed.strategy()));
+        results.forEach(r -> metrics.sync("sync", r));
         String round = UUID.randomUUID().toString();
         for (int i = 0; i < results.size(); i++) {
             events.completed(results.get(i), round + "-" + i);
         }
+        registry.putLastRound(tenant, name, new Model.LastRound(started, java.time.Instant.now(), false, List.copyOf(results)));
         return results;
     }
 
     // ---------------------------------------------------------------- helpers
 
-    private Model.StoredTown stored(String tenant, String town) {
+    Model.StoredTown stored(String tenant, String town) {
         name("tenant", tenant);
         name("town", town);
         return registry.town(tenant, town).orElseThrow(() -> notFound("unknown town " + town));
     }
 
-    private Peer peer(Model.StoredTown t, String peer) {
+    Peer peer(Model.StoredTown t, String peer) {
         name("peer", peer);
         var stored = t.peers() == null ? null : t.peers().get(peer);
         if (stored == null) {
@@ -393,15 +422,16 @@ public class FederationService {
         }
     }
 
-    private static Payloads.SyncResult withError(Payloads.SyncResult r, Payloads.Error error) {
+    static Payloads.SyncResult withError(Payloads.SyncResult r, Payloads.Error error) {
         return new Payloads.SyncResult(r.tenant(), r.town(), r.peer(), r.strategy(), r.startTime(), r.endTime(), r.fetched(),
                 r.merged(), r.pushed(), r.pulledCommits(), r.pushedCommits(), r.headBefore(), r.headAfter(), r.conflicts(),
-                r.conflictsResolved(), error, r.pushError());
+                r.conflictsResolved(), error, r.pushError(), r.resolution());
     }
 
     TownSync engine(String tenant, Model.StoredTown t) {
         var connection = new TownConnection(t.host(), t.port(), t.database(), t.user(), secrets.decrypt(t.passwordEncrypted()), t.branch());
-        return new TownSync(tenant, t.name(), connection, registry.ledger(tenant), TownSync.Options.defaults());
+        return new TownSync(tenant, t.name(), connection, registry.ledger(tenant),
+                TownSync.Options.defaults().withObserver(metrics));
     }
 
     private static Model.StoredTown withPeers(Model.StoredTown t, Map<String, Model.StoredPeer> peers) {
@@ -417,7 +447,7 @@ public class FederationService {
         }
     }
 
-    private static String name(String what, String value) {
+    static String name(String what, String value) {
         try {
             return Name.of(what + " name", value).value();
         } catch (InvalidNameException e) {

@@ -3,15 +3,18 @@ package dev.meldtown.sync.service;
 import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.service.EventOutbox;
-import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.service.EventPublisher;
+import dev.meldtown.service.OutboxBacklog;
 import dev.meldtown.service.S3Config;
 import dev.meldtown.service.Workers;
+import dev.meldtown.storage.s3.BucketLayout;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -49,11 +52,17 @@ public class SyncEvents {
     Duration maxSilence;
 
     private EventOutbox outbox;
+
+    @Inject
+    MeterRegistry registry;
+
+    private AtomicInteger backlog;
     private Workers.Heartbeat sweeper;
 
     @PostConstruct
     void init() {
         outbox = new EventOutbox(s3, s3Config.bucket(), OUTBOX, events, wait);
+        backlog = OutboxBacklog.register(registry, "syncs");
         sweeper = workers.register("sync event outbox sweeper", maxSilence);
     }
 
@@ -87,6 +96,7 @@ public class SyncEvents {
         } catch (RuntimeException e) {
             LOG.warnf("sync event outbox sweep stopped: %s", e.getMessage());
         } finally {
+            backlog.set(outbox.backlog());
             sweeper.beat();
         }
     }

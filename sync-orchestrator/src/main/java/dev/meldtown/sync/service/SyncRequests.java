@@ -7,6 +7,7 @@ import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.service.DependencyUnavailableException;
 import dev.meldtown.service.EventPublisher;
+import dev.meldtown.service.LogContext;
 import dev.meldtown.service.Outages;
 import dev.meldtown.model.Name;
 import dev.meldtown.service.ProblemException;
@@ -93,6 +94,10 @@ public class SyncRequests {
     private ExecutorService pool;
 
     void start(@Observes StartupEvent ignored) {
+        // every reason's series exists from the start, so that increase() sees the first dead letter
+        for (String reason : new String[] {"invalid", "key-mismatch", "failed"}) {
+            metrics.counter("meldtown.sync.requests.dropped", "reason", reason);
+        }
         if (!enabled) {
             return;
         }
@@ -172,7 +177,8 @@ public class SyncRequests {
                     records.forEach(r -> byTown.computeIfAbsent(String.valueOf(r.key()), k -> new ArrayList<>()).add(r));
                     List<Future<?>> work = new ArrayList<>();
                     for (var town : byTown.values()) {
-                        work.add(pool.submit(() -> town.forEach(this::handle)));
+                        // one span per record, child of the requester's trace (its HTTP request, say)
+                        work.add(pool.submit(() -> town.forEach(r -> dev.meldtown.service.tracing.KafkaTracing.processing(r, group, () -> handle(r)))));
                     }
                     for (Future<?> f : work) {
                         await(f);
@@ -231,6 +237,15 @@ public class SyncRequests {
      * thrown, so the consumer stops and the record comes again.
      */
     void handle(ConsumerRecord<String, byte[]> record) {
+        LogContext.ofRecordKey(record.key(), "town");
+        try {
+            handleInContext(record);
+        } finally {
+            LogContext.clear();
+        }
+    }
+
+    private void handleInContext(ConsumerRecord<String, byte[]> record) {
         String key = record.key();
         Payloads.SyncRequested request;
         try {

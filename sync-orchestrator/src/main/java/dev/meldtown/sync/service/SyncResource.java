@@ -77,6 +77,18 @@ public class SyncResource {
     }
 
     @APIResponses({
+            @APIResponse(responseCode = "204", description = "Everything the service kept of the tenant is removed (also when there was nothing)")
+    })
+    @DELETE
+    @org.eclipse.microprofile.openapi.annotations.Operation(summary = "Delete the tenant: its towns, peers, credentials, federations and ledger (admin)")
+    public Response deleteTenant(@PathParam("tenant") String tenant) {
+        check(tenant, Role.ADMIN);
+        long removed = service.deleteTenant(tenant);
+        LOG.infof("tenant %s deleted: %d registry objects removed", tenant, removed);
+        return Response.noContent().build();
+    }
+
+    @APIResponses({
             @APIResponse(responseCode = "204", description = "Deleted"),
             @APIResponse(ref = "NotFound")
     })
@@ -275,6 +287,11 @@ public class SyncResource {
      * name is validated by the service afterwards.
      */
     private String check(String tenant, Role role) {
+        return authorize(access, tenant, role);
+    }
+
+    /** {@link #check} for the other resources of this API. */
+    static String authorize(Access access, String tenant, Role role) {
         try {
             Name.of("tenant name", tenant);
         } catch (InvalidNameException e) {

@@ -90,9 +90,11 @@ class RoundsAcrossInstancesTest {
         CyclicBarrier lockstep = new CyclicBarrier(2);
         Instance a = new Instance("a", federations, ran, lockstep);
         Instance b = new Instance("b", federations, ran, lockstep);
-        Thread.sleep(11_000);
+        // rounds are due every 2 s: four of each federation take 8 s (plus the anchor's jitter); a busy machine may
+        // stall both instances past a round, which is then not made up (RoundLease), so wait for four with a margin
+        awaitRounds(ran, federations, 4, 40_000);
 
-        // both raced for every round (lockstep); each round ran exactly once, numbered without gaps
+        // both raced for every round (lockstep); each round ran at most once, in order
         List<Ran> together = List.copyOf(ran);
         for (var f : federations) {
             List<Long> rounds = together.stream().filter(r -> r.federation().equals(f.federation())).map(Ran::round).toList();
@@ -109,7 +111,11 @@ class RoundsAcrossInstancesTest {
         lockstep.reset(); // releases the survivor at once if it waits for its partner (else it waits out the 2 s timeout and may miss a round)
         dead.close();
         int before = ran.size();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
         Thread.sleep(7_000);
+        while (ran.size() - before < 5 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
         List<Ran> after = List.copyOf(ran.subList(before, ran.size()));
         survivor.close();
 
@@ -119,6 +125,16 @@ class RoundsAcrossInstancesTest {
             List<Long> rounds = new ArrayList<>(ran.stream().filter(r -> r.federation().equals(f.federation())).map(Ran::round).toList());
             assertThat(rounds).as("rounds of %s across the takeover: %s", f.federation(), ran)
                     .doesNotHaveDuplicates().isSorted(); // each round at most once; a round due while every instance stalled is not made up (RoundLease)
+        }
+    }
+
+    /** Waits until every federation ran at least {@code rounds} rounds, or the time is up. */
+    private static void awaitRounds(List<Ran> ran, List<RoundTicker.Scheduled> federations, int rounds, long millis)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < deadline && federations.stream().anyMatch(
+                f -> ran.stream().filter(r -> r.federation().equals(f.federation())).count() < rounds)) {
+            Thread.sleep(200);
         }
     }
 
@@ -164,7 +180,11 @@ class RoundsAcrossInstancesTest {
             assertThat(other.waitFor(10, TimeUnit.SECONDS)).isTrue();
             reader.join(5_000);
             int before = ran.size();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
             Thread.sleep(7_000);
+            while (ran.size() - before < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
             List<Ran> after = List.copyOf(ran.subList(before, ran.size()));
             assertThat(after).as("rounds after jvm-b was killed: %s", ran).hasSizeGreaterThanOrEqualTo(5)
                     .allSatisfy(r -> assertThat(r.owner()).isEqualTo("jvm-a"));

@@ -2,20 +2,18 @@ package dev.meldtown.cli.internal.hub;
 
 import dev.meldtown.cli.internal.CliError;
 import dev.meldtown.cli.internal.Verb;
-import java.util.regex.Pattern;
+import dev.meldtown.model.Name;
 
-/** Tenant, town, peer, federation and document names: {@code [a-z0-9][a-z0-9-]{0,62}} (contracts §2). */
+/** Tenant, town, peer, federation and document names, checked with the model's one rule ({@link Name#RULE}). */
 final class Names {
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
-
     private Names() {
     }
 
     /** The name, or a usage error naming what is wrong (before anything is sent). */
     static String check(String prefix, String what, String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
+        if (!Name.isValid(name)) {
             throw new CliError(Verb.EXIT_USAGE, prefix + ": invalid " + what + " name '" + Verb.oneLine(String.valueOf(name))
-                    + "': use [a-z0-9][a-z0-9-]{0,62}");
+                    + "': use " + Name.RULE);
         }
         return name;
     }

@@ -52,7 +52,18 @@ public final class ConflictReader {
     }
 
     static List<Payloads.Conflict> read(Session s, String table) throws SQLException {
-        String quoted = Names.quotedTable(table);
+        return rows(s, table).stream().map(Row::conflict).toList();
+    }
+
+    /** A table's columns in order, and which of them form the primary key. */
+    public record Shape(List<String> columns, List<String> keyColumns) {
+    }
+
+    /** One conflicting row as reported, plus our and their values as JDBC gave them (null where the row is absent). */
+    public record Row(Payloads.Conflict conflict, Map<String, Object> oursRaw, Map<String, Object> theirsRaw) {
+    }
+
+    public static Shape shape(Session s, String table) throws SQLException {
         List<String> columns = new ArrayList<>();
         List<String> keyColumns = new ArrayList<>();
         for (var row : s.rows("SELECT COLUMN_NAME, COLUMN_KEY FROM information_schema.COLUMNS "
@@ -63,7 +74,16 @@ public final class ConflictReader {
                 keyColumns.add(column);
             }
         }
-        List<Payloads.Conflict> out = new ArrayList<>();
+        return new Shape(columns, keyColumns);
+    }
+
+    /** Every conflicting row of {@code table}, from {@code dolt_conflicts_<table>}. */
+    public static List<Row> rows(Session s, String table) throws SQLException {
+        String quoted = Names.quotedTable(table);
+        Shape shape = shape(s, table);
+        List<String> columns = shape.columns();
+        List<String> keyColumns = shape.keyColumns();
+        List<Row> out = new ArrayList<>();
         // quoted: validated identifier; dolt_conflicts_<t> cannot be bound as a parameter
         for (var row : s.rows("SELECT * FROM `dolt_conflicts_" + quoted.substring(1))) {
             Map<String, Object> base = side(row, "base_", columns);
@@ -78,9 +98,18 @@ public final class ConflictReader {
                     key.put(k, keySource.get(k));
                 }
             }
-            out.add(new Payloads.Conflict(table, key, base, ours, theirs));
+            out.add(new Row(new Payloads.Conflict(table, key, base, ours, theirs),
+                    ours == null ? null : raw(row, "our_", columns), theirs == null ? null : raw(row, "their_", columns)));
         }
         return out;
+    }
+
+    private static Map<String, Object> raw(Map<String, Object> row, String prefix, List<String> columns) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (String c : columns) {
+            values.put(c, row.get(prefix + c));
+        }
+        return values;
     }
 
     /** One side's values, or {@code null} when the row does not exist on that side (all columns NULL). */

@@ -37,11 +37,11 @@ public final class Session implements AutoCloseable {
         props.setProperty("user", town.user());
         props.setProperty("password", town.password());
         try {
-            Connection c = new org.mariadb.jdbc.Driver().connect(town.jdbcUrl(), props);
-            if (c == null) {
+            org.mariadb.jdbc.Driver driver = new org.mariadb.jdbc.Driver();
+            if (!driver.acceptsURL(town.jdbcUrl())) {
                 throw new FederationException(ErrorCategory.INTERNAL, "the MariaDB driver refused " + town.jdbcUrl());
             }
-            return new Session(c);
+            return new Session(TracedTownDataSource.connect(driver, town.jdbcUrl(), props)); // every statement a span
         } catch (SQLException e) {
             // whatever answered (nothing, another protocol, a refused login): the town cannot be used
             ErrorCategory category = Errors.classifyTown(e) == ErrorCategory.AUTH ? ErrorCategory.AUTH : ErrorCategory.TRANSPORT;

@@ -96,8 +96,12 @@ public final class RoundLease {
         if (round < 1) {
             return Optional.empty();
         }
-        if (!create(claimKey(tenant, federation, schedule, round), new ClaimRecord(round, owner, now))) {
-            return Optional.empty(); // another instance has this round
+        ClaimRecord mine = new ClaimRecord(round, owner, now);
+        String claimKey = claimKey(tenant, federation, schedule, round);
+        if (!create(claimKey, mine) && !read(claimKey, ClaimRecord.class).filter(mine::equals).isPresent()) {
+            // another instance has this round; a 412 on a claim that holds our own record means the client retried a
+            // write S3 had already stored (its answer was lost), and the round is ours
+            return Optional.empty();
         }
         if (round > KEEP_CLAIMS) {
             try {

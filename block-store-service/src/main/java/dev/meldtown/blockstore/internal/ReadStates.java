@@ -1,0 +1,162 @@
+package dev.meldtown.blockstore.internal;
+
+import dev.meldtown.crdt.Checkpoint;
+import dev.meldtown.crdt.ReplicaState;
+import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.service.BlockLog;
+import dev.meldtown.service.ReadCheckpoints;
+import dev.meldtown.service.S3Config;
+import dev.meldtown.storage.s3.BucketLayout;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Reads in O(state) (issue 14, item 3): a replica's materialized state ({@link ReplicaState}) from its newest read
+ * checkpoint, caught up with the blocks its {@link BlockLog} lists since the checkpoint's position, and kept in a
+ * bounded cache that catches up the same way on every read (one listing of the log's recent entries, plus the new
+ * blocks and their packs). The cost follows the state and the new blocks, never the history: neither the replica nor
+ * its whole log is listed.
+ *
+ * <p>No checkpoint with a log position yet (a replica the merge-service has not melded into, or an old checkpoint),
+ * or a state that cannot decide a new block without the history: {@link #read} answers null, the caller replays and
+ * hands the replayed replica to {@link #adopt}, so that one replay serves the reads that follow.
+ */
+@ApplicationScoped
+public class ReadStates {
+    private static final Logger LOG = Logger.getLogger(ReadStates.class);
+
+    @Inject
+    S3Client s3;
+
+    @Inject
+    S3Config s3Config;
+
+    @Inject
+    BlockLog blockLog;
+
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "meldtown.block-store.replica-cache-size", defaultValue = "256")
+    int cacheSize;
+
+    /**
+     * A cached state not read for this long is loaded again from the newest checkpoint: the merge-service's garbage
+     * collector removes block-log entries older than {@code meldtown.merge.gc.block-log-retention} (1 day), which
+     * must exceed this.
+     */
+    @ConfigProperty(name = "meldtown.block-store.read-state-idle", defaultValue = "PT1H")
+    java.time.Duration idle;
+
+    /** A cached state and where it stands in the log; one reader at a time catches it up. */
+    private static final class Held {
+        ReplicaState state;
+        BlockLog.Cursor cursor;
+        long usedAt;
+    }
+
+    private Map<String, Held> cache;
+
+    @PostConstruct
+    void init() {
+        cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Held> eldest) {
+                return size() > cacheSize;
+            }
+        };
+    }
+
+    /**
+     * Applies {@code view} to the caught-up state of the replica whose files are {@code storage}; null when there is
+     * no usable state (the caller replays).
+     */
+    public <T> T read(ReplicaRef ref, ReplicaStorage storage, Function<ReplicaState, T> view) {
+        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
+        Held held;
+        synchronized (this) {
+            held = cache.computeIfAbsent(id, k -> new Held());
+        }
+        synchronized (held) {
+            long now = System.nanoTime();
+            if (held.state != null && now - held.usedAt > idle.toNanos()) {
+                held.state = null;
+            }
+            held.usedAt = now;
+            if (held.state == null) {
+                Checkpoint cp = ReadCheckpoints.latest(s3, s3Config.bucket(), ref);
+                if (cp == null || cp.position() == null) {
+                    count("replay", "no-checkpoint");
+                    return null;
+                }
+                held.state = cp.state();
+                held.cursor = new BlockLog.Cursor(cp.position(), cp.seen());
+            }
+            List<BucketLayout.LogEntry> entries = blockLog.since(ref, held.cursor.position());
+            List<String> candidates = new ArrayList<>();
+            for (BucketLayout.LogEntry e : entries) {
+                if (!held.cursor.seen().contains(e.block()) && !held.state.covers(e.block())) {
+                    candidates.add(e.block());
+                }
+            }
+            if (!candidates.isEmpty()) {
+                // a parent that the log does not list since the position was stored before it, hence is in the state
+                ReplicaState.CatchUp c = held.state.catchUp(storage, candidates, p -> storage.exists(p + ".delta"));
+                if (c.needsReplay()) {
+                    LOG.debugf("%s: the read state needs a full replay: %s", id, c.replayBecause());
+                    count("replay", "undecidable");
+                    held.state = null; // the cursor stays: adopt places the replayed state from there
+                    return null;
+                }
+            }
+            ReplicaState state = held.state;
+            held.cursor = blockLog.advance(held.cursor.position(), entries, b -> held.cursor.seen().contains(b) || state.covers(b));
+            count("state", "ok");
+            return view.apply(held.state);
+        }
+    }
+
+    /**
+     * Caches the state of a replica that was just replayed (no checkpoint yet, or a block the state could not decide),
+     * so the next reads catch up from it instead of replaying again. Listing the log from the last position known
+     * (the whole log when none) places it. Call it with the replica's lock held and no changes staged.
+     */
+    public void adopt(ReplicaRef ref, dev.meldtown.crdt.Replica replica) {
+        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
+        Held held;
+        synchronized (this) {
+            held = cache.computeIfAbsent(id, k -> new Held());
+        }
+        synchronized (held) {
+            if (held.state != null) {
+                return; // still usable: the replay answered what only the history knows (a superseded revision)
+            }
+            BlockLog.Cursor from = held.cursor != null ? held.cursor : BlockLog.Cursor.start();
+            held.state = ReplicaState.of(replica);
+            held.cursor = blockLog.cursorOf(ref, from, replica);
+            held.usedAt = System.nanoTime();
+        }
+    }
+
+    /** Forgets the cached states under a prefix ({@code tenant/doc/...}). */
+    public synchronized void forget(String prefix) {
+        cache.keySet().removeIf(k -> (k + "/").startsWith(prefix));
+    }
+
+    private void count(String via, String why) {
+        Counter.builder("meldtown.block.store.reads").description("Reads of a replica's state, from a read state or by full replay")
+                .tag("via", via).tag("reason", why).register(registry).increment();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.meldtown.service;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code meldtown_outbox_backlog{outbox}}: the entries an outbox held at its last sweep ({@code blocks} in block-store,
+ * {@code merges} in merge-service, {@code syncs} in sync-orchestrator); each sweep lists the outbox anyway, so the
+ * gauge costs no request. A backlog that does not shrink means Kafka has not taken the events for that long.
+ */
+public final class OutboxBacklog {
+    /**
+     * Static and strongly referenced (as merge-service's lag): Quarkus tests restart the application in one JVM with
+     * one registry, and a gauge registered again is the old one, bound to the old state.
+     */
+    private static final Map<String, AtomicInteger> VALUES = new ConcurrentHashMap<>();
+
+    private OutboxBacklog() {
+    }
+
+    /** Registers the gauge of {@code outbox} (0 until its first sweep) and returns the value its sweeps set. */
+    public static AtomicInteger register(MeterRegistry registry, String outbox) {
+        AtomicInteger value = VALUES.computeIfAbsent(outbox, o -> new AtomicInteger());
+        Gauge.builder("meldtown.outbox.backlog", value, AtomicInteger::get).strongReference(true).tag("outbox", outbox)
+                .description("Entries the outbox held at its last sweep (events Kafka has not acknowledged yet)").register(registry);
+        return value;
+    }
+}
