@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 15 item 5, the static half: the Grafana dashboard and the alert rules kept with the chart
  * ({@code deploy/helm/meldtown/monitoring/}) parse, cover what an operator needs, and pass {@code promtool check rules}
- * (Prometheus's own checker, built from the Go module proxy by scripts/install/promtool.sh), both as the plain rule
+ * (Prometheus's own checker, {@code model/rulefmt}, built from the Go module proxy by scripts/install/rulecheck.sh), both as the plain rule
  * file and as the PrometheusRule the chart renders. That every metric they name is exported by a running service is
  * checked against a real stack in {@link StackTest}.
  */

@@ -118,9 +118,12 @@ final class MonitoringFiles {
         return names;
     }
 
-    /** promtool, installed by scripts/install/promtool.sh (idempotent; the script prints the binary's path). */
+    /**
+     * rulecheck, {@code promtool check rules} over Prometheus's own {@code model/rulefmt}, installed by
+     * scripts/install/rulecheck.sh (idempotent; the script prints the binary's path).
+     */
     static Path promtool() {
-        String out = shell("bash scripts/install/promtool.sh");
+        String out = shell("bash scripts/install/rulecheck.sh");
         List<String> lines = out.lines().toList();
         return Path.of(lines.get(lines.size() - 1).strip());
     }
