@@ -6,6 +6,7 @@ import dev.meldtown.crdt.MeldaException;
 import dev.meldtown.crdt.MissingKeyException;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.UploadedFile;
+import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.service.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -15,6 +16,7 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,6 +38,9 @@ public class Files {
     @Inject
     Quotas quotas;
 
+    @Inject
+    KnownPacks knownPacks;
+
     @ConfigProperty(name = "meldtown.block-store.max-file-bytes", defaultValue = "8388608")
     long maxFileBytes;
 
@@ -48,12 +53,18 @@ public class Files {
         } catch (InvalidFileException e) {
             throw unprocessable(e.reason().slug(), title(e.reason()), e.getMessage());
         }
+        ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
         try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
             if (file instanceof UploadedFile.DeltaFile delta) {
-                checkDelta(storage, delta.block(), replica);
+                checkDelta(storage, ref, delta.block());
             }
             requireQuota(storage, tenant, doc, key, bytes.length);
-            if (storage.write(key, bytes)) {
+            boolean created = storage.write(key, bytes);
+            if (file instanceof UploadedFile.PackFile pack) {
+                // stored now, or before with the same bytes (the name is their hash)
+                knownPacks.stored(ref, pack.name().substring(0, pack.name().length() - ".pack".length()), pack.objects());
+            }
+            if (created) {
                 quotas.documentWritten(dev.meldtown.model.DocRef.of(tenant, doc));
                 return true;
             }
@@ -96,9 +107,11 @@ public class Files {
      * digest; the special digests {@code d}, {@code r}, {@code e} and charcodes are never stored) is in one of the
      * block's packs or, since Melda does not re-stage an object that a loaded pack already holds, in another pack of
      * the replica. Otherwise reading the document would fail with {@code corrupt-data} once the block is stored. Each
-     * of the block's packs is read once (no existence probe first); the other packs only when those do not hold it.
+     * of the block's packs is read once (no existence probe first), unless this instance has just stored or read it
+     * ({@link KnownPacks}); the other packs only when those do not hold it.
      */
-    private void checkDelta(ReplicaStorage storage, DeltaBlock block, String replica) {
+    private void checkDelta(ReplicaStorage storage, ReplicaRef ref, DeltaBlock block) {
+        String replica = ref.replica().value();
         String hash = block.id();
         Set<String> wanted = new java.util.TreeSet<>();
         for (DeltaBlock.Change change : block.changes()) {
@@ -108,7 +121,7 @@ public class Files {
         }
         List<String> missing = new java.util.ArrayList<>();
         for (String pack : new java.util.TreeSet<>(block.packs())) {
-            if (!removeContained(storage, pack, wanted)) {
+            if (!removeContained(storage, ref, pack, wanted)) {
                 missing.add(pack);
             }
         }
@@ -120,7 +133,7 @@ public class Files {
             Set<String> ownPacks = new java.util.HashSet<>(block.packs());
             for (String pack : storage.list(".pack")) {
                 if (!ownPacks.contains(pack) && pack.matches("[0-9a-f]{64}")) {
-                    removeContained(storage, pack, wanted);
+                    removeContained(storage, ref, pack, wanted);
                     if (wanted.isEmpty()) {
                         break;
                     }
@@ -134,7 +147,12 @@ public class Files {
     }
 
     /** Removes from {@code wanted} the objects the stored pack holds; false when the pack is not stored. */
-    private static boolean removeContained(ReplicaStorage storage, String pack, Set<String> wanted) {
+    private boolean removeContained(ReplicaStorage storage, ReplicaRef ref, String pack, Set<String> wanted) {
+        Optional<Set<String>> known = knownPacks.objects(ref, pack);
+        if (known.isPresent()) {
+            wanted.removeIf(known.get()::contains);
+            return true;
+        }
         byte[] bytes;
         try {
             bytes = storage.read(pack + ".pack");
@@ -143,6 +161,7 @@ public class Files {
         }
         try {
             if (UploadedFile.validate(pack + ".pack", bytes) instanceof UploadedFile.PackFile parsed) {
+                knownPacks.stored(ref, pack, parsed.objects());
                 wanted.removeIf(parsed.objects()::contains);
             }
         } catch (MeldaException e) {

@@ -76,6 +76,9 @@ public class ScopeDeletions {
     @Inject
     Quotas quotas;
 
+    @Inject
+    KnownPacks knownPacks;
+
     /** merge-service's hub replica: it serves the document's merges and read checkpoints, so it goes only with its document. */
     @ConfigProperty(name = "meldtown.block-store.hub", defaultValue = "hub")
     String hub;
@@ -122,6 +125,7 @@ public class ScopeDeletions {
         }
         Deletions.Tombstone t = deletions.request(scope, caller);
         documents.forget(scope);
+        knownPacks.forgetAll();
         registry.counter("meldtown.block.store.deletions", "scope", scope.kind(), "state", "requested").increment();
         return accepted(t);
     }
