@@ -23,6 +23,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * throttling come from the SDK's retry strategy of the client passed in.
  */
 public final class S3Storage implements ReplicaStorage {
+    /**
+     * User metadata ({@code x-amz-meta-meldtown-write}) naming the call that wrote an object: a random id per write,
+     * so that a retried PUT can recognise its own first attempt. Not part of the replica's content.
+     */
+    static final String WRITE_ID = "meldtown-write";
     private final S3Client s3;
     private final String bucket;
     private final String prefix;
@@ -133,14 +138,17 @@ public final class S3Storage implements ReplicaStorage {
 
     @Override
     public boolean write(String key, byte[] data) {
+        String writeId = java.util.UUID.randomUUID().toString();
         try {
-            s3.putObject(b -> b.bucket(bucket).key(objectKey(key)).ifNoneMatch("*"), RequestBody.fromBytes(data));
+            s3.putObject(b -> b.bucket(bucket).key(objectKey(key)).ifNoneMatch("*").metadata(java.util.Map.of(WRITE_ID, writeId)),
+                    RequestBody.fromBytes(data));
             return true;
         } catch (S3Exception e) {
             // 412: the key exists (write-once). 409: a concurrent conditional write to the same key is in flight.
             if (e.statusCode() == 412 || e.statusCode() == 409) {
-                // A retried PUT can meet its own first attempt, which did land: the object then holds our bytes.
-                return e.numAttempts() != null && e.numAttempts() > 1 && holds(key, data);
+                // A retried PUT can meet its own first attempt, which did land (its answer was lost): the object then
+                // carries this call's write id. The same bytes alone would not tell it from an identical earlier write.
+                return e.numAttempts() != null && e.numAttempts() > 1 && writtenBy(key, writeId);
             }
             throw failure("write", key, e);
         } catch (SdkException e) {
@@ -148,11 +156,17 @@ public final class S3Storage implements ReplicaStorage {
         }
     }
 
-    private boolean holds(String key, byte[] data) {
+    /** Whether the stored object was written by the call that chose {@code writeId}. */
+    private boolean writtenBy(String key, String writeId) {
         try {
-            return java.util.Arrays.equals(read(key), data);
-        } catch (MissingKeyException e) {
+            return writeId.equals(s3.headObject(b -> b.bucket(bucket).key(objectKey(key))).metadata().get(WRITE_ID));
+        } catch (NoSuchKeyException e) {
             return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw failure("write", key, e);
         }
     }
 

@@ -115,4 +115,68 @@ class S3StorageTest extends ByteStorageConformanceTest {
     private static void assertShort(String message) {
         assertThat(message).doesNotContain("\n").hasSizeLessThan(300);
     }
+
+    /**
+     * The SDK retries a PUT whose answer was lost after S3 stored it; the retry meets the stored object (412). Only a
+     * write id tells "my own first attempt" (new) from "an identical earlier write" (not new): comparing the bytes
+     * cannot, since a re-upload carries the same bytes.
+     */
+    @Test
+    void aRetriedWriteKnowsItsOwnFirstAttemptFromAnEarlierWriteOfTheSameBytes() {
+        byte[] bytes = "first".getBytes(StandardCharsets.UTF_8);
+        try (S3Client losing = clientLosingTheFirstPutAnswer()) {
+            ReplicaStorage retried = new S3Storage(losing, s3.server().bucket(), prefix);
+            assertThat(retried.write(H1 + ".delta", bytes)).as("stored by the first attempt, answered after the retry").isTrue();
+            assertThat(storage.read(H1 + ".delta")).isEqualTo(bytes);
+        }
+        assertThat(storage.write(H2 + ".delta", bytes)).isTrue();
+        try (S3Client losing = clientLosingTheFirstPutAnswer()) {
+            ReplicaStorage retried = new S3Storage(losing, s3.server().bucket(), prefix);
+            assertThat(retried.write(H2 + ".delta", bytes)).as("the same bytes were there before: not new").isFalse();
+        }
+    }
+
+    /** A client whose first PUT reaches S3 and is carried out, but whose answer is lost (the SDK then retries). */
+    private static S3Client clientLosingTheFirstPutAnswer() {
+        var real = software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create();
+        var lost = new java.util.concurrent.atomic.AtomicBoolean();
+        var http = new software.amazon.awssdk.http.SdkHttpClient() {
+            @Override
+            public software.amazon.awssdk.http.ExecutableHttpRequest prepareRequest(software.amazon.awssdk.http.HttpExecuteRequest request) {
+                var call = real.prepareRequest(request);
+                if (request.httpRequest().method() != software.amazon.awssdk.http.SdkHttpMethod.PUT || lost.getAndSet(true)) {
+                    return call;
+                }
+                return new software.amazon.awssdk.http.ExecutableHttpRequest() {
+                    @Override
+                    public software.amazon.awssdk.http.HttpExecuteResponse call() throws java.io.IOException {
+                        var answer = call.call();
+                        if (answer.responseBody().isPresent()) {
+                            answer.responseBody().get().close();
+                        }
+                        throw new java.io.IOException("connection reset before the answer (simulated)");
+                    }
+
+                    @Override
+                    public void abort() {
+                        call.abort();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {
+                real.close();
+            }
+        };
+        var server = s3.server();
+        return S3Client.builder()
+                .endpointOverride(server.endpoint())
+                .region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(server.accessKey(), server.secretKey())))
+                .httpClient(http)
+                .build();
+    }
 }
