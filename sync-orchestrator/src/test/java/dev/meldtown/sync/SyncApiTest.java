@@ -465,12 +465,16 @@ class SyncApiTest {
         String key = tenant + "/north/" + ghost;
         List<dev.meldtown.sync.service.FederationScheduler.Backoff> seen = new ArrayList<>();
         PromMetrics before = metrics();
+        double gaugeWhileBackingOff = 0;
         try {
             long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             while (seen.size() < 3 && System.nanoTime() < deadline) {
                 var b = scheduler.backoffs().get(key);
                 if (b != null && (seen.isEmpty() || b.failures() != seen.get(seen.size() - 1).failures())) {
                     seen.add(b);
+                    if (java.time.Instant.now().plusMillis(500).isBefore(b.until())) { // scraped well inside the wait
+                        gaugeWhileBackingOff = Math.max(gaugeWhileBackingOff, metrics().value("meldtown_sync_scheduler_backoff_pairs"));
+                    }
                 }
                 Thread.sleep(50);
             }
@@ -484,8 +488,9 @@ class SyncApiTest {
             as(tenant).when().delete(base(tenant) + "/towns/north/peers/" + ghost).then().statusCode(204);
         }
         assertThat(seen).extracting(dev.meldtown.sync.service.FederationScheduler.Backoff::failures).containsExactly(1, 2, 3);
-        // the scheduler's metrics saw the same: failed rounds and skipped pairs while backing off (the backoff_pairs gauge is
-        // not asserted: in the whole class it read 0 while the pair backed off, an open defect of issue 15 item 4)
+        // the scheduler's metrics saw the same: the pair in the backoff gauge while it waited, failed rounds, and skipped
+        // pairs while backing off
+        assertThat(gaugeWhileBackingOff).as("meldtown_sync_scheduler_backoff_pairs while the pair waited").isGreaterThanOrEqualTo(1);
         PromMetrics after = metrics();
         assertThat(delta(before, after, "meldtown_sync_scheduler_rounds_total", "outcome", "failed")).isGreaterThanOrEqualTo(2);
         assertThat(delta(before, after, "meldtown_sync_scheduler_backoff_skips_total")).isGreaterThanOrEqualTo(1);

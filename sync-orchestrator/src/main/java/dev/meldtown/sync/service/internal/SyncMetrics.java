@@ -53,7 +53,8 @@ public class SyncMetrics implements SyncObserver {
      * Static and strongly referenced (as merge-service's lag): Quarkus tests restart the application in one JVM with
      * one registry, and a gauge registered again is the old one, bound to the old state.
      */
-    private static final AtomicInteger BACKING_OFF = new AtomicInteger();
+    /** The scheduler's count of pairs backing off, read whenever the gauge is scraped. */
+    private volatile IntSupplier backingOff = () -> 0;
     private static final Map<String, Standing> STANDINGS = new LinkedHashMap<>(16, 0.75f, true);
 
     @Inject
@@ -75,7 +76,11 @@ public class SyncMetrics implements SyncObserver {
                 .tag("direction", "pulled").register(registry);
         pushed = Counter.builder("meldtown.sync.commits").description("Commits pulled from and pushed to peers")
                 .tag("direction", "pushed").register(registry);
-        Gauge.builder("meldtown.sync.scheduler.backoff.pairs", BACKING_OFF, AtomicInteger::get).strongReference(true)
+        // a gauge registered again returns the one registered first, bound to the state of an application that Quarkus
+        // tests may have restarted since in the same JVM and registry (a new class loader, so new statics too): this
+        // application's gauge replaces it (the whole-class SyncApiTest read 0 from the stale one)
+        registry.find("meldtown.sync.scheduler.backoff.pairs").gauges().forEach(registry::remove);
+        Gauge.builder("meldtown.sync.scheduler.backoff.pairs", this, m -> m.backingOff.getAsInt()).strongReference(true)
                 .description("(town, peer) pairs of scheduled federations that are backing off after failures").register(registry);
         // every series exists from the start, so that rate() and alerts see the first failure
         for (String op : OPERATIONS) {
@@ -108,9 +113,9 @@ public class SyncMetrics implements SyncObserver {
         backoffSkips().increment(skipped);
     }
 
-    /** How many pairs are backing off now (the scheduler's state). */
+    /** Where the gauge of pairs backing off reads the scheduler's state (live, not a value copied at the last tick). */
     public void backingOff(IntSupplier pairs) {
-        BACKING_OFF.set(pairs.getAsInt());
+        this.backingOff = pairs;
     }
 
     @Override
