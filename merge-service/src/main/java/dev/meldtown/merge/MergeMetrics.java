@@ -28,9 +28,9 @@ public class MergeMetrics {
     TenantTags tenantTags;
 
     /**
-     * Static and strongly referenced: Micrometer keeps a gauge's state object weakly, and when the application is
-     * restarted in one JVM (Quarkus tests) an existing gauge of that name is returned bound to the previous state,
-     * which is then collected and the gauge silently disappears from /q/metrics.
+     * Strongly referenced: Micrometer keeps a gauge's state object weakly, and a collected state makes the gauge
+     * silently disappear from /q/metrics. A gauge an earlier application left in the registry (Quarkus tests restart
+     * the application in one JVM) is replaced at start ({@code StaleGauges}).
      */
     private static final AtomicLong LAG = new AtomicLong();
     private Timer meldDuration;
@@ -41,6 +41,7 @@ public class MergeMetrics {
 
     @PostConstruct
     void init() {
+        dev.meldtown.service.StaleGauges.remove(registry, "meldtown.merge.consumer.lag", io.micrometer.core.instrument.Tags.empty());
         Gauge.builder("meldtown.merge.consumer.lag", LAG, AtomicLong::get).strongReference(true)
                 .description("Records not yet processed on the partitions assigned to this instance").register(registry);
         meldDuration = Timer.builder("meldtown.merge.meld.duration").description("Duration of one meld (copy, refresh, policy)")

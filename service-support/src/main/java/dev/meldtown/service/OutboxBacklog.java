@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class OutboxBacklog {
     /**
-     * Static and strongly referenced (as merge-service's lag): Quarkus tests restart the application in one JVM with
-     * one registry, and a gauge registered again is the old one, bound to the old state.
+     * Strongly referenced (as merge-service's lag); a gauge an earlier application left in the registry (Quarkus tests
+     * restart the application in one JVM) is replaced at registration ({@link StaleGauges}).
      */
     private static final Map<String, AtomicInteger> VALUES = new ConcurrentHashMap<>();
 
@@ -24,6 +24,7 @@ public final class OutboxBacklog {
     /** Registers the gauge of {@code outbox} (0 until its first sweep) and returns the value its sweeps set. */
     public static AtomicInteger register(MeterRegistry registry, String outbox) {
         AtomicInteger value = VALUES.computeIfAbsent(outbox, o -> new AtomicInteger());
+        StaleGauges.remove(registry, "meldtown.outbox.backlog", io.micrometer.core.instrument.Tags.of("outbox", outbox));
         Gauge.builder("meldtown.outbox.backlog", value, AtomicInteger::get).strongReference(true).tag("outbox", outbox)
                 .description("Entries the outbox held at its last sweep (events Kafka has not acknowledged yet)").register(registry);
         return value;

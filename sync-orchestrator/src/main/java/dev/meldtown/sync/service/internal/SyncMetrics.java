@@ -49,12 +49,12 @@ public class SyncMetrics implements SyncObserver {
             Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(120)};
     public static final List<String> OPERATIONS = List.of("fetch", "pull", "push", "sync", "resolve");
 
-    /**
-     * Static and strongly referenced (as merge-service's lag): Quarkus tests restart the application in one JVM with
-     * one registry, and a gauge registered again is the old one, bound to the old state.
-     */
     /** The scheduler's count of pairs backing off, read whenever the gauge is scraped. */
     private volatile IntSupplier backingOff = () -> 0;
+    /**
+     * The pairs' ahead/behind gauges, strongly referenced; a gauge an earlier application left in the registry (Quarkus
+     * tests restart the application in one JVM) is replaced when the pair is first seen ({@code StaleGauges}).
+     */
     private static final Map<String, Standing> STANDINGS = new LinkedHashMap<>(16, 0.75f, true);
 
     @Inject
@@ -76,10 +76,7 @@ public class SyncMetrics implements SyncObserver {
                 .tag("direction", "pulled").register(registry);
         pushed = Counter.builder("meldtown.sync.commits").description("Commits pulled from and pushed to peers")
                 .tag("direction", "pushed").register(registry);
-        // a gauge registered again returns the one registered first, bound to the state of an application that Quarkus
-        // tests may have restarted since in the same JVM and registry (a new class loader, so new statics too): this
-        // application's gauge replaces it (the whole-class SyncApiTest read 0 from the stale one)
-        registry.find("meldtown.sync.scheduler.backoff.pairs").gauges().forEach(registry::remove);
+        dev.meldtown.service.StaleGauges.remove(registry, "meldtown.sync.scheduler.backoff.pairs", Tags.empty());
         Gauge.builder("meldtown.sync.scheduler.backoff.pairs", this, m -> m.backingOff.getAsInt()).strongReference(true)
                 .description("(town, peer) pairs of scheduled federations that are backing off after failures").register(registry);
         // every series exists from the start, so that rate() and alerts see the first failure
@@ -134,6 +131,8 @@ public class SyncMetrics implements SyncObserver {
                 AtomicInteger a = new AtomicInteger(ahead);
                 AtomicInteger b = new AtomicInteger(behind);
                 Tags tags = Tags.of("tenant", tenant, "town", town, "peer", peer);
+                dev.meldtown.service.StaleGauges.remove(registry, "meldtown.sync.peer.ahead", tags);
+                dev.meldtown.service.StaleGauges.remove(registry, "meldtown.sync.peer.behind", tags);
                 s = new Standing(tenant, town, a, b, List.of(
                         Gauge.builder("meldtown.sync.peer.ahead", a, AtomicInteger::get).strongReference(true).tags(tags)
                                 .description("Commits the town has that the peer's branch (as last fetched) lacks").register(registry),
