@@ -126,6 +126,21 @@ public final class ReadBench {
                 warm.get(i).add(new Cost(after[0] - before[0], after[1] - before[1], ms));
             }
         }
+        // what a warm read's one request costs in the S3 server itself: the listing of the block log after the
+        // checkpoint's position (it finds nothing here, in both documents), timed from this process
+        String[] positions = new String[2];
+        for (int i = 0; i < 2; i++) {
+            Doc d = docs.get(i);
+            positions[i] = log.cursorOf(d.ref(), BlockLog.Cursor.start(), Replica.open(d.local())).position();
+        }
+        List<List<Double>> listings = List.of(new ArrayList<>(), new ArrayList<>());
+        for (int k = 0; k < Math.max(reads, 5); k++) {
+            for (int i = 0; i < 2; i++) {
+                long t = System.nanoTime();
+                log.since(docs.get(i).ref(), positions[i]);
+                listings.get(i).add((System.nanoTime() - t) / 1e6);
+            }
+        }
         // one new block in each, stored as block-store stores one (logged), then the next read
         Cost[] newer = new Cost[2];
         for (int i = 0; i < 2; i++) {
@@ -161,6 +176,7 @@ public final class ReadBench {
         row("warm read: S3 requests (median)", median(warm.get(0), Cost::requests), median(warm.get(1), Cost::requests));
         row("warm read: bytes read (median)", median(warm.get(0), Cost::bytes), median(warm.get(1), Cost::bytes));
         row("warm read: latency p50 (ms)", median(warm.get(0), Cost::millis), median(warm.get(1), Cost::millis));
+        row("block-log listing after the position, in the S3 server (ms, median)", medianOf(listings.get(0)), medianOf(listings.get(1)));
         row("read after one new block: S3 requests", newer[0].requests(), newer[1].requests());
         row("read after one new block: bytes read", newer[0].bytes(), newer[1].bytes());
         row("read after one new block: latency (ms)", newer[0].millis(), newer[1].millis());
@@ -173,6 +189,11 @@ public final class ReadBench {
 
     private static String fmt(double v) {
         return v == Math.rint(v) ? String.format("%.0f", v) : String.format("%.1f", v);
+    }
+
+    private static double medianOf(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return Math.round(v[v.length / 2] * 10) / 10.0;
     }
 
     private static double median(List<Cost> costs, java.util.function.ToDoubleFunction<Cost> f) {
