@@ -9,13 +9,16 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 
 /**
- * A histogram of every S3 operation ({@code meldtown_s3_operations_seconds}), by operation and outcome, and the bytes
- * of the objects read ({@code meldtown_s3_read_bytes_total}).
+ * A histogram of every S3 operation ({@code meldtown_s3_operations_seconds}), by operation and outcome, the bytes
+ * of the objects read ({@code meldtown_s3_read_bytes_total}), and the attempts the SDK's retry strategy made after an
+ * operation's first ({@code meldtown_s3_retries_total}, by operation: a busy or failing S3 shows there first).
  */
 final class S3Metrics implements ExecutionInterceptor {
     // The SDK keeps attribute names JVM-wide; Quarkus reloads this class per application (tests start several).
     private static final ExecutionAttribute<Long> STARTED =
             new ExecutionAttribute<>("meldtown.s3.started." + Integer.toHexString(System.identityHashCode(S3Metrics.class)));
+    private static final ExecutionAttribute<Integer> ATTEMPTS =
+            new ExecutionAttribute<>("meldtown.s3.attempts." + Integer.toHexString(System.identityHashCode(S3Metrics.class)));
     private final MeterRegistry registry;
 
     S3Metrics(MeterRegistry registry) {
@@ -25,6 +28,17 @@ final class S3Metrics implements ExecutionInterceptor {
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
         attributes.putAttribute(STARTED, System.nanoTime());
+    }
+
+    @Override
+    public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+        Integer before = attributes.getAttribute(ATTEMPTS);
+        int attempt = before == null ? 1 : before + 1;
+        attributes.putAttribute(ATTEMPTS, attempt);
+        if (attempt > 1) {
+            io.micrometer.core.instrument.Counter.builder("meldtown.s3.retries").description("S3 attempts retried by the SDK after an operation's first")
+                    .tag("operation", String.valueOf(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))).register(registry).increment();
+        }
     }
 
     @Override
