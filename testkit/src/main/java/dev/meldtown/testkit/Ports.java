@@ -13,13 +13,28 @@ public final class Ports {
     private Ports() {
     }
 
+    /** Ports this JVM has handed out: the OS may offer a closed ephemeral port again at once. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A loopback port free now and never handed out before by this JVM: callers often take several before any server
+     * binds them (a stack's services and towns), and the OS may offer a just-closed port twice (an acceptance stack
+     * once got one port for both a town's SQL server and block-store-service).
+     */
     public static int free() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port;
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+                port = socket.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (HANDED_OUT.add(port)) {
+                return port;
+            }
         }
+        throw new IllegalStateException("no loopback port that was not handed out before, after 100 tries");
     }
 
     public static boolean listening(int port) {
