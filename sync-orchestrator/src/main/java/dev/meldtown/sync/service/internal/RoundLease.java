@@ -96,12 +96,8 @@ public final class RoundLease {
         if (round < 1) {
             return Optional.empty();
         }
-        ClaimRecord mine = new ClaimRecord(round, owner, now);
-        String claimKey = claimKey(tenant, federation, schedule, round);
-        if (!create(claimKey, mine) && !read(claimKey, ClaimRecord.class).filter(mine::equals).isPresent()) {
-            // another instance has this round; a 412 on a claim that holds our own record means the client retried a
-            // write S3 had already stored (its answer was lost), and the round is ours
-            return Optional.empty();
+        if (!create(claimKey(tenant, federation, schedule, round), new ClaimRecord(round, owner, now))) {
+            return Optional.empty(); // another instance has this round
         }
         if (round > KEEP_CLAIMS) {
             try {
@@ -119,7 +115,11 @@ public final class RoundLease {
                 .flatMap(s -> read(claimKey(tenant, federation, s, round), ClaimRecord.class));
     }
 
-    /** {@code If-None-Match: *}: false when the object exists already. */
+    /**
+     * {@code If-None-Match: *}: false when the object exists already. A retried write that meets an object holding
+     * {@code value} (a record naming this owner and the instant it was taken) met its own first attempt, whose answer
+     * was lost: true. Only then is the object read back; a plain lost race costs no read.
+     */
     private boolean create(String key, Object value) {
         byte[] bytes;
         try {
@@ -132,7 +132,7 @@ public final class RoundLease {
             return true;
         } catch (S3Exception e) {
             if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return false;
+                return e.numAttempts() != null && e.numAttempts() > 1 && read(key, value.getClass()).filter(value::equals).isPresent();
             }
             throw e;
         }
