@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 15 items 1 and 2 on one real stack: {@code bin/stack up} starts a trace backend (Jaeger v2) and points every
  * service at it over OTLP; one upload is then one trace in that backend, found through Jaeger's own query API, with
  * spans from block-store-service and merge-service linked parent to child across HTTP, S3 and Kafka; and a sync
- * requested over HTTP is one trace down to the {@code CALL DOLT_*} statements.
+ * requested over HTTP is one trace down to the {@code CALL DOLT_*} statements; a request refused before any resource
+ * runs is a span too.
  * <p>
  * The test acts as the caller's tracer: it sends a W3C {@code traceparent} with a trace id of its own, so the trace to
  * look up is known, and the request's span must be the child of the test's span.
@@ -180,6 +181,39 @@ class TracesTest {
         }
         // sanitized: the federation password never reaches a span
         assertThat(trace.toString()).doesNotContain(stack.get("TOWN_NORTH_SQL_PASSWORD")).doesNotContain(stack.get("TOWN_SOUTH_SQL_PASSWORD"));
+    }
+
+    @Test
+    @Order(4)
+    void aRequestRefusedBeforeAnyResourceIsASpanWithItsStatus() throws Exception {
+        String base = stack.get("BLOCK_STORE_URL");
+        // refused by the request limits (a '..' segment: 400; a request line of 9,000 characters: 414), and by no route
+        Map<String, Integer> refused = Map.of(
+                base + "/v1/tenants/acme/docs/%2e%2e/replicas/r/document", 400,
+                base + "/v1/tenants/acme/docs/traced/replicas/alice/document?x=" + "y".repeat(9000), 414,
+                base + "/no/such/route", 404);
+        for (Map.Entry<String, Integer> r : refused.entrySet()) {
+            String traceId = hex(16);
+            String callerSpan = hex(8);
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(r.getKey())).timeout(Duration.ofSeconds(30))
+                    .header("traceparent", "00-" + traceId + "-" + callerSpan + "-01").header("Authorization", "Bearer " + writer).GET();
+            HttpResponse<String> answer = LocalStack.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(r.getValue());
+
+            AtomicReference<JsonNode> found = new AtomicReference<>();
+            assertThat(LocalStack.await(WAIT, () -> {
+                found.set(trace(traceId));
+                return found.get() != null;
+            })).as("the request refused with %d is a trace in Jaeger", r.getValue()).isTrue();
+            JsonNode trace = found.get();
+            assertThat(trace.get("spans")).as(summary(trace)).hasSize(1);
+            JsonNode span = trace.get("spans").get(0);
+            assertThat(service(trace, span)).isEqualTo("block-store-service");
+            assertThat(kind(span)).isEqualTo("server");
+            assertThat(parent(span)).isEqualTo(callerSpan);
+            assertThat(span.get("operationName").asText()).isEqualTo("GET");
+            assertThat(tag(span, "http.response.status_code")).isEqualTo(String.valueOf(r.getValue()));
+        }
     }
 
     // ------------------------------------------------------------------ Jaeger's query API

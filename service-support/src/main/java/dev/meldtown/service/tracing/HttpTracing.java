@@ -6,9 +6,14 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.container.ContainerResponseContext;
 import jakarta.ws.rs.container.ResourceInfo;
 import java.lang.reflect.Method;
 import java.util.Map;
@@ -17,44 +22,81 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 /**
- * A {@code SERVER} span per HTTP request to a JAX-RS resource, named {@code "<METHOD> <route>"} (the resource's path
- * template, e.g. {@code PUT /v1/tenants/{tenant}/docs/{doc}/replicas/{replica}/files/{name}}), child of the caller's
- * W3C {@code traceparent} header when there is one. The span is current while the resource runs, so the S3 calls,
- * events and SQL it does join the trace. Nothing in the response changes.
+ * A {@code SERVER} span per HTTP request, child of the caller's W3C {@code traceparent} header when there is one.
+ * <p>
+ * The span starts in the first route of the HTTP router, before every other one, and ends when the response has been
+ * written: a request the service refuses before JAX-RS (the request limits' 400/413/414/431, an unknown path, a
+ * refused token) is a span too, named by its method alone and carrying its status. A request that reaches a JAX-RS
+ * resource is renamed {@code "<METHOD> <route>"} (the resource's path template, e.g.
+ * {@code PUT /v1/tenants/{tenant}/docs/{doc}/replicas/{replica}/files/{name}}), and the span is current while the
+ * resource runs, so the S3 calls, events and SQL it does join the trace. Nothing in the response changes. The
+ * management routes under {@code /q/} (health probes, metric scrapes) are not traced.
  */
+@Singleton
 public class HttpTracing {
-    private static final String SPAN = HttpTracing.class.getName() + ".span";
+    /** The {@link RoutingContext} key of the request's span. */
+    static final String SPAN = HttpTracing.class.getName() + ".span";
     private static final String SCOPE = HttpTracing.class.getName() + ".scope";
     private static final String THREAD = HttpTracing.class.getName() + ".thread";
     private static final Map<Method, String> ROUTES = new ConcurrentHashMap<>();
-    private static final TextMapGetter<ContainerRequestContext> HEADERS = new TextMapGetter<>() {
+    private static final TextMapGetter<HttpServerRequest> HEADERS = new TextMapGetter<>() {
         @Override
-        public Iterable<String> keys(ContainerRequestContext carrier) {
-            return carrier.getHeaders().keySet();
+        public Iterable<String> keys(HttpServerRequest carrier) {
+            return carrier.headers().names();
         }
 
         @Override
-        public String get(ContainerRequestContext carrier, String key) {
-            return carrier == null ? null : carrier.getHeaderString(key);
+        public String get(HttpServerRequest carrier, String key) {
+            return carrier == null ? null : carrier.getHeader(key);
         }
     };
 
-    @ServerRequestFilter(priority = jakarta.ws.rs.Priorities.AUTHENTICATION - 500)
-    public void start(ContainerRequestContext request, ResourceInfo resource) {
+    /** First of all routes (observed before the request limits, whose route comes next at the same order). */
+    void install(@Observes @Priority(1) Router router) {
+        router.route().order(Integer.MIN_VALUE).handler(HttpTracing::start);
+    }
+
+    static void start(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        String path = request.path();
+        if (path != null && path.startsWith("/q/")) {
+            ctx.next();
+            return;
+        }
         Context parent = Tracing.openTelemetry().getPropagators().getTextMapPropagator().extract(Context.root(), request, HEADERS);
-        String method = request.getMethod();
-        String route = route(resource);
-        var builder = Tracing.tracer().spanBuilder(route == null ? method : method + " " + route)
+        String method = request.method().name();
+        Span span = Tracing.tracer().spanBuilder(method)
                 .setSpanKind(SpanKind.SERVER)
                 .setParent(parent)
                 .setAttribute("http.request.method", method)
-                .setAttribute("url.path", request.getUriInfo().getPath())
-                .setAttribute("url.scheme", request.getUriInfo().getRequestUri().getScheme());
-        if (route != null) {
-            builder.setAttribute("http.route", route);
+                .setAttribute("url.path", path == null ? "" : path)
+                .setAttribute("url.scheme", request.scheme() == null ? "http" : request.scheme())
+                .startSpan();
+        ctx.put(SPAN, span);
+        ctx.addEndHandler(done -> {
+            int status = ctx.response().getStatusCode();
+            span.setAttribute("http.response.status_code", status);
+            if (status >= 500) {
+                span.setStatus(StatusCode.ERROR);
+            } else if (done.failed()) {
+                span.setStatus(StatusCode.ERROR, "the response was not completed: " + done.cause());
+            }
+            span.end();
+        });
+        ctx.next();
+    }
+
+    /** Names the span by the resource's route, and makes it current while the resource runs on a worker thread. */
+    @ServerRequestFilter(priority = jakarta.ws.rs.Priorities.AUTHENTICATION - 500)
+    public void enter(ContainerRequestContext request, ResourceInfo resource, RoutingContext routing) {
+        if (!(routing.get(SPAN) instanceof Span span)) {
+            return;
         }
-        Span span = builder.startSpan();
-        request.setProperty(SPAN, span);
+        String route = route(resource);
+        if (route != null) {
+            span.updateName(request.getMethod() + " " + route);
+            span.setAttribute("http.route", route);
+        }
         // Current only on a worker thread: an event-loop thread serves other requests before this one ends.
         if (!io.vertx.core.Context.isOnEventLoopThread()) {
             request.setProperty(SCOPE, span.makeCurrent());
@@ -63,22 +105,14 @@ public class HttpTracing {
         }
     }
 
+    /** The span stops being current; it ends once the response is written ({@link #start}). */
     @ServerResponseFilter(priority = jakarta.ws.rs.Priorities.AUTHENTICATION - 500)
-    public void end(ContainerRequestContext request, ContainerResponseContext response) {
-        if (!(request.getProperty(SPAN) instanceof Span span)) {
-            return;
-        }
-        request.removeProperty(SPAN);
-        int status = response.getStatus();
-        span.setAttribute("http.response.status_code", status);
-        if (status >= 500) {
-            span.setStatus(StatusCode.ERROR);
-        }
+    public void leave(ContainerRequestContext request) {
         if (request.getProperty(SCOPE) instanceof Scope scope && request.getProperty(THREAD) == Thread.currentThread()) {
+            request.removeProperty(SCOPE);
             scope.close();
             CurrentTrace.clearLogContext();
         }
-        span.end();
     }
 
     static String route(ResourceInfo resource) {
