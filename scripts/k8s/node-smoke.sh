@@ -14,7 +14,16 @@ trap 'kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 
 
 sc='{"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}, "readOnlyRootFilesystem": true}'
 psc='{"runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532, "seccompProfile": {"type": "RuntimeDefault"}}'
-out=$(kubectl apply --server-side -f - 2>&1 <<YAML
+# kubectl apply, its output shown (also when it fails: a failed $(…) would end the script silently under set -e)
+apply() {
+  local out status=0
+  out=$(kubectl apply --server-side -f - 2>&1) || status=$?
+  echo "$out"
+  [ $status -eq 0 ] || die "kubectl apply failed (exit $status)"
+  if grep -qi warning <<<"$out"; then die "Pod Security or API warnings above"; fi
+}
+
+apply <<YAML
 apiVersion: v1
 kind: Namespace
 metadata:
@@ -23,7 +32,13 @@ metadata:
     pod-security.kubernetes.io/enforce: restricted
     pod-security.kubernetes.io/warn: restricted
     pod-security.kubernetes.io/audit: restricted
----
+YAML
+# A pod is refused until the controller-manager has made the namespace's default ServiceAccount (right after
+# scripts/k8s/node.sh up, that can take a few seconds).
+for _ in $(seq 60); do kubectl -n "$ns" get serviceaccount default >/dev/null 2>&1 && break; sleep 1; done
+kubectl -n "$ns" get serviceaccount default >/dev/null || die "namespace $ns has no default ServiceAccount after 60 s"
+
+apply <<YAML
 apiVersion: v1
 kind: Pod
 metadata: {name: echo, namespace: $ns, labels: {app: echo}}
@@ -47,12 +62,9 @@ spec:
   selector: {app: echo}
   ports: [{port: 80, targetPort: http, name: http}]
 YAML
-)
-echo "$out"
-if grep -qi warning <<<"$out"; then die "Pod Security or API warnings above"; fi
 kubectl -n "$ns" wait --for=condition=Ready pod/echo --timeout=120s
 
-out=$(kubectl apply --server-side -f - 2>&1 <<YAML
+apply <<YAML
 apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: $ns}
@@ -86,9 +98,6 @@ spec:
     resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
   volumes: [{name: tmp, emptyDir: {medium: Memory, sizeLimit: 1Mi}}]
 YAML
-)
-echo "$out"
-if grep -qi warning <<<"$out"; then die "Pod Security or API warnings above"; fi
 kubectl -n "$ns" wait --for=jsonpath='{.status.phase}'=Succeeded pod/client --timeout=120s \
   || { kubectl -n "$ns" logs client || true; kubectl -n "$ns" describe pod client | tail -20; die "client pod did not succeed"; }
 logs=$(kubectl -n "$ns" logs client)
