@@ -166,8 +166,10 @@ final class LocalStack {
     Instance startInstance(String service, int n) throws IOException, InterruptedException {
         int port = Ports.free();
         Path log = dir.resolve("logs/" + service + "-" + n + ".log");
-        ProcessBuilder pb = new ProcessBuilder("java", "-Xmx384m", "-jar",
-                ROOT.resolve(service + "/target/quarkus-app/quarkus-run.jar").toString())
+        List<String> command = new ArrayList<>(List.of("java", "-Xmx384m"));
+        command.addAll(dev.meldtown.testkit.Tools.javaOptions()); // as bin/stack starts the services
+        command.addAll(List.of("-jar", ROOT.resolve(service + "/target/quarkus-app/quarkus-run.jar").toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(ROOT.resolve(service).toFile())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(StackEnv.kafkaServiceEnv(stackEnv));
