@@ -14,16 +14,17 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issue 15 item 5, the static half: the Grafana dashboard and the alert rules kept with the chart
  * ({@code deploy/helm/meldtown/monitoring/}) parse, cover what an operator needs, and pass {@code promtool check rules}
- * (Prometheus's own checker, {@code model/rulefmt}, built from the Go module proxy by scripts/install/rulecheck.sh), both as the plain rule
+ * with two checkers, Prometheus 3.16's {@code model/rulefmt} (rulecheck, built from the Go module proxy by
+ * scripts/install/rulecheck.sh) and the promtool binary of Debian's Prometheus 2.42 (scripts/install/promtool.sh), both as the plain rule
  * file and as the PrometheusRule the chart renders. That every metric they name is exported by a running service is
  * checked against a real stack in {@link StackTest}.
  */
 class MonitoringAsCodeTest {
-    static Path promtool;
+    static List<Path> checkers;
 
     @BeforeAll
     static void install() {
-        promtool = MonitoringFiles.promtool();
+        checkers = MonitoringFiles.ruleCheckers();
     }
 
     @Test
@@ -42,10 +43,12 @@ class MonitoringAsCodeTest {
 
     @Test
     void theRuleFilePassesPromtool() throws Exception {
-        var result = MonitoringFiles.checkRules(promtool, MonitoringFiles.ALERTS);
-        assertThat(result.exitCode()).as(result.stdout() + result.stderr()).isZero();
         int rules = MonitoringFiles.ruleExprs(MonitoringFiles.alerts()).size();
-        assertThat(result.stdout() + result.stderr()).contains("SUCCESS: " + rules + " rules found");
+        for (Path promtool : checkers) {
+            var result = MonitoringFiles.checkRules(promtool, MonitoringFiles.ALERTS);
+            assertThat(result.exitCode()).as(promtool + ": " + result.stdout() + result.stderr()).isZero();
+            assertThat(result.stdout() + result.stderr()).as(promtool.toString()).contains("SUCCESS: " + rules + " rules found");
+        }
         assertThat(MonitoringFiles.metricNames(MonitoringFiles.ruleExprs(MonitoringFiles.alerts()))).contains(
                 "meldtown_merge_meld_duration_seconds", "meldtown_sync_syncs_total", "meldtown_s3_operations_seconds_count",
                 "meldtown_outbox_backlog");
@@ -54,8 +57,11 @@ class MonitoringAsCodeTest {
     @Test
     void theChartsPrometheusRulePassesPromtoolAndHoldsEveryAlert(@TempDir Path dir) throws Exception {
         JsonNode rendered = MonitoringFiles.renderedRules();
-        var result = MonitoringFiles.checkRules(promtool, MonitoringFiles.write(dir, "rendered.yaml", rendered));
-        assertThat(result.exitCode()).as(result.stdout() + result.stderr()).isZero();
+        Path file = MonitoringFiles.write(dir, "rendered.yaml", rendered);
+        for (Path promtool : checkers) {
+            var result = MonitoringFiles.checkRules(promtool, file);
+            assertThat(result.exitCode()).as(promtool + ": " + result.stdout() + result.stderr()).isZero();
+        }
         List<String> alerts = new ArrayList<>();
         rendered.path("groups").forEach(g -> g.path("rules").forEach(r -> alerts.add(r.path("alert").asText())));
         // consumer lag, dead letters, meld p99, sync failures by category, S3 errors, outbox backlog (issue 15)
@@ -71,9 +77,12 @@ class MonitoringAsCodeTest {
     void promtoolRefusesABrokenRule(@TempDir Path dir) throws Exception {
         JsonNode broken = MonitoringFiles.YAML.readTree("groups:\n  - name: broken\n    rules:\n"
                 + "      - alert: Unbalanced\n        expr: sum(rate(meldtown_sync_syncs_total[5m])\n");
-        var result = MonitoringFiles.checkRules(promtool, MonitoringFiles.write(dir, "broken.yaml", broken));
-        assertThat(result.exitCode()).isNotZero();
-        assertThat(result.stdout() + result.stderr()).contains("FAILED");
+        Path file = MonitoringFiles.write(dir, "broken.yaml", broken);
+        for (Path promtool : checkers) {
+            var result = MonitoringFiles.checkRules(promtool, file);
+            assertThat(result.exitCode()).as(promtool.toString()).isNotZero();
+            assertThat(result.stdout() + result.stderr()).as(promtool.toString()).contains("FAILED");
+        }
     }
 
     @Test

@@ -122,9 +122,22 @@ final class MonitoringFiles {
      * rulecheck, {@code promtool check rules} over Prometheus's own {@code model/rulefmt}, installed by
      * scripts/install/rulecheck.sh (idempotent; the script prints the binary's path).
      */
+    static Path rulecheck() {
+        return installed("bash scripts/install/rulecheck.sh");
+    }
+
+    /** The real promtool binary, from Debian's prometheus package (Prometheus 2.42), by scripts/install/promtool.sh. */
     static Path promtool() {
-        String out = shell("bash scripts/install/rulecheck.sh");
-        List<String> lines = out.lines().toList();
+        return installed("bash scripts/install/promtool.sh");
+    }
+
+    /** Both rule checkers: a current Prometheus's parser (rulecheck) and an older release's promtool. */
+    static List<Path> ruleCheckers() {
+        return List.of(rulecheck(), promtool());
+    }
+
+    private static Path installed(String installer) {
+        List<String> lines = shell(installer).lines().toList();
         return Path.of(lines.get(lines.size() - 1).strip());
     }
 
