@@ -122,12 +122,12 @@ final class MonitoringFiles {
      * rulecheck, {@code promtool check rules} over Prometheus's own {@code model/rulefmt}, installed by
      * scripts/install/rulecheck.sh (idempotent; the script prints the binary's path).
      */
-    static Path rulecheck() {
+    private static Path rulecheck() {
         return installed("bash scripts/install/rulecheck.sh");
     }
 
     /** The real promtool binary, from Debian's prometheus package (Prometheus 2.42), by scripts/install/promtool.sh. */
-    static Path promtool() {
+    private static Path promtool() {
         return installed("bash scripts/install/promtool.sh");
     }
 

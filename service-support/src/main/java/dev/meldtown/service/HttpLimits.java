@@ -40,7 +40,7 @@ public class HttpLimits {
     long maxJsonBytes;
 
     void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE + 1).handler(this::check);
+        router.route().order(Integer.MIN_VALUE + 1).handler(this::check); // right after HttpTracing's route
         router.route().order(Integer.MIN_VALUE).failureHandler(HttpLimits::failure);
     }
 

@@ -96,8 +96,7 @@ public final class KafkaConfig {
         if (!Files.isDirectory(libs)) {
             throw new IllegalStateException(libs + " is missing; run scripts/install/kafka.sh (bin/test does it for you)");
         }
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap));
-        command.addAll(Tools.javaOptions());
+        List<String> command = Tools.javaCommand(heap);
         command.addAll(List.of("-Dlog4j2.configurationFile=" + dir.resolve(LOG4J), "-cp", libs + "/*", main));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).directory(dir.toFile());

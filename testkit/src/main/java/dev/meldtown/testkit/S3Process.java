@@ -61,8 +61,7 @@ public final class S3Process {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing; run scripts/install/s3proxy.sh (bin/test does it for you)");
         }
-        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap));
-        command.addAll(Tools.javaOptions());
+        List<String> command = Tools.javaCommand(heap);
         command.addAll(List.of("-jar", jar.toString(), "--properties", dir.resolve("s3proxy.conf").toString()));
         return new ProcessBuilder(command).directory(dir.toFile());
     }

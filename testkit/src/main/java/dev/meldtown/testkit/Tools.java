@@ -25,11 +25,20 @@ public final class Tools {
     /**
      * Extra options for the long-running JVMs a stack or a test starts (services, Kafka, S3Proxy):
      * {@code MELDTOWN_JAVA_OPTS}, split on whitespace; none when unset. {@code bin/test} sets
-     * {@code -XX:TieredStopAtLevel=1} (C1 only: about 40% less CPU for short-lived servers on our 2 cores).
+     * {@code -XX:TieredStopAtLevel=1} (C1 only: a third to a half less CPU in side-by-side runs on our 2 cores).
      */
     public static java.util.List<String> javaOptions() {
         String opts = System.getenv("MELDTOWN_JAVA_OPTS");
         return opts == null || opts.isBlank() ? java.util.List.of() : java.util.List.of(opts.trim().split("\\s+"));
+    }
+
+    /** The start of a command that runs this JVM's {@code java} with {@code heap} and {@link #javaOptions()}. */
+    public static java.util.List<String> javaCommand(String heap) {
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx" + heap);
+        command.addAll(javaOptions());
+        return command;
     }
 
     /** The Dolt binary built by scripts/install/dolt.sh (override with DOLT_BIN). */

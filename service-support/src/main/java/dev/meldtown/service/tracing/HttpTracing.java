@@ -9,7 +9,6 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import jakarta.ws.rs.Path;
@@ -25,8 +24,9 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
  * A {@code SERVER} span per HTTP request, child of the caller's W3C {@code traceparent} header when there is one.
  * <p>
  * The span starts in the first route of the HTTP router, before every other one, and ends when the response has been
- * written: a request the service refuses before JAX-RS (the request limits' 400/413/414/431, an unknown path, a
- * refused token) is a span too, named by its method alone and carrying its status. A request that reaches a JAX-RS
+ * written: a request the service refuses before JAX-RS ({@code HttpLimits}' refusals, an unknown path) is a span too,
+ * named by its method alone and carrying its status. (What Vert.x itself refuses before routing, a request line or
+ * headers above its own limits, is no span.) A request that reaches a JAX-RS
  * resource is renamed {@code "<METHOD> <route>"} (the resource's path template, e.g.
  * {@code PUT /v1/tenants/{tenant}/docs/{doc}/replicas/{replica}/files/{name}}), and the span is current while the
  * resource runs, so the S3 calls, events and SQL it does join the trace. Nothing in the response changes. The
@@ -35,7 +35,7 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 @Singleton
 public class HttpTracing {
     /** The {@link RoutingContext} key of the request's span. */
-    static final String SPAN = HttpTracing.class.getName() + ".span";
+    private static final String SPAN = HttpTracing.class.getName() + ".span";
     private static final String SCOPE = HttpTracing.class.getName() + ".scope";
     private static final String THREAD = HttpTracing.class.getName() + ".thread";
     private static final Map<Method, String> ROUTES = new ConcurrentHashMap<>();
@@ -51,8 +51,8 @@ public class HttpTracing {
         }
     };
 
-    /** First of all routes (observed before the request limits, whose route comes next at the same order). */
-    void install(@Observes @Priority(1) Router router) {
+    /** First of all routes: the request limits ({@code HttpLimits}) come next, at {@code Integer.MIN_VALUE + 1}. */
+    void install(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE).handler(HttpTracing::start);
     }
 
