@@ -18,13 +18,17 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jboss.logging.Logger;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -43,7 +47,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *       (no reader lists them any more).</li>
  * </ul>
  * Replica files (deltas, packs, indexes) are never collected: Melda replicas need their whole history to meld.
- * Deletions go in DeleteObjects batches of at most {@code batch} keys. Two instances may run it at once: every
+ * Deletions go in DeleteObjects batches of at most {@code batch} keys, and the pass makes at most
+ * {@code requests-per-second} S3 requests a second (background work: it must not take S3 from the melds). Two instances may run it at once: every
  * decision rests on facts that do not change back (an age, a stored result, a tombstone), a checkpoint written while
  * it runs is not in its listing, and deleting a key twice is harmless. Scopes being deleted are left to the deletion
  * worker. Metrics: {@code meldtown_gc_deleted_total{kind}}, {@code meldtown_gc_runs_total{outcome}},
@@ -65,6 +70,8 @@ public class GarbageCollector {
 
     @Inject
     MeterRegistry registry;
+
+    private long nextRequestAt = System.nanoTime();
 
     /** What one run removed, by kind. */
     public record Report(int checkpoints, int results, int outbox, int blockLog) {
@@ -93,10 +100,12 @@ public class GarbageCollector {
         outbox(BucketLayout.OUTBOX, now, d);
         outbox(BucketLayout.MERGE_OUTBOX, now, d);
         d.flush();
+        pace();
         for (String tenant : BucketListings.tenants(bucket.client(), bucket.name())) {
             if (deletions.deleted(Scope.tenant(tenant)) != null) {
                 continue; // the deletion worker removes everything of it
             }
+            pace();
             for (String doc : BucketListings.docs(bucket.client(), bucket.name(), tenant)) {
                 DocRef ref = DocRef.of(tenant, doc);
                 if (deletions.deleted(Scope.of(ref)) == null) {
@@ -192,6 +201,7 @@ public class GarbageCollector {
     }
 
     private Pointer pointer(ReplicaRef replica) {
+        pace();
         byte[] json = bucket.getOrNull(BucketLayout.latestCheckpoint(replica));
         if (json == null) {
             return null;
@@ -206,6 +216,7 @@ public class GarbageCollector {
     }
 
     private boolean exists(String key) {
+        pace();
         try {
             bucket.client().headObject(b -> b.bucket(bucket.name()).key(key));
             return true;
@@ -219,8 +230,58 @@ public class GarbageCollector {
         }
     }
 
+    /** The objects under {@code prefix}, page by page as iterated, each page request paced. */
     private Iterable<S3Object> list(String prefix) {
-        return bucket.client().listObjectsV2Paginator(b -> b.bucket(bucket.name()).prefix(prefix)).contents();
+        Iterable<ListObjectsV2Response> pages = bucket.client().listObjectsV2Paginator(b -> b.bucket(bucket.name()).prefix(prefix));
+        return () -> new Iterator<>() {
+            private Iterator<ListObjectsV2Response> remaining;
+            private Iterator<S3Object> page = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!page.hasNext()) {
+                    pace(); // the next hasNext of the paginator requests a page
+                    if (remaining == null) {
+                        remaining = pages.iterator();
+                    }
+                    if (!remaining.hasNext()) {
+                        return false;
+                    }
+                    page = remaining.next().contents().iterator();
+                }
+                return true;
+            }
+
+            @Override
+            public S3Object next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return page.next();
+            }
+        };
+    }
+
+    /**
+     * Waits so that this collector makes at most {@code requests-per-second} S3 requests per second: it is background
+     * work, and must not take S3 from the melds.
+     */
+    private synchronized void pace() {
+        int rate = config.gc().requestsPerSecond();
+        if (rate <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        long wait = nextRequestAt - now;
+        if (wait > 0) {
+            try {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("garbage collection interrupted", e);
+            }
+        }
+        nextRequestAt = Math.max(now, nextRequestAt) + 1_000_000_000L / rate;
     }
 
     private Counter runs(String outcome) {
@@ -251,6 +312,7 @@ public class GarbageCollector {
                 return;
             }
             List<ObjectIdentifier> batch = keys.stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+            pace();
             bucket.client().deleteObjects(b -> b.bucket(bucket.name()).delete(del -> del.objects(batch).quiet(true)));
             keys.clear();
         }

@@ -106,6 +106,14 @@ public interface MergeConfig {
         @WithName("batch")
         @WithDefault("1000")
         int batch();
+
+        /**
+         * At most this many S3 requests per second (0: unpaced). A pass walks every document of the bucket (about four
+         * requests each): background work that must not take S3 from the melds in bursts.
+         */
+        @WithName("requests-per-second")
+        @WithDefault("25")
+        int requestsPerSecond();
     }
 
     /** The block outbox of the resolve blocks this service commits ({@link ResolveAnnouncer}). */

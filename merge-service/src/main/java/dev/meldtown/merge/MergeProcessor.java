@@ -37,12 +37,14 @@ import org.jboss.logging.Logger;
  *   <li>{@code merge.requested}: meld {@code source} into {@code target} (full listing reconciliation), apply the
  *       document's conflict policy to the target, emit {@code merge.completed};</li>
  *   <li>{@code block.committed}: meld the announced block from its replica into the hub (only the block and its
- *       packs when its parents are there), apply the conflict policy to the hub, store a read checkpoint of each
- *       replica melded into, then meld the hub into every other replica of the document (its anchors, same shortcut); one
- *       {@code merge.completed} per meld.</li>
+ *       packs when its parents are there), apply the conflict policy to the hub and emit its {@code merge.completed}
+ *       at once, then meld the hub into every other replica of the document (its anchors, same shortcut), store a read
+ *       checkpoint of each replica melded into; one {@code merge.completed} per meld.</li>
  * </ul>
- * The outcome is stored ({@code merges/<sha256 of requestId>.json}) before it is emitted; a redelivered event
- * finds it, copies nothing and emits the same results again. {@code resolve-to-winner} commits the resolve on the
+ * The outcome is stored ({@code merges/<sha256 of requestId>.json}) before the consumer commits the offset, and before
+ * any result but the hub's is emitted; a redelivered event finds it, copies nothing and emits the same results again.
+ * (After a crash between the hub's result and the stored outcome, the redelivery melds again, finds the block in the
+ * hub, and emits the hub's result a second time with nothing copied: consumers are idempotent, per the contract.) {@code resolve-to-winner} commits the resolve on the
  * target with author {@code meldtown-merge} and announces the new block through the block outbox
  * ({@link ResolveAnnouncer}: {@code block.committed} on {@code meldtown.blocks}, CloudEvents source {@code /meldtown/merge}). Other event types on the topics (the
  * service's own {@code merge.completed}/{@code merge.failed}) are ignored.
@@ -161,9 +163,12 @@ public class MergeProcessor {
                 throw new Poison("unknown-replica", "replica " + req.source() + " of " + req.tenant() + "/" + req.doc() + " holds no files");
             }
             long start = System.nanoTime();
-            Payloads.MergeCompleted result = replicas.with(ReplicaRef.of(req.tenant(), req.doc(), req.target()), settings.flate(), target ->
-                    settle(req.tenant(), req.doc(), settings, req.source(), req.target(), req.requestId(), target,
-                            req.source().equals(req.target()) ? nothing(target) : target.meld(source), true, start));
+            Payloads.MergeCompleted result = replicas.with(ReplicaRef.of(req.tenant(), req.doc(), req.target()), settings.flate(), target -> {
+                Payloads.MergeCompleted settled = settle(req.tenant(), req.doc(), settings, req.source(), req.target(), req.requestId(), target,
+                        req.source().equals(req.target()) ? nothing(target) : target.meld(source), true, start);
+                replicas.checkpoint(req.tenant(), req.doc(), req.target(), target);
+                return settled;
+            });
             return finish(req.tenant(), req.doc(), req.requestId(), List.of(result));
         } catch (Poison p) {
             failed(req.tenant(), req.doc(), req.source(), req.target(), req.requestId(), p);
@@ -188,22 +193,31 @@ public class MergeProcessor {
             }
             long start = System.nanoTime();
             ReplicaStorage origin = replicas.storage(ReplicaRef.of(e.tenant(), e.doc(), e.replica()), settings.flate());
-            // a deleted replica whose objects are still being removed gets nothing melded into it
-            List<String> others = bucket.replicas(e.tenant(), e.doc()).stream().filter(r -> !r.equals(hubName))
-                    .filter(r -> deletions.deleted(Scope.of(ReplicaRef.of(e.tenant(), e.doc(), r))) == null).toList();
             List<Payloads.MergeCompleted> results = replicas.with(ReplicaRef.of(e.tenant(), e.doc(), hubName), settings.flate(), hub -> {
                 List<Payloads.MergeCompleted> out = new ArrayList<>();
                 MeldResult in = e.replica().equals(hubName) ? refreshed(hub, e.block()) : meld(hub, origin, e);
-                out.add(settle(e.tenant(), e.doc(), settings, e.replica(), hubName, requestId, hub, in, true, start));
+                Payloads.MergeCompleted intoHub = settle(e.tenant(), e.doc(), settings, e.replica(), hubName, requestId, hub, in, true, start);
+                out.add(intoHub);
+                // the hub holds the block now: say so at once; the fan-out, the checkpoints and the stored outcome follow
+                emit(e.tenant(), e.doc(), List.of(intoHub));
                 List<String> tips = hub.anchors();
+                // a deleted replica whose objects are still being removed gets nothing melded into it
+                List<String> others = bucket.replicas(e.tenant(), e.doc()).stream().filter(r -> !r.equals(hubName))
+                        .filter(r -> deletions.deleted(Scope.of(ReplicaRef.of(e.tenant(), e.doc(), r))) == null).toList();
                 for (String other : others) {
                     long s = System.nanoTime();
-                    out.add(replicas.with(ReplicaRef.of(e.tenant(), e.doc(), other), settings.flate(), r ->
-                            settle(e.tenant(), e.doc(), settings, hubName, other, requestId, r, r.meld(hub, tips), false, s)));
+                    out.add(replicas.with(ReplicaRef.of(e.tenant(), e.doc(), other), settings.flate(), r -> {
+                        Payloads.MergeCompleted settled = settle(e.tenant(), e.doc(), settings, hubName, other, requestId, r, r.meld(hub, tips), false, s);
+                        replicas.checkpoint(e.tenant(), e.doc(), other, r);
+                        return settled;
+                    }));
                 }
+                replicas.checkpoint(e.tenant(), e.doc(), hubName, hub);
                 return out;
             });
-            return finish(e.tenant(), e.doc(), requestId, results);
+            store(e.tenant(), e.doc(), requestId, results);
+            emit(e.tenant(), e.doc(), results.subList(1, results.size()));
+            return results;
         } catch (Poison p) {
             failed(e.tenant(), e.doc(), e.replica(), hubName, requestId, p);
             throw p;
@@ -230,7 +244,7 @@ public class MergeProcessor {
 
     /**
      * After a meld into {@code target} (loaded): its conflicts, the policy (when asked; a resolve block is announced
-     * through the outbox, its intent stored before its delta), the hub's checkpoint, metrics.
+     * through the outbox, its intent stored before its delta), metrics. The caller writes the checkpoint.
      */
     private Payloads.MergeCompleted settle(String tenant, String doc, DocumentSettings settings, String source, String name,
                                            String requestId, Replica target, MeldResult meld, boolean applyPolicy, long start) {
@@ -238,7 +252,6 @@ public class MergeProcessor {
         List<BlockOutbox.Intent> intents = new ArrayList<>();
         ConflictSettlement.Outcome outcome = ConflictSettlement.settle(target, settings, applyPolicy, b -> intents.add(announcer.intend(ref, b)));
         intents.forEach(announcer::announce);
-        replicas.checkpoint(tenant, doc, name, target); // every replica: block-store reads each from its own
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         metrics.meld(tenant, took, meld.bytes(), meld.copied().size());
         if (meld.listed()) {
@@ -271,12 +284,17 @@ public class MergeProcessor {
 
     /** Stores the outcome (durable), then emits it. */
     private List<Payloads.MergeCompleted> finish(String tenant, String doc, String requestId, List<Payloads.MergeCompleted> results) {
+        store(tenant, doc, requestId, results);
+        return emit(tenant, doc, results);
+    }
+
+    /** Stores an event's outcome: a redelivery finds it, copies nothing and emits the same results again. */
+    private void store(String tenant, String doc, String requestId, List<Payloads.MergeCompleted> results) {
         try {
             bucket.put(BucketLayout.result(DocRef.of(tenant, doc), sha256(requestId)), EventCodec.mapper().writeValueAsBytes(results));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return emit(tenant, doc, results);
     }
 
     private List<Payloads.MergeCompleted> emit(String tenant, String doc, List<Payloads.MergeCompleted> results) {

@@ -46,6 +46,9 @@ class GarbageCollectionTest {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    MergeConfig config;
+
     @Test
     void keepsTheNewestCheckpointsAndEveryReplicaFileAndRemovesOldResultsAnnouncedEntriesAndReadLogEntries() throws Exception {
         String tenant = "gc" + UUID.randomUUID().toString().substring(0, 8);
@@ -109,6 +112,24 @@ class GarbageCollectionTest {
         // bounded batches: at least three DeleteObjects requests of at most 100 keys for this tenant's 251 objects
         assertThat(deleteRequests() - batchesBefore).isGreaterThanOrEqualTo(3);
         assertThat(registry.find("meldtown.gc.deleted").tag("kind", "merge-result").counter().count()).isGreaterThanOrEqualTo(250);
+    }
+
+    @Test
+    void aPassMakesAtMostRequestsPerSecondS3Requests() {
+        int rate = config.gc().requestsPerSecond();
+        assertThat(rate).as("meldtown.merge.gc.requests-per-second").isPositive();
+        String tenant = "gcpace" + UUID.randomUUID().toString().substring(0, 8);
+        int docs = 20;
+        for (int i = 0; i < docs; i++) {
+            ReplicaRef r = DocRef.of(tenant, "d" + i).replica("alice");
+            put(BucketLayout.checkpoint(r, "c".repeat(64)), "{}");
+            put(BucketLayout.latestCheckpoint(r), "{\"name\":\"" + "c".repeat(64) + "\",\"position\":\"" + BlockLog.stamp(1) + "\"}");
+        }
+        long start = System.nanoTime();
+        gc.run(Instant.now());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // each document costs at least its checkpoint listing, its latest pointer and its results listing
+        assertThat(seconds).as("a pass over %d documents at %d requests/s", docs, rate).isGreaterThanOrEqualTo((3.0 * docs - 1) / rate);
     }
 
     private void put(String key, String body) {

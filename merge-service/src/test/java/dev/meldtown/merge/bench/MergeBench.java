@@ -159,9 +159,14 @@ public final class MergeBench {
     // ------------------------------------------------------------------ scaling
 
     private String scaling(String instances, int latencyEvents, int burstEvents) throws Exception {
-        // warm-up (JIT, connections, a rebalance just done): not measured
-        for (Block b : prepare("warm" + instances, 3, 4)) {
+        // warm-up (JIT, connections, a rebalance just done): not measured; 48 events paced as below, so that a stack
+        // started by this run is measured compiled, as it runs after its first minute
+        List<Block> warm = prepare("warm" + instances, 6, 8);
+        for (Block b : warm) {
             announce(b);
+            Thread.sleep(250);
+        }
+        for (Block b : warm) {
             await(b, 2);
         }
         // paced: 6 documents, one block per event, 4 events/s
@@ -180,6 +185,16 @@ public final class MergeBench {
             intoHub.add(r.stream().filter(x -> x.target().equals("hub")).findFirst().orElseThrow().timestamp() - sent);
             allDone.add(r.stream().mapToLong(Result::timestamp).max().orElseThrow() - sent);
         }
+        List<Integer> slowest = new ArrayList<>();
+        for (int i = 0; i < intoHub.size(); i++) {
+            slowest.add(i);
+        }
+        slowest.sort((a, b) -> Long.compare(intoHub.get(b), intoHub.get(a)));
+        StringBuilder top = new StringBuilder();
+        for (int i : slowest.subList(0, Math.min(5, slowest.size()))) {
+            top.append(String.format(" #%d %d ms;", i, intoHub.get(i)));
+        }
+        System.err.println("[bench] slowest into the hub (#event: events 0-5 are each document's first):" + top);
         // burst: 12 documents, everything announced at once
         List<Block> burst = prepare("burst" + instances, 12, burstEvents / 12);
         long start = System.currentTimeMillis();
