@@ -24,18 +24,24 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -62,6 +68,38 @@ class ConsoleTest {
     static String writer;
     static String admin;
 
+    /**
+     * On a failure, the page as the browser has it, beside the screenshots: {@code failed-<test>.png}, its HTML, and a
+     * line on stderr with its address, its readyState and the browser console's messages (a page that never rendered
+     * says why there).
+     */
+    @RegisterExtension
+    static final TestWatcher EVIDENCE = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            if (browser == null) {
+                return;
+            }
+            String name = "failed-" + context.getRequiredTestMethod().getName();
+            try {
+                Files.write(SHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+                Files.writeString(SHOTS.resolve(name + ".html"), redacted(browser.getPageSource()));
+                System.err.printf("[console] %s: at %s, readyState %s; %s.png and .html in %s%n", name, redacted(browser.getCurrentUrl()),
+                        script("return document.readyState"), name, SHOTS);
+                for (LogEntry e : browser.manage().logs().get(LogType.BROWSER)) {
+                    System.err.printf("[console] %s: browser %s %s%n", name, e.getLevel(), redacted(e.getMessage()));
+                }
+            } catch (RuntimeException | java.io.IOException e) {
+                System.err.printf("[console] %s: the page could not be saved: %s%n", name, e);
+            }
+        }
+    };
+
+    /** Without anything that looks like a JWT (a test's token stays out of the build log). */
+    static String redacted(String text) {
+        return text == null ? null : text.replaceAll("eyJ[\\w-]*\\.[\\w-]*\\.[\\w-]*", "<token>");
+    }
+
     @BeforeAll
     static void up() throws Exception {
         stack = LocalStack.up(stackDir);
@@ -79,6 +117,7 @@ class ConsoleTest {
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--user-data-dir=" + profile, "--window-size=1280,1000");
+        options.setCapability("goog:loggingPrefs", Map.of(LogType.BROWSER, "ALL")); // kept for a failure's evidence
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(executable("chromedriver"))).usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);

@@ -77,11 +77,14 @@ class ChangeFeedOutageTest {
             } finally {
                 KafkaProcess.start(Path.of(kafkaDir));
             }
-            SseClient.Event after = nextOf(open, block, Set.of(first), Duration.ofSeconds(90));
+            // announcing is at least once: a block whose publish was not confirmed before Kafka went down (the second,
+            // on a busy machine) is announced again by the outbox sweeper once it is back, and the feed passes that
+            // record on as it passes every record of the topic
+            SseClient.Event after = nextOf(open, block, Set.of(first, second), Duration.ofSeconds(90));
             assertThat(block(after)).isEqualTo(block);
             try (SseClient resumed = SseClient.open(uri, token, before.id())) {
                 assertThat(resumed.status()).isEqualTo(200);
-                assertThat(block(nextOf(resumed, block, Set.of(first), Duration.ofSeconds(20)))).isEqualTo(block);
+                assertThat(block(nextOf(resumed, block, Set.of(first, second), Duration.ofSeconds(20)))).isEqualTo(block);
                 assertThat(resumed.next(Duration.ofSeconds(1))).isNull();
             }
         }
@@ -117,7 +120,7 @@ class ChangeFeedOutageTest {
             if (block.equals(block(e))) {
                 return e;
             }
-            assertThat(earlier).as("only an earlier commit's event may come first").contains(block(e));
+            assertThat(earlier).as("only an earlier commit's event may come before block %s", block).contains(block(e));
         }
     }
 
