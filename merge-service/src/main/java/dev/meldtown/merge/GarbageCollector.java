@@ -5,7 +5,6 @@ import dev.meldtown.model.DocRef;
 import dev.meldtown.model.InvalidNameException;
 import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.model.Scope;
-import dev.meldtown.service.BlockLog;
 import dev.meldtown.service.Deletions;
 import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.BucketListings;
@@ -42,11 +41,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  *       the consumed topics: a redelivered event finds its result and is not melded and emitted as new;</li>
  *   <li>outbox entries of both outboxes ({@code outbox/}, {@code merge/outbox/}) older than {@code outbox-min-age}
  *       whose block was announced (the merge-service stored the result of its {@code block.committed}) or whose scope
- *       was deleted: a sweeper left them behind (it died between the publish and its batch delete, say);</li>
- *   <li>block-log entries older than both the replica's newest checkpoint's position and {@code block-log-retention}
- *       (no reader lists them any more).</li>
+ *       was deleted: a sweeper left them behind (it died between the publish and its batch delete, say).</li>
  * </ul>
- * Replica files (deltas, packs, indexes) are never collected: Melda replicas need their whole history to meld.
+ * Replica files (deltas, packs, indexes) are never collected: Melda replicas need their whole history to meld. Nor is
+ * the block log (one small object per stored delta, like the deltas): its numbers must stay without gaps for its
+ * readers and writers ({@code BlockLog}).
  * Deletions go in DeleteObjects batches of at most {@code batch} keys, and the pass makes at most
  * {@code requests-per-second} S3 requests a second (background work: it must not take S3 from the melds). Two instances may run it at once: every
  * decision rests on facts that do not change back (an age, a stored result, a tombstone), a checkpoint written while
@@ -74,7 +73,7 @@ public class GarbageCollector {
     private long nextRequestAt = System.nanoTime();
 
     /** What one run removed, by kind. */
-    public record Report(int checkpoints, int results, int outbox, int blockLog) {
+    public record Report(int checkpoints, int results, int outbox) {
     }
 
     @Scheduled(identity = JOB, every = "${meldtown.merge.gc.every:1h}", delayed = "${meldtown.merge.gc.delayed:1m}",
@@ -109,7 +108,7 @@ public class GarbageCollector {
             for (String doc : BucketListings.docs(bucket.client(), bucket.name(), tenant)) {
                 DocRef ref = DocRef.of(tenant, doc);
                 if (deletions.deleted(Scope.of(ref)) == null) {
-                    checkpointsAndLogs(ref, now, d);
+                    checkpoints(ref, now, d);
                     results(ref, now, d);
                 }
             }
@@ -117,10 +116,10 @@ public class GarbageCollector {
         d.flush();
         sample.stop(Timer.builder("meldtown.gc.duration").description("Duration of a garbage collection run").register(registry));
         runs("completed").increment();
-        return new Report(d.count("checkpoint"), d.count("merge-result"), d.count("outbox"), d.count("block-log"));
+        return new Report(d.count("checkpoint"), d.count("merge-result"), d.count("outbox"));
     }
 
-    private void checkpointsAndLogs(DocRef doc, Instant now, Deleter d) {
+    private void checkpoints(DocRef doc, Instant now, Deleter d) {
         String prefix = BucketLayout.doc(doc) + "/checkpoints/";
         Map<String, List<S3Object>> byReplica = new TreeMap<>();
         for (S3Object o : list(prefix)) {
@@ -150,25 +149,6 @@ public class GarbageCollector {
                     d.delete("checkpoint", key);
                 }
             }
-            if (latest != null && latest.position() != null) {
-                blockLog(replica, latest.position(), now, d);
-            }
-        }
-    }
-
-    /** Log entries before both the newest checkpoint's position and the retention: no reader lists them again. */
-    private void blockLog(ReplicaRef replica, String position, Instant now, Deleter d) {
-        String retained = BlockLog.stamp(now.minus(config.gc().blockLogRetention()).toEpochMilli());
-        String cutoff = position.compareTo(retained) < 0 ? position : retained;
-        for (S3Object o : list(BucketLayout.blockLog(replica))) {
-            BucketLayout.LogEntry entry = BucketLayout.blockLogEntry(replica, o.key());
-            if (entry == null) {
-                continue;
-            }
-            if (entry.stamp().compareTo(cutoff) >= 0) {
-                break; // stamp order
-            }
-            d.delete("block-log", o.key());
         }
     }
 
@@ -197,7 +177,7 @@ public class GarbageCollector {
         }
     }
 
-    private record Pointer(String name, String position) {
+    private record Pointer(String name) {
     }
 
     private Pointer pointer(ReplicaRef replica) {
@@ -209,7 +189,7 @@ public class GarbageCollector {
         try {
             var node = EventCodec.mapper().readTree(json);
             String name = node.path("name").asText("");
-            return name.matches("[0-9a-f]{64}") ? new Pointer(name, node.path("position").isTextual() ? node.get("position").asText() : null) : null;
+            return name.matches("[0-9a-f]{64}") ? new Pointer(name) : null;
         } catch (IOException e) {
             return null;
         }

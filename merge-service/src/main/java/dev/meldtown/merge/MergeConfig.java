@@ -93,15 +93,6 @@ public interface MergeConfig {
         @WithDefault("PT1H")
         Duration outboxMinAge();
 
-        /**
-         * Block-log entries older than this and than the replica's newest checkpoint's position are removed. It must
-         * exceed how long block-store-service keeps a read state cached without reading it
-         * ({@code meldtown.block-store.read-state-idle}, 1 hour).
-         */
-        @WithName("block-log-retention")
-        @WithDefault("P1D")
-        Duration blockLogRetention();
-
         /** Keys per DeleteObjects request (S3 takes at most 1,000). */
         @WithName("batch")
         @WithDefault("1000")

@@ -118,14 +118,15 @@ public class Replicas {
      * (issue 14). The replica's newest checkpoint gives where the next one starts in the block log.
      */
     private Replica load(ReplicaRef ref, boolean flate) {
+        long head = blockLog.head(ref); // before the replay, which then holds every block logged up to it
         Replica r = Replica.open(storage(ref, flate));
         Checkpoint cp = ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
-        if (cp != null && cp.position() != null) {
-            cursors.put(id, new BlockLog.Cursor(cp.position(), cp.seen()));
-            if (cp.anchors().equals(r.anchors())) {
-                checkpointed.put(id, r.appliedBlocks().size()); // the next one is due from there
-            }
+        BlockLog.Cursor from = cp != null && cp.position() != null && BlockLog.known(cp.position())
+                ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
+        cursors.put(id, blockLog.replayed(ref, head, from, r));
+        if (cp != null && cp.anchors().equals(r.anchors())) {
+            checkpointed.put(id, r.appliedBlocks().size()); // the next one is due from there
         }
         return r;
     }

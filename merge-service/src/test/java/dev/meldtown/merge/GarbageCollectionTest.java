@@ -50,7 +50,7 @@ class GarbageCollectionTest {
     MergeConfig config;
 
     @Test
-    void keepsTheNewestCheckpointsAndEveryReplicaFileAndRemovesOldResultsAnnouncedEntriesAndReadLogEntries() throws Exception {
+    void keepsTheNewestCheckpointsEveryReplicaFileAndTheBlockLogAndRemovesOldResultsAndAnnouncedEntries() throws Exception {
         String tenant = "gc" + UUID.randomUUID().toString().substring(0, 8);
         DocRef doc = DocRef.of(tenant, "todo");
         ReplicaRef alice = doc.replica("alice");
@@ -66,13 +66,14 @@ class GarbageCollectionTest {
             checkpoints.add(key);
             Thread.sleep(1100);
         }
-        String position = BlockLog.stamp(Instant.now().minus(Duration.ofDays(3)).toEpochMilli());
-        put(BucketLayout.latestCheckpoint(alice), "{\"name\":\"" + "0".repeat(64) + "\",\"position\":\"" + position + "\"}");
-        // the block log: two entries before the checkpoint's position, one after
-        String oldEntry1 = BucketLayout.blockLog(alice) + BlockLog.stamp(Instant.now().minus(Duration.ofDays(5)).toEpochMilli()) + "-" + H1;
-        String oldEntry2 = BucketLayout.blockLog(alice) + BlockLog.stamp(Instant.now().minus(Duration.ofDays(4)).toEpochMilli()) + "-" + H2;
-        String newEntry = BucketLayout.blockLog(alice) + BlockLog.stamp(Instant.now().toEpochMilli()) + "-" + H1;
-        List.of(oldEntry1, oldEntry2, newEntry).forEach(k -> put(k, ""));
+        put(BucketLayout.latestCheckpoint(alice), "{\"name\":\"" + "0".repeat(64) + "\",\"position\":\"" + BlockLog.position(2) + "\"}");
+        // the block log: two entries at or before the checkpoint's position, one after; all are kept, however old
+        String oldEntry1 = BucketLayout.blockLogEntry(alice, 1);
+        String oldEntry2 = BucketLayout.blockLogEntry(alice, 2);
+        String newEntry = BucketLayout.blockLogEntry(alice, 3);
+        put(oldEntry1, H1);
+        put(oldEntry2, H2);
+        put(newEntry, H1);
         // 250 merge results (more than two batches of 100 in tests); one is the result of alice's block H1
         String announced = BucketLayout.result(doc, MergeProcessor.sha256("block:alice:" + H1));
         put(announced, "[]");
@@ -91,10 +92,8 @@ class GarbageCollectionTest {
         Set<String> afterFirst = keys(tenant);
         Set<String> expected = new TreeSet<>(before);
         expected.remove(checkpoints.get(1)); // newest three (4, 3, 2) and the latest's (0) stay
-        expected.removeAll(List.of(oldEntry1, oldEntry2)); // older than the checkpoint's position and the log retention
-        assertThat(afterFirst).isEqualTo(expected);
+        assertThat(afterFirst).isEqualTo(expected).contains(oldEntry1, oldEntry2, newEntry);
         assertThat(first.checkpoints()).isEqualTo(1);
-        assertThat(first.blockLog()).isEqualTo(2);
         assertThat(first.results()).isZero();
         assertThat(first.outbox()).isZero();
 
@@ -105,7 +104,7 @@ class GarbageCollectionTest {
         expected.remove(leftBehind);
         expected.removeIf(k -> k.startsWith(BucketLayout.results(doc)));
         assertThat(afterLater).isEqualTo(expected);
-        assertThat(afterLater).containsAll(files).contains(waiting, newEntry, checkpoints.get(0), checkpoints.get(2),
+        assertThat(afterLater).containsAll(files).contains(waiting, oldEntry1, oldEntry2, newEntry, checkpoints.get(0), checkpoints.get(2),
                 checkpoints.get(3), checkpoints.get(4), BucketLayout.latestCheckpoint(alice));
         assertThat(later.results()).isGreaterThanOrEqualTo(250);
         assertThat(later.outbox()).isEqualTo(1);
@@ -123,7 +122,7 @@ class GarbageCollectionTest {
         for (int i = 0; i < docs; i++) {
             ReplicaRef r = DocRef.of(tenant, "d" + i).replica("alice");
             put(BucketLayout.checkpoint(r, "c".repeat(64)), "{}");
-            put(BucketLayout.latestCheckpoint(r), "{\"name\":\"" + "c".repeat(64) + "\",\"position\":\"" + BlockLog.stamp(1) + "\"}");
+            put(BucketLayout.latestCheckpoint(r), "{\"name\":\"" + "c".repeat(64) + "\",\"position\":\"" + BlockLog.position(1) + "\"}");
         }
         long start = System.nanoTime();
         gc.run(Instant.now());

@@ -4,56 +4,62 @@ import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.storage.s3.BucketLayout;
-import java.time.Clock;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /**
- * The service-private log of the blocks stored in each replica ({@link BucketLayout#blockLog}, issue 14 item 3): one
- * empty object per stored delta, named by the writer's clock and the block, written by every path that stores a
- * delta (block-store-service's announcing storage, merge-service's melds and resolves) right after the delta. A reader
- * that starts from a read checkpoint lists the log from the checkpoint's position to find the blocks stored since,
- * instead of listing the whole replica.
+ * The service-private log of the blocks stored in each replica ({@link BucketLayout#blockLog}, issue 14 item 3): entry
+ * {@code n} names the {@code n}-th delta stored, written by every path that stores a delta (block-store-service's
+ * announcing storage, merge-service's melds and resolves) right after the delta. A reader that starts from a read
+ * checkpoint reads the entries after the checkpoint's position to find the blocks stored since, one GET each and one
+ * that finds nothing, instead of listing the replica or the log.
  *
- * <p>Positions are stamps ({@code 13 digits of epoch milliseconds}). A position P promises that every block logged
- * before P is covered by the state that carries P. Writers' clocks differ and a log entry becomes visible a little
- * after its stamp was taken, so a position is never later than {@code now - margin}
- * ({@code meldtown.block-log.margin}); blocks logged at or after it that the state already covers travel with it
- * ({@link Cursor#seen}). A block written to the bucket behind the services' back is in no log: a full replay (no
- * checkpoint, or a state that cannot decide) still sees it.
+ * <p>A writer claims the next number with a write-once PUT ({@code If-None-Match: *}): of two writers of one number,
+ * one gets it and the other takes the next. Entries are never removed while their replica exists, so the numbers
+ * from 1 to the last have no gaps, and whoever finds entry {@code n} knows entries 1 to {@code n - 1} are there. A
+ * writer remembers the last number it saw per replica; one that knows nothing yet (a new instance) finds the end with
+ * a few HEADs (an exponential probe, then a binary search).
+ *
+ * <p>A position ({@link Cursor}) promises that every block logged at or before it is covered by the state that carries
+ * it; covered entries after it travel with it ({@link Cursor#seen}). A block written to the bucket behind the services'
+ * back is in no log: a full replay (no checkpoint, or a state that cannot decide) still sees it.
  */
 public final class BlockLog {
-    /** S3 lists at most this many keys per request. */
-    private static final int PAGE = 1000;
+    /** Entries one {@link #since} reads at most; a reader further behind catches up over several reads. */
+    static final int MAX_SINCE = 1000;
+    /** Replicas whose last known entry number an instance remembers. */
+    private static final int KNOWN_REPLICAS = 10_000;
 
     private final S3Client s3;
     private final String bucket;
-    private final Clock clock;
-    private final Duration margin;
+    private final Map<ReplicaRef, Long> known = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<ReplicaRef, Long> eldest) {
+            return size() > KNOWN_REPLICAS;
+        }
+    });
 
-    /**
-     * @param margin how far behind its clock a position stays (longer than the clock skew between instances plus the
-     *               longest S3 request, 30 s with service-support's client)
-     */
-    public BlockLog(S3Client s3, String bucket, Clock clock, Duration margin) {
+    public BlockLog(S3Client s3, String bucket) {
         this.s3 = s3;
         this.bucket = bucket;
-        this.clock = clock;
-        this.margin = margin;
     }
 
-    public Duration margin() {
-        return margin;
+    /** One entry: its number and the block it logs (null when its body is not a block id: it covers nothing). */
+    public record Entry(long number, String block) {
     }
 
-    /** Where a state stands in a replica's log: the position, and the blocks logged at or after it that it covers. */
+    /** Where a state stands in a replica's log: the position, and the blocks logged after it that it covers. */
     public record Cursor(String position, Set<String> seen) {
         public Cursor {
             seen = Set.copyOf(seen);
@@ -63,67 +69,188 @@ public final class BlockLog {
         public static Cursor start() {
             return new Cursor(null, Set.of());
         }
+
+        /** The number of the last entry covered (0 at the start). */
+        public long number() {
+            long n = BlockLog.number(position);
+            if (n < 0) {
+                throw new IllegalStateException("not a block-log position: " + position);
+            }
+            return n;
+        }
     }
 
-    /** The stamp of an instant. */
-    public static String stamp(long epochMillis) {
-        return String.format("%013d", Math.max(0, epochMillis));
+    /** The position after entry {@code number} (0: the start): 12 digits. */
+    public static String position(long number) {
+        return String.format("%012d", number);
     }
 
-    /** Logs one stored block (one PUT of an empty object; logging a block twice is harmless). */
+    /**
+     * The entry number of a position: 0 for none (null), -1 for one this log does not know (the 13-digit clock stamps
+     * of the first format, in checkpoints written before: their state is replayed instead).
+     */
+    public static long number(String position) {
+        if (position == null) {
+            return 0;
+        }
+        if (position.length() != 12 || !position.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        return Long.parseLong(position);
+    }
+
+    /** Whether {@code position} is one of this log's (or none). */
+    public static boolean known(String position) {
+        return number(position) >= 0;
+    }
+
+    /** Logs one stored block: usually one PUT (logging a block twice is harmless: it is covered twice). */
     public void record(ReplicaRef replica, String block) {
-        String key = BucketLayout.blockLog(replica) + stamp(clock.millis()) + "-" + block;
-        s3.putObject(b -> b.bucket(bucket).key(key), RequestBody.empty());
+        long last = known.getOrDefault(replica, 0L);
+        for (int attempt = 0; ; attempt++) {
+            long n = last + 1;
+            if (claim(replica, n, block)) {
+                remember(replica, n);
+                return;
+            }
+            if (attempt >= 64) {
+                throw new IllegalStateException("could not log block " + block + " of " + replica + ": entry " + n + " taken 64 times");
+            }
+            // taken (or being written): the end is further on. last exists (or is 0), so the probe starts there
+            last = end(replica, last);
+        }
     }
 
-    /** The entries logged at or after {@code position} (null: the whole log), in stamp order. */
-    public List<BucketLayout.LogEntry> since(ReplicaRef replica, String position) {
-        String prefix = BucketLayout.blockLog(replica);
-        List<BucketLayout.LogEntry> out = new ArrayList<>();
-        var request = s3.listObjectsV2Paginator(b -> {
-            b.bucket(bucket).prefix(prefix).maxKeys(PAGE);
-            if (position != null) {
-                b.startAfter(prefix + position);
+    private boolean claim(ReplicaRef replica, long n, String block) {
+        try {
+            s3.putObject(b -> b.bucket(bucket).key(BucketLayout.blockLogEntry(replica, n)).ifNoneMatch("*").contentType("text/plain"),
+                    RequestBody.fromString(block, StandardCharsets.US_ASCII));
+            return true;
+        } catch (S3Exception e) {
+            // 412: the entry exists. 409: a concurrent write of it is in flight (it may yet fail: the probe decides)
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
             }
-        });
-        for (S3Object o : request.contents()) {
-            BucketLayout.LogEntry e = BucketLayout.blockLogEntry(replica, o.key());
-            if (e != null) {
-                out.add(e);
+            throw e;
+        }
+    }
+
+    /**
+     * The number of the log's last entry (0 when it is empty). Every block it logs up to there was stored before this
+     * call returned: a replay of the replica that starts after it covers them ({@link #replayed}).
+     */
+    public long head(ReplicaRef replica) {
+        return end(replica, known.getOrDefault(replica, 0L));
+    }
+
+    /** The last entry at or after {@code from}, an entry known to exist (or 0): HEADs doubling the step, then halving. */
+    private long end(ReplicaRef replica, long from) {
+        long lo = from;
+        long step = 1;
+        while (exists(replica, lo + step)) {
+            lo += step;
+            step *= 2;
+        }
+        long hi = lo + step; // missing, and so is everything after it
+        while (hi - lo > 1) {
+            long mid = lo + (hi - lo) / 2;
+            if (exists(replica, mid)) {
+                lo = mid;
+            } else {
+                hi = mid;
             }
+        }
+        remember(replica, lo);
+        return lo;
+    }
+
+    private boolean exists(ReplicaRef replica, long n) {
+        try {
+            s3.headObject(b -> b.bucket(bucket).key(BucketLayout.blockLogEntry(replica, n)));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void remember(ReplicaRef replica, long n) {
+        known.merge(replica, n, Math::max);
+    }
+
+    /**
+     * The entries after {@code position} (null: the whole log), in order: one GET each and one that finds nothing, at
+     * most {@link #MAX_SINCE} of them.
+     */
+    public List<Entry> since(ReplicaRef replica, String position) {
+        long n = number(position);
+        if (n < 0) {
+            throw new IllegalArgumentException("not a block-log position: " + position);
+        }
+        List<Entry> out = new ArrayList<>();
+        while (out.size() < MAX_SINCE) {
+            long next = n + 1;
+            byte[] body;
+            try {
+                body = s3.getObjectAsBytes(b -> b.bucket(bucket).key(BucketLayout.blockLogEntry(replica, next))).asByteArray();
+            } catch (NoSuchKeyException e) {
+                break;
+            }
+            String block = new String(body, StandardCharsets.US_ASCII).trim();
+            out.add(new Entry(next, block.matches("[0-9a-f]{64}") ? block : null));
+            n = next;
+        }
+        if (!out.isEmpty()) {
+            remember(replica, n);
         }
         return out;
     }
 
     /**
      * The cursor after a state that covers {@code covered} has read {@code entries} (what {@link #since} gave from
-     * {@code from}, the previous position): the earliest of {@code now - margin} and the stamp of the first entry not
-     * covered, never before {@code from} (the state does not know which older blocks it covers), with the covered
-     * entries from there on.
+     * {@code from}): the last entry up to which every entry is covered, with the covered entries after it.
      */
-    public Cursor advance(String from, List<BucketLayout.LogEntry> entries, Predicate<String> covered) {
-        String position = stamp(clock.millis() - margin.toMillis());
-        if (from != null && position.compareTo(from) < 0) {
-            position = from;
-        }
-        for (BucketLayout.LogEntry e : entries) {
-            if (!covered.test(e.block()) && e.stamp().compareTo(position) < 0) {
-                position = e.stamp();
-            }
+    public Cursor advance(String from, List<Entry> entries, Predicate<String> covered) {
+        long position = number(from);
+        if (position < 0) {
+            throw new IllegalArgumentException("not a block-log position: " + from);
         }
         Set<String> seen = new TreeSet<>();
-        for (BucketLayout.LogEntry e : entries) {
-            if (e.stamp().compareTo(position) >= 0 && covered.test(e.block())) {
-                seen.add(e.block());
+        boolean contiguous = true;
+        for (Entry e : entries) {
+            boolean isCovered = e.block() == null || covered.test(e.block());
+            if (contiguous && isCovered && e.number() == position + 1) {
+                position = e.number();
+            } else {
+                contiguous = false;
+                if (isCovered && e.block() != null) {
+                    seen.add(e.block());
+                }
             }
         }
-        return new Cursor(position, seen);
+        return new Cursor(position(position), seen);
     }
 
-    /** The cursor of a whole replica (one listing from {@code from}; the start of the log when {@code from} is null). */
+    /** The cursor of a whole replica, entry by entry from {@code from} (at most {@link #MAX_SINCE} entries read). */
     public Cursor cursorOf(ReplicaRef ref, Cursor from, Replica replica) {
         Set<String> applied = replica.appliedBlocks();
         return advance(from.position(), since(ref, from.position()), applied::contains);
+    }
+
+    /**
+     * The cursor of a replica replayed (or refreshed) after {@link #head} answered {@code head}: it covers every entry up
+     * to there, whatever the log's length. Unless the replay left blocks unapplied (a parent missing, a corrupt file):
+     * one of them may be logged before {@code head}, so the cursor is then found entry by entry from {@code from}.
+     */
+    public Cursor replayed(ReplicaRef ref, long head, Cursor from, Replica replica) {
+        if (replica.invalidBlocks().isEmpty()) {
+            return new Cursor(position(head), Set.of());
+        }
+        return cursorOf(ref, from, replica);
     }
 
     /** A storage that logs every delta written through it (created or found already stored) right after the write. */

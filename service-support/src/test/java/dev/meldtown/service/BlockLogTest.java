@@ -2,46 +2,53 @@ package dev.meldtown.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.meldtown.storage.s3.BucketLayout;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** Where a state stands in a replica's block log: the position only moves forward and never skips an unapplied block. */
 class BlockLogTest {
-    private static final long NOW = 1_764_633_600_000L;
-    private final BlockLog log = new BlockLog(null, "bucket", Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC), Duration.ofMinutes(1));
+    private final BlockLog log = new BlockLog(null, "bucket");
 
-    private static BucketLayout.LogEntry entry(long ago, String block) {
-        return new BucketLayout.LogEntry(BlockLog.stamp(NOW - ago), block);
+    private static BlockLog.Entry entry(long n, String block) {
+        return new BlockLog.Entry(n, block);
     }
 
     @Test
-    void aCoveredLogMovesToTheMarginAndKeepsTheCoveredEntriesAfterIt() {
-        var entries = List.of(entry(120_000, "a"), entry(30_000, "b"), entry(10_000, "c"));
-        BlockLog.Cursor c = log.advance(BlockLog.stamp(NOW - 300_000), entries, b -> true);
-        assertThat(c.position()).isEqualTo(BlockLog.stamp(NOW - 60_000));
-        assertThat(c.seen()).containsExactlyInAnyOrder("b", "c");
+    void aCoveredRunMovesThePositionToItsLastEntry() {
+        var entries = List.of(entry(4, "a"), entry(5, "b"), entry(6, "c"));
+        BlockLog.Cursor c = log.advance(BlockLog.position(3), entries, b -> true);
+        assertThat(c.position()).isEqualTo("000000000006");
+        assertThat(c.number()).isEqualTo(6);
+        assertThat(c.seen()).isEmpty();
     }
 
     @Test
-    void anEntryNotCoveredHoldsThePositionAtItsStamp() {
-        var entries = List.of(entry(200_000, "a"), entry(150_000, "b"), entry(10_000, "c"));
+    void anEntryNotCoveredHoldsThePositionBeforeItAndKeepsTheCoveredOnesAfterIt() {
+        var entries = List.of(entry(1, "a"), entry(2, "b"), entry(3, "c"), entry(4, "a"));
         BlockLog.Cursor c = log.advance(null, entries, b -> !b.equals("b"));
-        assertThat(c.position()).isEqualTo(BlockLog.stamp(NOW - 150_000));
-        assertThat(c.seen()).isEqualTo(Set.of("c")); // b is still to be applied: not seen
+        assertThat(c.number()).isEqualTo(1);
+        assertThat(c.seen()).isEqualTo(Set.of("c", "a")); // b is still to be applied: not seen
     }
 
     @Test
-    void thePositionNeverMovesBackBeyondWhereTheStateStood() {
-        // a checkpoint placed closer to now than the margin (another instance's clock, a smaller margin)
-        String from = BlockLog.stamp(NOW - 5_000);
-        BlockLog.Cursor c = log.advance(from, List.of(), b -> false);
-        assertThat(c.position()).isEqualTo(from);
-        assertThat(BlockLog.stamp(42)).isEqualTo("0000000000042");
+    void anEntryWhoseBodyIsNoBlockCoversNothingAndDoesNotHoldThePosition() {
+        BlockLog.Cursor c = log.advance(BlockLog.position(9), List.of(entry(10, null), entry(11, "x")), b -> true);
+        assertThat(c.number()).isEqualTo(11);
+    }
+
+    @Test
+    void thePositionStaysWhereItStoodWhenNothingFollows() {
+        BlockLog.Cursor c = log.advance(BlockLog.position(42), List.of(), b -> false);
+        assertThat(c.position()).isEqualTo("000000000042");
+    }
+
+    @Test
+    void positionsOfTheFormerClockStampedLogAreNotThisLogs() {
+        assertThat(BlockLog.number(null)).isZero();
+        assertThat(BlockLog.number("000000000007")).isEqualTo(7);
+        assertThat(BlockLog.known("1764633600000")).isFalse(); // 13 digits: a clock stamp of the first format
+        assertThat(BlockLog.known("00000000000x")).isFalse();
+        assertThat(BlockLog.known(BlockLog.position(0))).isTrue();
     }
 }

@@ -222,10 +222,14 @@ public class Documents {
         requireAlive(tenant, doc, replica);
         ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
         T out = states.read(ref, storage(tenant, doc, replica), fromState);
-        return out != null ? out : withReplica(tenant, doc, replica, r -> {
+        if (out != null) {
+            return out;
+        }
+        long head = states.logHead(ref); // before withReplica's refresh, which then holds every block logged up to it
+        return withReplica(tenant, doc, replica, r -> {
             T replayedOut = replayed.apply(r);
             if (!r.hasStagedChanges()) {
-                states.adopt(ref, r);
+                states.adopt(ref, r, head);
             }
             return replayedOut;
         });

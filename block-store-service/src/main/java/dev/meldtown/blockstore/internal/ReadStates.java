@@ -7,7 +7,6 @@ import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.service.BlockLog;
 import dev.meldtown.service.ReadCheckpoints;
 import dev.meldtown.service.S3Config;
-import dev.meldtown.storage.s3.BucketLayout;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
@@ -24,10 +23,10 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Reads in O(state) (issue 14, item 3): a replica's materialized state ({@link ReplicaState}) from its newest read
- * checkpoint, caught up with the blocks its {@link BlockLog} lists since the checkpoint's position, and kept in a
- * bounded cache that catches up the same way on every read (one listing of the log's recent entries, plus the new
- * blocks and their packs). The cost follows the state and the new blocks, never the history: neither the replica nor
- * its whole log is listed.
+ * checkpoint, caught up with the blocks its {@link BlockLog} holds after the checkpoint's position, and kept in a
+ * bounded cache that catches up the same way on every read (one GET per entry logged since and one that finds none,
+ * plus the new blocks and their packs). The cost follows the state and the new blocks, never the history: neither
+ * the replica nor its log is listed.
  *
  * <p>No checkpoint with a log position yet (a replica the merge-service has not melded into, or an old checkpoint),
  * or a state that cannot decide a new block without the history: {@link #read} answers null, the caller replays and
@@ -52,11 +51,7 @@ public class ReadStates {
     @ConfigProperty(name = "meldtown.block-store.replica-cache-size", defaultValue = "256")
     int cacheSize;
 
-    /**
-     * A cached state not read for this long is loaded again from the newest checkpoint: the merge-service's garbage
-     * collector removes block-log entries older than {@code meldtown.merge.gc.block-log-retention} (1 day), which
-     * must exceed this.
-     */
+    /** A cached state not read for this long is loaded again from the newest checkpoint. */
     @ConfigProperty(name = "meldtown.block-store.read-state-idle", defaultValue = "PT1H")
     java.time.Duration idle;
 
@@ -97,17 +92,17 @@ public class ReadStates {
             held.usedAt = now;
             if (held.state == null) {
                 Checkpoint cp = ReadCheckpoints.latest(s3, s3Config.bucket(), ref);
-                if (cp == null || cp.position() == null) {
-                    count("replay", "no-checkpoint");
+                if (cp == null || cp.position() == null || !BlockLog.known(cp.position())) {
+                    count("replay", "no-checkpoint"); // none yet, or one placed in the former (clock-stamped) log
                     return null;
                 }
                 held.state = cp.state();
                 held.cursor = new BlockLog.Cursor(cp.position(), cp.seen());
             }
-            List<BucketLayout.LogEntry> entries = blockLog.since(ref, held.cursor.position());
+            List<BlockLog.Entry> entries = blockLog.since(ref, held.cursor.position());
             List<String> candidates = new ArrayList<>();
-            for (BucketLayout.LogEntry e : entries) {
-                if (!held.cursor.seen().contains(e.block()) && !held.state.covers(e.block())) {
+            for (BlockLog.Entry e : entries) {
+                if (e.block() != null && !held.cursor.seen().contains(e.block()) && !held.state.covers(e.block())) {
                     candidates.add(e.block());
                 }
             }
@@ -129,11 +124,20 @@ public class ReadStates {
     }
 
     /**
-     * Caches the state of a replica that was just replayed (no checkpoint yet, or a block the state could not decide),
-     * so the next reads catch up from it instead of replaying again. Listing the log from the last position known
-     * (the whole log when none) places it. Call it with the replica's lock held and no changes staged.
+     * The block log's last entry: call it right before the replay that {@link #adopt} then caches (every block logged
+     * up to it is in that replay).
      */
-    public void adopt(ReplicaRef ref, dev.meldtown.crdt.Replica replica) {
+    public long logHead(ReplicaRef ref) {
+        return blockLog.head(ref);
+    }
+
+    /**
+     * Caches the state of a replica that was just replayed (no checkpoint yet, or a block the state could not decide),
+     * so the next reads catch up from it instead of replaying again. {@code head} is what {@link #logHead} answered
+     * before the replay: the state covers the log up to there. Call it with the replica's lock held and no changes
+     * staged.
+     */
+    public void adopt(ReplicaRef ref, dev.meldtown.crdt.Replica replica, long head) {
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
         Held held;
         synchronized (this) {
@@ -145,7 +149,7 @@ public class ReadStates {
             }
             BlockLog.Cursor from = held.cursor != null ? held.cursor : BlockLog.Cursor.start();
             held.state = ReplicaState.of(replica);
-            held.cursor = blockLog.cursorOf(ref, from, replica);
+            held.cursor = blockLog.replayed(ref, head, from, replica);
             held.usedAt = System.nanoTime();
         }
     }

@@ -128,29 +128,22 @@ public final class BucketLayout {
     }
 
     /**
-     * The log of a replica's stored blocks (issue 14, item 3), service-private: one empty object per stored delta,
-     * {@code blocklog/{replica}/{stamp}-{block}} with {@code stamp} the writer's clock in milliseconds, 13 digits, so a
-     * listing from a position gives the blocks stored since, whatever the size of the replica.
+     * The log of a replica's stored blocks (issue 14, item 3), service-private: entry {@code n} (1, 2, 3, …) is the
+     * object {@code blocklog/{replica}/{n, 12 digits}} ({@link #blockLogEntry}) whose body is the block's id. A writer
+     * claims the next number with a write-once PUT, so the numbers have no gaps, and a reader that stands at entry
+     * {@code p} finds what was stored since by reading {@code p + 1}, {@code p + 2}, … until one is missing: one request
+     * per new block and one more, whatever the size of the replica or of its log (no listing).
      */
     public static String blockLog(ReplicaRef replica) {
         return doc(replica.doc()) + "/blocklog/" + replica.replica() + "/";
     }
 
-    /** {@code {"stamp":..,"block":..}} of a {@link #blockLog} object key, or null for anything else. */
-    public static LogEntry blockLogEntry(ReplicaRef replica, String objectKey) {
-        String prefix = blockLog(replica);
-        if (!objectKey.startsWith(prefix)) {
-            return null;
+    /** The object key of entry {@code number} (from 1) of a replica's {@link #blockLog}. */
+    public static String blockLogEntry(ReplicaRef replica, long number) {
+        if (number < 1 || number > 999_999_999_999L) {
+            throw new IllegalArgumentException("block-log entry numbers run from 1 to 12 digits: " + number);
         }
-        String rest = objectKey.substring(prefix.length());
-        if (!rest.matches("[0-9]{13}-[0-9a-f]{64}")) {
-            return null;
-        }
-        return new LogEntry(rest.substring(0, 13), rest.substring(14));
-    }
-
-    /** One entry of a replica's block log. */
-    public record LogEntry(String stamp, String block) {
+        return blockLog(replica) + String.format("%012d", number);
     }
 
     /** The prefix of the merge results of a document (what the garbage collector lists). */

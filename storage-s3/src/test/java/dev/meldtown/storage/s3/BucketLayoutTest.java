@@ -85,10 +85,10 @@ class BucketLayoutTest {
                 "merge/outbox/acme/todo/hub/");
         assertThat(BucketLayout.file(hub, H + ".delta", false)).startsWith(BucketLayout.Deletions.prefixes(replica).get(0));
         assertThat(BucketLayout.latestCheckpoint(hub)).startsWith(BucketLayout.Deletions.prefixes(replica).get(1));
-        assertThat(BucketLayout.blockLog(hub) + "0001764633600000-" + H).startsWith(BucketLayout.Deletions.prefixes(replica).get(2));
-        assertThat(BucketLayout.blockLogEntry(hub, BucketLayout.blockLog(hub) + "1764633600000-" + H))
-                .isEqualTo(new BucketLayout.LogEntry("1764633600000", H));
-        assertThat(BucketLayout.blockLogEntry(hub, BucketLayout.blockLog(hub) + "17646-" + H)).isNull();
+        assertThat(BucketLayout.blockLogEntry(hub, 7)).isEqualTo("tenants/acme/docs/todo/blocklog/hub/000000000007")
+                .startsWith(BucketLayout.Deletions.prefixes(replica).get(2));
+        assertThatThrownBy(() -> BucketLayout.blockLogEntry(hub, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> BucketLayout.blockLogEntry(hub, 1_000_000_000_000L)).isInstanceOf(IllegalArgumentException.class);
         assertThat(BucketLayout.outbox(hub, H)).startsWith(BucketLayout.Deletions.prefixes(replica).get(3));
         assertThat(BucketLayout.outbox(BucketLayout.MERGE_OUTBOX, hub, H)).startsWith(BucketLayout.Deletions.prefixes(replica).get(4));
         assertThat(BucketLayout.result(doc, "f")).startsWith(BucketLayout.Deletions.prefixes(document).get(0));

@@ -1,0 +1,105 @@
+package dev.meldtown.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.storage.s3.BucketLayout;
+import dev.meldtown.testkit.junit.S3Extension;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/** The block log against a real S3 server: writers of one replica, each its own instance, leave numbers without gaps. */
+class BlockLogS3Test {
+    @RegisterExtension
+    static S3Extension s3 = new S3Extension();
+
+    private static String block(int i) {
+        byte[] b = new byte[32];
+        b[0] = (byte) (i >> 8);
+        b[1] = (byte) i;
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static ReplicaRef replica() {
+        return ReplicaRef.of("t" + UUID.randomUUID().toString().substring(0, 8), "doc", "hub");
+    }
+
+    private static BlockLog instance() {
+        return new BlockLog(s3.server().client(), s3.server().bucket());
+    }
+
+    private static List<String> keys(ReplicaRef r) {
+        S3Client c = s3.server().client();
+        return c.listObjectsV2Paginator(b -> b.bucket(s3.server().bucket()).prefix(BucketLayout.blockLog(r))).contents().stream()
+                .map(S3Object::key).toList();
+    }
+
+    @Test
+    void threeInstancesWritingAtOnceLeaveOneEntryPerBlockNumberedWithoutGaps() throws Exception {
+        ReplicaRef r = replica();
+        List<BlockLog> instances = List.of(instance(), instance(), instance());
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        List<Future<?>> done = new ArrayList<>();
+        int perThread = 15;
+        for (int t = 0; t < 6; t++) {
+            BlockLog log = instances.get(t % 3);
+            int base = t * perThread;
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    log.record(r, block(base + i));
+                }
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        int total = 6 * perThread;
+        List<String> expectedKeys = new ArrayList<>();
+        for (int n = 1; n <= total; n++) {
+            expectedKeys.add(BucketLayout.blockLogEntry(r, n));
+        }
+        assertThat(keys(r)).isEqualTo(expectedKeys);
+        List<BlockLog.Entry> all = instance().since(r, null);
+        Set<String> blocks = new TreeSet<>();
+        all.forEach(e -> blocks.add(e.block()));
+        assertThat(all).hasSize(total);
+        assertThat(blocks).hasSize(total);
+        for (BlockLog log : instances) {
+            assertThat(log.head(r)).isEqualTo(total);
+        }
+    }
+
+    @Test
+    void aNewInstanceFindsTheEndAndAReaderReadsOnlyWhatFollowsItsPosition() {
+        ReplicaRef r = replica();
+        BlockLog first = instance();
+        for (int i = 0; i < 37; i++) {
+            first.record(r, block(i));
+        }
+        BlockLog fresh = instance(); // knows nothing of this replica yet
+        assertThat(fresh.head(r)).isEqualTo(37);
+        BlockLog other = instance();
+        other.record(r, block(1000)); // claims 1, 2, … are taken: probes for the end
+        assertThat(keys(r)).hasSize(38).last().isEqualTo(BucketLayout.blockLogEntry(r, 38));
+
+        BlockLog reader = instance();
+        List<BlockLog.Entry> after = reader.since(r, BlockLog.position(35));
+        assertThat(after).containsExactly(new BlockLog.Entry(36, block(35)), new BlockLog.Entry(37, block(36)),
+                new BlockLog.Entry(38, block(1000)));
+        assertThat(reader.since(r, BlockLog.position(38))).isEmpty();
+        assertThat(reader.advance(BlockLog.position(35), after, b -> true).number()).isEqualTo(38);
+        assertThat(instance().head(replica())).as("an empty log").isZero();
+    }
+}
