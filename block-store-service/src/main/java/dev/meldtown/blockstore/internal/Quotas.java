@@ -55,15 +55,6 @@ public class Quotas {
     public static final String FLUSH_JOB = "meldtown-quota-flush";
     private static final int MAX_KNOWN_DOCS = 10_000;
     private static final int CAS_ATTEMPTS = 16;
-    /** Write ids a counter object keeps (with two instances flushing every second: half a minute of writes). */
-    private static final int WRITES_KEPT = 64;
-
-    /**
-     * How long after a counter write it is read back to confirm it was not overwritten ({@link #add}): longer than a
-     * concurrent conditional PUT takes to land in S3Proxy.
-     */
-    @ConfigProperty(name = "meldtown.quotas.verify-delay", defaultValue = "PT0.2S")
-    Duration verifyDelay;
 
     @Inject
     S3Client s3;
@@ -279,12 +270,6 @@ public class Quotas {
      * Adds {@code deltas} to the counters of the object at {@code key} (never below 0) with a conditional write: the
      * ETag read ({@code If-Match}) or none yet ({@code If-None-Match: *}); retried while another writer wins the race.
      *
-     * <p>Each write also carries a fresh id, kept in the object's last {@value #WRITES_KEPT} ({@code writes}), and is
-     * read back once after {@code meldtown.quotas.verify-delay}: a write whose id is gone was overwritten by a
-     * concurrent one that did not see it, and is made again. S3 applies {@code If-Match} atomically, but S3Proxy (the
-     * local stack's and the tests' server) checks it and then writes: 2 of 20 concurrent {@code If-Match} PUTs of one
-     * ETag succeeded there (measured 2026-12-02), so two instances' flushes could lose one's counts.
-     *
      * @return the counters written
      */
     private ObjectNode add(String key, Map<String, Long> deltas) {
@@ -293,13 +278,6 @@ public class Quotas {
             ObjectNode json = current.json().deepCopy();
             deltas.forEach((field, delta) -> json.put(field, Math.max(0, json.path(field).asLong() + delta)));
             json.put("updatedAt", java.time.Instant.now().toString());
-            String writeId = java.util.UUID.randomUUID().toString();
-            var writes = json.putArray("writes");
-            JsonNode before = current.json().path("writes");
-            for (int i = Math.max(0, before.size() - (WRITES_KEPT - 1)); i < before.size(); i++) {
-                writes.add(before.get(i).asText());
-            }
-            writes.add(writeId);
             try {
                 byte[] body = EventCodec.mapper().writeValueAsBytes(json);
                 s3.putObject(b -> {
@@ -310,10 +288,7 @@ public class Quotas {
                         b.ifMatch(current.etag());
                     }
                 }, RequestBody.fromBytes(body));
-                if (stillThere(key, writeId)) {
-                    return json;
-                }
-                LOG.debugf("%s: a concurrent write overwrote this one; adding again", key);
+                return json;
             } catch (S3Exception e) {
                 if (e.statusCode() != 412 && e.statusCode() != 409) {
                     throw e;
@@ -323,24 +298,6 @@ public class Quotas {
             }
         }
         throw new IllegalStateException(key + " changed " + CAS_ATTEMPTS + " times while it was updated");
-    }
-
-    /** Whether the write {@code writeId} is in the object's recent writes, read back after {@code verifyDelay}. */
-    private boolean stillThere(String key, String writeId) {
-        if (!verifyDelay.isZero()) {
-            try {
-                Thread.sleep(verifyDelay.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while verifying " + key, e);
-            }
-        }
-        for (JsonNode w : read(key).json().path("writes")) {
-            if (writeId.equals(w.asText())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A new replica file of {@code size} stored bytes: the tenant's usage and the replica's share of it. */
