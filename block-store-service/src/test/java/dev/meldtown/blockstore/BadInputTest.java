@@ -237,15 +237,9 @@ class BadInputTest {
         assertThat(usage()).as("the quota's usage (issue 14)").isEqualTo(usageBefore);
     }
 
-    /**
-     * Every object of the bucket but the quotas' saved usage (the tenant's and each replica's charge), which the service
-     * saves once a second from the earlier (good) writes whatever a bad request does; {@link #usage} compares what the
-     * instance counts instead.
-     */
+    /** Every object of the bucket but the quotas' saved usage ({@link Fixtures#storedObjects}); {@link #usage} compares what the instance counts. */
     private List<String> snapshot() {
-        return s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket())).contents().stream()
-                .filter(o -> !o.key().matches("tenants/[^/]+/quota/(usage\\.json|replicas/.+\\.json)"))
-                .map(o -> o.key() + "@" + o.eTag() + "/" + o.size()).sorted().toList();
+        return Fixtures.storedObjects(s3, s3Config.bucket(), "");
     }
 
     /** Tenant acme's usage as the instance counts it (saved and not yet saved). */

@@ -44,18 +44,9 @@ class DocumentShapeTest {
         return "{\"k\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
     }
 
-    /**
-     * Every stored replica file, with its ETag. The outbox ({@code outbox/}) is left out: an earlier commit's entry is
-     * removed asynchronously once its event is published, which is not a change the refused request made.
-     */
-    /**
-     * Every object under {@code tenants/} but the quotas' saved usage (the tenant's and each replica's charge), which
-     * the service saves once a second from earlier good writes, whatever a refused request does.
-     */
+    /** Every object under {@code tenants/} but the quotas' saved usage ({@link Fixtures#storedObjects}). */
     private List<String> bucket() {
-        return s3.listObjectsV2Paginator(b -> b.bucket(s3Config.bucket()).prefix("tenants/")).contents().stream()
-                .filter(o -> !o.key().matches("tenants/[^/]+/quota/(usage\\.json|replicas/.+\\.json)"))
-                .map(o -> o.key() + "@" + o.eTag()).sorted().toList();
+        return Fixtures.storedObjects(s3, s3Config.bucket(), "tenants/");
     }
 
     @Test

@@ -42,6 +42,21 @@ final class Fixtures {
         return keys;
     }
 
+    /**
+     * Every object under {@code prefix} as {@code key@etag/size}, sorted, but the quotas' saved usage (the tenant's and
+     * each replica's charge). The service saves those once a second from earlier good writes whatever a refused request
+     * does, so a test that checks "nothing was stored" compares the rest. S3Proxy's filesystem store lists a write in
+     * progress as {@code name-<uuid>} with no ETag until it renames it, so those are left out too.
+     */
+    static List<String> storedObjects(software.amazon.awssdk.services.s3.S3Client s3, String bucket, String prefix) {
+        return s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents().stream()
+                .filter(o -> !SAVED_USAGE.matcher(o.key()).matches())
+                .map(o -> o.key() + "@" + o.eTag() + "/" + o.size()).sorted().toList();
+    }
+
+    private static final java.util.regex.Pattern SAVED_USAGE = java.util.regex.Pattern.compile(
+            "tenants/[^/]+/quota/(usage\\.json|replicas/.+\\.json)(-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?");
+
     static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
