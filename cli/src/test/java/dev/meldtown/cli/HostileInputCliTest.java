@@ -231,9 +231,29 @@ class HostileInputCliTest {
             fails("nested deeper than 126 levels", "update", "-t", r, "-j", write("deep" + depth + ".json", deeper).toString());
         }
         assertThat(files(dir)).isEqualTo(stored);
-        String big = "{\"s\":\"" + "x".repeat((int) DocumentLimits.DEFAULT.maxDocumentBytes()) + "\"}";
-        fails("exceeds the limit of " + DocumentLimits.DEFAULT.maxDocumentBytes() + " bytes", "update", "-t", r, "-j", write("big.json", big).toString());
-        assertThat(files(dir)).isEqualTo(stored);
+    }
+
+    /**
+     * The hub's size limits (4 MiB, 100,000 elements: its packs must fit its 8 MiB file limit) bind an update to a hub
+     * replica, before any connection; a local replica, like libmelda-tools', takes a document above them.
+     */
+    @Test
+    void theHubsSizeLimitsBindHubTargetsOnly() throws IOException {
+        int items = DocumentLimits.DEFAULT.maxArrayLength() + 1;
+        StringBuilder json = new StringBuilder("{\"s\":\"").append("x".repeat((int) DocumentLimits.DEFAULT.maxDocumentBytes())).append("\",\"n\":[");
+        for (int i = 0; i < items; i++) {
+            json.append(i == 0 ? "" : ",").append(i % 10);
+        }
+        Path big = write("big.json", json.append("]}").toString());
+        String hub = "http://127.0.0.1:9/v1/tenants/t/docs/d/replicas/r"; // nothing listens on port 9
+        fails("exceeds the limit of " + DocumentLimits.DEFAULT.maxDocumentBytes() + " bytes", "update", "-t", hub, "-j", big.toString());
+        Path dir = tmp.resolve("big");
+        String local = url("file", dir);
+        assertThat(oursOk("update", "-t", local, "-j", big.toString())).startsWith("Committed block ");
+        com.fasterxml.jackson.databind.JsonNode read = new com.fasterxml.jackson.databind.ObjectMapper().readTree(oursOk("read", "-s", local));
+        assertThat(read.get("s").asText()).hasSize((int) DocumentLimits.DEFAULT.maxDocumentBytes());
+        assertThat(read.get("n")).hasSize(items);
+        assertThat(read.get("n").get(items - 1).asInt()).isEqualTo((items - 1) % 10);
     }
 
     // ------------------------------------------------------------------ item 11: inputs Melda would lose

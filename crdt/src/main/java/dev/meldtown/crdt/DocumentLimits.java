@@ -53,6 +53,15 @@ public record DocumentLimits(int maxDepth, int maxArrayLength, int maxObjectMemb
      */
     public static final DocumentLimits DEFAULT = new DocumentLimits(MAX_READABLE_DEPTH, 100_000, 100_000, 1 << 20, 4L << 20);
 
+    /**
+     * Only what keeps a replica readable: depth 126, and no size limit but Java's largest array (about 2 GiB of
+     * text). For replicas a local tool writes (the CLI to {@code file://} and {@code s3://}, as libmelda-tools, which
+     * has no size limit): nothing in the format needs the sizes of {@link #DEFAULT}, which keep a hub's documents
+     * copyable through its API. A local replica's pack above the hub's file limit is refused when it is pushed there.
+     */
+    public static final DocumentLimits LOCAL = new DocumentLimits(MAX_READABLE_DEPTH, Integer.MAX_VALUE, Integer.MAX_VALUE,
+            Integer.MAX_VALUE, Integer.MAX_VALUE - 8);
+
     public DocumentLimits {
         if (maxDepth < 1 || maxDepth > MAX_READABLE_DEPTH) {
             throw new IllegalArgumentException("maxDepth must be within 1.." + MAX_READABLE_DEPTH

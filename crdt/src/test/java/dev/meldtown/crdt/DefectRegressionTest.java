@@ -49,6 +49,38 @@ class DefectRegressionTest {
         assertThat(q.digests()).hasSize(2);
     }
 
+    /**
+     * {@code naiveScanAgrees} answers from the brace counter's positions when they are our objects' (no hashing), and
+     * otherwise from its spans' hashes, as Melda's lookup does: the same answer as hashing every span, on packs with
+     * balanced, unbalanced and escaped braces in strings.
+     */
+    @Test
+    void naiveScanAgreesAnswersAsHashingEverySpanDoes() {
+        List<List<String>> packs = List.of(
+                List.of("{\"x\":1}", "{\"y\":{\"z\":2}}"),
+                List.of("{\"s\":\"{x}\"}", "{\"x\":1}"),
+                List.of("{\"s\":\"}{}\"}", "{\"x\":1}"),
+                List.of("{\"a\":\"{\"}", "{\"b\":\"}\"}", "{\"x\":1}"),
+                List.of("{\"t\":\"a{b\"}", "{\"x\":1}"),
+                List.of("{\"q\":\"\\\"}\"}", "{\"x\":\"]\"}"));
+        for (List<String> objects : packs) {
+            Pack p = Pack.build(objects.stream().map(DefectRegressionTest::utf8).toList());
+            java.util.Set<String> spans = new java.util.HashSet<>();
+            byte[] b = p.bytes();
+            for (int i = 0, depth = 0, start = -1; i < b.length; i++) {
+                if (b[i] == '{' && depth++ == 0) {
+                    start = i;
+                } else if (b[i] == '}' && --depth == 0 && start >= 0) {
+                    spans.add(dev.meldtown.crdt.internal.Hashes.sha256Hex(java.util.Arrays.copyOfRange(b, start, i + 1)));
+                    start = -1;
+                }
+            }
+            assertThat(p.naiveScanAgrees()).as(objects.toString()).isEqualTo(spans.containsAll(p.digests()));
+        }
+        assertThat(Pack.build(List.of(utf8("{\"s\":\"{x}\"}"), utf8("{\"x\":1}"))).naiveScanAgrees()).isTrue();
+        assertThat(Pack.build(List.of(utf8("{\"s\":\"}{}\"}"), utf8("{\"x\":1}"))).naiveScanAgrees()).isFalse();
+    }
+
     @Test
     void defect4_packWithBraceStringsAlsoGetsAnIndexForLibmeldaTools() {
         MemoryStorage s = new MemoryStorage();

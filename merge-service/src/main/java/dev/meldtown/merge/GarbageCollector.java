@@ -139,13 +139,13 @@ public class GarbageCollector {
             if (deletions.deleted(Scope.of(replica)) != null) {
                 continue;
             }
-            Pointer latest = pointer(replica);
+            String latest = latestCheckpoint(replica);
             List<S3Object> newestFirst = new ArrayList<>(e.getValue());
             newestFirst.sort(Comparator.comparing(S3Object::lastModified).reversed().thenComparing(S3Object::key));
             int keep = Math.max(1, config.gc().keepCheckpoints());
             for (int i = keep; i < newestFirst.size(); i++) {
                 String key = newestFirst.get(i).key();
-                if (latest == null || !key.equals(BucketLayout.checkpoint(replica, latest.name()))) {
+                if (latest == null || !key.equals(BucketLayout.checkpoint(replica, latest))) {
                     d.delete("checkpoint", key);
                 }
             }
@@ -177,10 +177,8 @@ public class GarbageCollector {
         }
     }
 
-    private record Pointer(String name) {
-    }
-
-    private Pointer pointer(ReplicaRef replica) {
+    /** The name of the checkpoint the replica's latest pointer names, or null. */
+    private String latestCheckpoint(ReplicaRef replica) {
         pace();
         byte[] json = bucket.getOrNull(BucketLayout.latestCheckpoint(replica));
         if (json == null) {
@@ -189,7 +187,7 @@ public class GarbageCollector {
         try {
             var node = EventCodec.mapper().readTree(json);
             String name = node.path("name").asText("");
-            return name.matches("[0-9a-f]{64}") ? new Pointer(name) : null;
+            return name.matches("[0-9a-f]{64}") ? name : null;
         } catch (IOException e) {
             return null;
         }
@@ -216,10 +214,14 @@ public class GarbageCollector {
         return () -> new Iterator<>() {
             private Iterator<ListObjectsV2Response> remaining;
             private Iterator<S3Object> page = Collections.emptyIterator();
+            private boolean lastPage;
 
             @Override
             public boolean hasNext() {
                 while (!page.hasNext()) {
+                    if (lastPage) {
+                        return false; // the paginator would request nothing more
+                    }
                     pace(); // the next hasNext of the paginator requests a page
                     if (remaining == null) {
                         remaining = pages.iterator();
@@ -227,7 +229,9 @@ public class GarbageCollector {
                     if (!remaining.hasNext()) {
                         return false;
                     }
-                    page = remaining.next().contents().iterator();
+                    ListObjectsV2Response response = remaining.next();
+                    lastPage = !Boolean.TRUE.equals(response.isTruncated());
+                    page = response.contents().iterator();
                 }
                 return true;
             }

@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code update -t URL -j FILE [-a A] [-d D]}: makes the replica's state the file's document and commits. The file
- * is read within {@link DocumentLimits#DEFAULT} (a document beyond it is refused before anything is written, with
- * one line naming where), so that every replica it writes stays readable by us and by libmelda-tools.
+ * is read within {@link #limitsFor the target's limits} (a document beyond them is refused before anything is
+ * written, with one line naming where), so that every replica it writes stays readable by us and by libmelda-tools.
  */
 @Command(name = "update", description = "Updates a Melda CRDT", sortOptions = true)
 public final class UpdateCommand extends Verb {
@@ -37,9 +37,10 @@ public final class UpdateCommand extends Verb {
 
     @Override
     protected int run() throws IOException {
-        ObjectNode doc = readDocument(jsonFile);
+        DocumentLimits limits = limitsFor(target);
+        ObjectNode doc = readDocument(jsonFile, limits);
         try (ReplicaStorage storage = storage(target)) {
-            Replica replica = open(storage);
+            Replica replica = open(storage).limits(limits);
             replica.update(doc);
             Optional<String> block = replica.commit(author, description);
             println(block.map(b -> "Committed block " + b).orElse("Nothing to commit"));
@@ -47,14 +48,24 @@ public final class UpdateCommand extends Verb {
         return EXIT_OK;
     }
 
-    static ObjectNode readDocument(Path file) throws IOException {
+    /**
+     * A hub replica ({@code http://}, {@code https://}) takes the hub's {@link DocumentLimits#DEFAULT} (4 MiB, which
+     * keeps its packs under the hub's 8 MiB file limit); a local or S3 replica only {@link DocumentLimits#LOCAL} (the
+     * depth every reader can read), like libmelda-tools, which has no size limit.
+     */
+    static DocumentLimits limitsFor(String target) {
+        String scheme = target.contains("://") ? target.substring(0, target.indexOf("://")).toLowerCase(java.util.Locale.ROOT) : "";
+        scheme = scheme.endsWith("+flate") ? scheme.substring(0, scheme.length() - "+flate".length()) : scheme;
+        return scheme.equals("http") || scheme.equals("https") ? DocumentLimits.DEFAULT : DocumentLimits.LOCAL;
+    }
+
+    static ObjectNode readDocument(Path file, DocumentLimits limits) throws IOException {
         if (!Files.exists(file)) {
             throw new CliError(EXIT_ERROR, "meldtown update: cannot read " + file + ": no such file");
         }
         if (Files.isDirectory(file)) {
             throw new CliError(EXIT_ERROR, "meldtown update: cannot read " + file + ": is a directory");
         }
-        DocumentLimits limits = DocumentLimits.DEFAULT;
         long size = Files.size(file);
         if (size > limits.maxDocumentBytes()) { // refused before reading it
             throw new CliError(EXIT_ERROR, "meldtown update: " + file + ": document of " + size + " bytes exceeds the limit of "

@@ -157,7 +157,7 @@ public final class Staging {
         Pack pack = null;
         byte[] index = null;
         if (!stagedData.isEmpty()) {
-            pack = Pack.build(new ArrayList<>(stagedData.values())); // sorted by digest: deterministic
+            pack = Pack.build(stagedData); // sorted by digest: deterministic; each digest computed once, when staged
             if (pack.needsIndex()) {
                 index = pack.indexBytes();
                 storage.write(pack.hash() + ".index", index);
