@@ -1,6 +1,7 @@
 package dev.meldtown.blockstore;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
 import dev.meldtown.testkit.Tokens;
@@ -12,6 +13,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -55,6 +57,32 @@ class AuthTest {
                 // issue 14: quotas; only a deployment operator sets them, any reader of the tenant sees its usage
                 new Endpoint("PUT", "/v1/tenants/acme/quota", "{}", "operator"),
                 new Endpoint("GET", "/v1/tenants/acme/usage", null, "reader"));
+    }
+
+    /**
+     * The service verifies a bearer token once and serves it again while valid (service-support's VerifiedTokens, the
+     * smallrye-jwt factory in use): the same token twice is one verification and one reuse; a fresh token is verified.
+     */
+    @Test
+    void aTokenIsVerifiedOnceThenReused() {
+        String token = Tokens.token("acme", "reader");
+        double verified = tokens("verified");
+        double reused = tokens("reused");
+        for (int i = 0; i < 3; i++) {
+            given().header("Authorization", "Bearer " + token).get("/v1/tenants/acme/usage").then().statusCode(200);
+        }
+        assertThat(tokens("verified") - verified).isEqualTo(1.0);
+        assertThat(tokens("reused") - reused).isEqualTo(2.0);
+        double refused = tokens("refused");
+        given().header("Authorization", "Bearer " + token.substring(0, token.length() - 4) + "AAAA").get("/v1/tenants/acme/usage")
+                .then().statusCode(401);
+        assertThat(tokens("refused") - refused).isEqualTo(1.0);
+    }
+
+    private static double tokens(String outcome) {
+        String prefix = "meldtown_jwt_tokens_total{outcome=\"" + outcome + "\"";
+        return io.restassured.RestAssured.get("/q/metrics").asString().lines().filter(l -> l.startsWith(prefix))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @ParameterizedTest
