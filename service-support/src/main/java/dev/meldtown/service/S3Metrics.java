@@ -20,9 +20,14 @@ final class S3Metrics implements ExecutionInterceptor {
     private static final ExecutionAttribute<Integer> ATTEMPTS =
             new ExecutionAttribute<>("meldtown.s3.attempts." + Integer.toHexString(System.identityHashCode(S3Metrics.class)));
     private final MeterRegistry registry;
+    /** The meters, registered once each: a registration per call (a lookup by name and tags) cost CPU on every S3 request. */
+    private final java.util.Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final io.micrometer.core.instrument.Counter readBytes;
 
     S3Metrics(MeterRegistry registry) {
         this.registry = registry;
+        this.readBytes = io.micrometer.core.instrument.Counter.builder("meldtown.s3.read.bytes").description("Bytes of objects read from S3 (GetObject)")
+                .baseUnit("bytes").register(registry);
     }
 
     @Override
@@ -47,8 +52,7 @@ final class S3Metrics implements ExecutionInterceptor {
         if ("GetObject".equals(String.valueOf(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)))) {
             context.httpResponse().firstMatchingHeader("Content-Length").ifPresent(n -> {
                 try {
-                    io.micrometer.core.instrument.Counter.builder("meldtown.s3.read.bytes").description("Bytes of objects read from S3 (GetObject)")
-                            .baseUnit("bytes").register(registry).increment(Long.parseLong(n));
+                    readBytes.increment(Long.parseLong(n));
                 } catch (NumberFormatException ignored) {
                     // no length: nothing to count
                 }
@@ -66,12 +70,13 @@ final class S3Metrics implements ExecutionInterceptor {
         if (started == null) {
             return;
         }
-        Timer.builder("meldtown.s3.operations")
-                .description("S3 operations issued by this service")
-                .tag("operation", String.valueOf(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME)))
-                .tag("status", status)
-                .publishPercentileHistogram()
-                .register(registry)
+        String operation = String.valueOf(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+        timers.computeIfAbsent(operation + ' ' + status, k -> Timer.builder("meldtown.s3.operations")
+                        .description("S3 operations issued by this service")
+                        .tag("operation", operation)
+                        .tag("status", status)
+                        .publishPercentileHistogram()
+                        .register(registry))
                 .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 }

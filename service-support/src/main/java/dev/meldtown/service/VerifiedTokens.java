@@ -25,8 +25,9 @@ import java.util.Map;
  * verification settings while both hold:
  * <ul>
  *   <li>the token has not expired ({@code exp} plus the configured clock skew, as jose4j checks it for smallrye-jwt);</li>
- *   <li>it was verified at most {@link #MAX_REUSE} ago, so that anything else smallrye-jwt checks at verification
- *       time is checked again that often.</li>
+ *   <li>it was verified at most {@code meldtown.jwt.verified-tokens.max-reuse} ({@link #MAX_REUSE}) ago, so that
+ *       anything else smallrye-jwt checks at verification time is checked again that often; {@code PT0S} turns the
+ *       reuse off.</li>
  * </ul>
  * A token that fails is never remembered: it fails again in full. At most {@link #MAX_ENTRIES} tokens are kept
  * (least recently used first out). The checks {@link Access} adds (the token's age, an {@code iat} in the future)
@@ -39,6 +40,10 @@ import java.util.Map;
 public class VerifiedTokens extends JWTCallerPrincipalFactory {
     static final int MAX_ENTRIES = 10_000;
     static final Duration MAX_REUSE = Duration.ofMinutes(5);
+
+    /** How long a verified token is served again ({@code PT0S}: every request verifies in full, as without this class). */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "meldtown.jwt.verified-tokens.max-reuse", defaultValue = "PT5M")
+    Duration maxReuse = MAX_REUSE;
 
     private record Verified(JWTAuthContextInfo settings, JWTCallerPrincipal principal, long verifiedAtMillis) {
     }
@@ -70,7 +75,7 @@ public class VerifiedTokens extends JWTCallerPrincipalFactory {
         synchronized (verified) {
             known = verified.get(token);
         }
-        if (known != null && known.settings() == settings && stillValid(known, settings, now)) {
+        if (known != null && known.settings() == settings && stillValid(known, settings, now, maxReuse.toMillis())) {
             count("reused");
             return known.principal();
         }
@@ -88,8 +93,8 @@ public class VerifiedTokens extends JWTCallerPrincipalFactory {
         return principal;
     }
 
-    private static boolean stillValid(Verified v, JWTAuthContextInfo settings, long nowMillis) {
-        if (nowMillis - v.verifiedAtMillis() > MAX_REUSE.toMillis() || nowMillis < v.verifiedAtMillis()) {
+    private static boolean stillValid(Verified v, JWTAuthContextInfo settings, long nowMillis, long maxReuseMillis) {
+        if (nowMillis - v.verifiedAtMillis() >= maxReuseMillis || nowMillis < v.verifiedAtMillis()) {
             return false;
         }
         long exp = v.principal().getExpirationTime();

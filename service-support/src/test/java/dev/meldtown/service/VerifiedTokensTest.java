@@ -121,6 +121,16 @@ class VerifiedTokensTest {
         assertThat(verifications).hasValue(2);
     }
 
+    @Test
+    void maxReuseZeroVerifiesEveryTime() throws Exception {
+        tokens.maxReuse = java.time.Duration.ZERO;
+        String token = Tokens.token("acme", "reader");
+        for (int i = 0; i < 3; i++) {
+            tokens.parse(token, settings);
+        }
+        assertThat(verifications).hasValue(3);
+    }
+
     private static final class MutableClock extends Clock {
         private volatile Instant now = Instant.now();
 

@@ -42,7 +42,7 @@ public final class S3Storage implements ReplicaStorage {
     S3Storage(S3Client s3, String bucket, String prefix, boolean ownsClient) {
         this.s3 = s3;
         this.bucket = bucket;
-        this.prefix = prefix == null ? "" : prefix.replaceAll("^/+|/+$", "");
+        this.prefix = trimSlashes(prefix);
         this.ownsClient = ownsClient;
     }
 
@@ -358,5 +358,21 @@ public final class S3Storage implements ReplicaStorage {
     private static String cut(String s) {
         String one = s.replaceAll("\\s+", " ").strip();
         return one.length() <= MAX_REASON ? one : one.substring(0, MAX_REASON - 1) + "…";
+    }
+
+    /** The prefix without leading or trailing slashes (no regex: a storage is made per request). */
+    private static String trimSlashes(String prefix) {
+        if (prefix == null) {
+            return "";
+        }
+        int start = 0;
+        int end = prefix.length();
+        while (start < end && prefix.charAt(start) == '/') {
+            start++;
+        }
+        while (end > start && prefix.charAt(end - 1) == '/') {
+            end--;
+        }
+        return prefix.substring(start, end);
     }
 }
