@@ -1,5 +1,7 @@
 package dev.meldtown.service;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.jwt.auth.principal.DefaultJWTCallerPrincipalFactory;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.auth.principal.JWTCallerPrincipal;
@@ -9,7 +11,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
 import jakarta.inject.Inject;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -48,10 +49,12 @@ public class VerifiedTokens extends JWTCallerPrincipalFactory {
     private record Verified(JWTAuthContextInfo settings, JWTCallerPrincipal principal, long verifiedAtMillis) {
     }
 
-    private final JWTCallerPrincipalFactory verifier;
     @Inject
     MeterRegistry registry;
+
+    private final JWTCallerPrincipalFactory verifier;
     private final Clock clock;
+    private final Map<String, Counter> counters = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Verified> verified = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
@@ -84,6 +87,11 @@ public class VerifiedTokens extends JWTCallerPrincipalFactory {
             principal = verifier.parse(token, settings);
         } catch (ParseException | RuntimeException e) {
             count("refused");
+            if (known != null) {
+                synchronized (verified) {
+                    verified.remove(token, known);
+                }
+            }
             throw e;
         }
         count("verified");
@@ -104,7 +112,9 @@ public class VerifiedTokens extends JWTCallerPrincipalFactory {
 
     private void count(String outcome) {
         if (registry != null) {
-            registry.counter("meldtown.jwt.tokens", "outcome", outcome).increment();
+            counters.computeIfAbsent(outcome, o -> Counter.builder("meldtown.jwt.tokens")
+                    .description("Bearer tokens verified in full, served again after a verification, or refused").tag("outcome", o)
+                    .register(registry)).increment();
         }
     }
 
