@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -32,9 +31,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * Quotas and rate limits per tenant (issue 14): stored bytes, documents, and write requests per second.
  * <p>
- * <b>Limits</b>: the deployment's defaults ({@code meldtown.quotas.max-bytes}, {@code .max-documents},
- * {@code .writes-per-second}; absent = no limit), overridden per tenant by an operator in
- * {@link BucketLayout.Quotas#limits}, read through a cache of {@code meldtown.quotas.limits-cache}.
+ * <b>Limits</b>: {@link QuotaLimits} (the deployment's defaults, an operator's override per tenant).
  * <p>
  * <b>Usage</b> is kept incrementally, never by scanning: every replica file this service stores new adds its stored
  * size ({@link #stored}), a document is counted the first time a write to it succeeds (an empty marker written once
@@ -45,11 +42,14 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * {@code If-None-Match: *} for the first), retried on a lost race; so any number of instances add up exactly. An
  * instance sees its own writes at once and another's within the flush period plus the cache period.
  * <p>
- * <b>Rate</b>: a token bucket per tenant and instance refilled at {@code writesPerSecond / meldtown.quotas.instances}
- * (the deployment's number of instances behind the load balancer), holding one second's worth.
+ * <b>Rate</b>: {@link WriteRates} (a token bucket per tenant and instance).
  */
 @ApplicationScoped
 public class Quotas {
+    /** A tenant's limits; null = no limit. */
+    public record Limits(Long maxBytes, Long maxDocuments, Long writesPerSecond) {
+    }
+
     private static final Logger LOG = Logger.getLogger(Quotas.class);
     /** Identity of the flush job in Quarkus's scheduler (tests that count S3 requests pause it). */
     public static final String FLUSH_JOB = "meldtown-quota-flush";
@@ -68,31 +68,11 @@ public class Quotas {
     @Inject
     MeterRegistry registry;
 
-    @ConfigProperty(name = "meldtown.quotas.max-bytes")
-    Optional<Long> defaultMaxBytes;
-
-    @ConfigProperty(name = "meldtown.quotas.max-documents")
-    Optional<Long> defaultMaxDocuments;
-
-    @ConfigProperty(name = "meldtown.quotas.writes-per-second")
-    Optional<Long> defaultWritesPerSecond;
-
-    @ConfigProperty(name = "meldtown.quotas.instances", defaultValue = "1")
-    int instances;
-
     @ConfigProperty(name = "meldtown.quotas.cache", defaultValue = "PT2S")
     Duration cacheTtl;
 
-    /** Limits change seldom: read less often than usage (an instance sees its own changes at once). */
-    @ConfigProperty(name = "meldtown.quotas.limits-cache", defaultValue = "PT10S")
-    Duration limitsTtl;
-
     @ConfigProperty(name = "meldtown.quotas.metrics.max-tenants", defaultValue = "100")
     int maxMetricTenants;
-
-    /** A tenant's limits; null = no limit. */
-    public record Limits(Long maxBytes, Long maxDocuments, Long writesPerSecond) {
-    }
 
     /** A tenant's usage, its effective limits, and whether an operator set them. */
     public record Usage(long bytes, long documents, Limits limits, boolean overridden) {
@@ -144,79 +124,59 @@ public class Quotas {
         }
     }
 
-    private record CachedLimits(Limits override, long expiresAt) {
-    }
-
-    private static final class RateBucket {
-        double tokens;
-        long last;
-        double rate;
-    }
-
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final Object saving = new Object();
-    private final Map<String, CachedLimits> limitsCache = new ConcurrentHashMap<>();
-    private final Map<String, RateBucket> rates = new ConcurrentHashMap<>();
     private final Set<String> knownDocs = ConcurrentHashMap.newKeySet();
     private final Set<String> metricTenants = ConcurrentHashMap.newKeySet();
 
-    // ------------------------------------------------------------------ limits
+    @Inject
+    QuotaLimits quotaLimits;
+
+    @Inject
+    WriteRates writeRates;
+
+    // ------------------------------------------------------------------ limits ({@link QuotaLimits}) and rate ({@link WriteRates})
 
     public Limits defaults() {
-        return new Limits(defaultMaxBytes.orElse(null), defaultMaxDocuments.orElse(null), defaultWritesPerSecond.orElse(null));
-    }
-
-    /** The operator's override, or null. */
-    private Limits override(String tenant) {
-        long now = System.nanoTime();
-        CachedLimits cached = limitsCache.get(tenant);
-        if (cached != null && cached.expiresAt() - now > 0) {
-            return cached.override();
-        }
-        Limits override;
-        try {
-            byte[] json = s3.getObjectAsBytes(b -> b.bucket(s3Config.bucket()).key(BucketLayout.Quotas.limits(tenant))).asByteArray();
-            override = EventCodec.mapper().readValue(json, Limits.class);
-        } catch (NoSuchKeyException e) {
-            override = null;
-        } catch (IOException e) {
-            throw new IllegalStateException("unreadable limits of tenant " + tenant, e);
-        }
-        limitsCache.put(tenant, new CachedLimits(override, now + limitsTtl.toNanos()));
-        return override;
+        return quotaLimits.defaults();
     }
 
     /** The limits in force: each field of the operator's override, else the deployment's default. */
     public Limits limits(String tenant) {
-        Limits o = override(tenant);
-        Limits d = defaults();
-        return o == null ? d : new Limits(o.maxBytes() != null ? o.maxBytes() : d.maxBytes(),
-                o.maxDocuments() != null ? o.maxDocuments() : d.maxDocuments(),
-                o.writesPerSecond() != null ? o.writesPerSecond() : d.writesPerSecond());
+        return quotaLimits.limits(tenant);
     }
 
     /**
      * Stores an operator's limits for {@code tenant} (null fields take the deployment's defaults; all null: the tenant
-     * goes back to the defaults and its override is removed).
+     * goes back to the defaults and its override is removed); the tenant's usage under them.
      */
     public Usage setLimits(String tenant, Limits limits) {
         deletions.requireAlive(Scope.tenant(tenant));
-        boolean none = limits.maxBytes() == null && limits.maxDocuments() == null && limits.writesPerSecond() == null;
-        if (none) {
-            s3.deleteObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.Quotas.limits(tenant)));
-        } else {
-            try {
-                byte[] json = EventCodec.mapper().writeValueAsBytes(limits);
-                s3.putObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.Quotas.limits(tenant)).contentType("application/json"),
-                        RequestBody.fromBytes(json));
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        limitsCache.put(tenant, new CachedLimits(none ? null : limits, System.nanoTime() + limitsTtl.toNanos()));
-        rates.remove(tenant);
+        quotaLimits.set(tenant, limits);
+        writeRates.forget(tenant);
         return usage(tenant);
     }
+
+    /**
+     * 429 {@code quota-writes-per-second} with {@code Retry-After} when the tenant used up this second's write
+     * requests on this instance.
+     */
+    public void acquireWrite(String tenant) {
+        Long perSecond = limits(tenant).writesPerSecond();
+        if (perSecond == null) {
+            return;
+        }
+        long waitNanos = writeRates.acquire(tenant, perSecond);
+        if (waitNanos == 0) {
+            return;
+        }
+        refused("writes-per-second");
+        long retryAfter = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+        throw new ProblemException(429, "quota-writes-per-second", "Too Many Requests",
+                "tenant " + tenant + " may make at most " + perSecond + " write requests per second (limit writesPerSecond)",
+                Map.of("limit", "writesPerSecond", "value", perSecond), Map.of("Retry-After", String.valueOf(retryAfter)));
+    }
+
 
     // ------------------------------------------------------------------ usage
 
@@ -224,7 +184,7 @@ public class Quotas {
         deletions.requireAlive(Scope.tenant(tenant));
         track(tenant);
         State state = fresh(tenant);
-        return new Usage(Math.max(0, state.bytes()), Math.max(0, state.documents()), limits(tenant), override(tenant) != null);
+        return new Usage(Math.max(0, state.bytes()), Math.max(0, state.documents()), limits(tenant), quotaLimits.overridden(tenant));
     }
 
     private State state(String tenant) {
@@ -397,8 +357,8 @@ public class Quotas {
     /** A deleted tenant: its bookkeeping goes with its prefix, nothing is left to flush for it. */
     public void forgetTenant(String tenant) {
         states.remove(tenant);
-        limitsCache.remove(tenant);
-        rates.remove(tenant);
+        quotaLimits.forget(tenant);
+        writeRates.forget(tenant);
         knownDocs.removeIf(d -> d.startsWith(tenant + "/"));
     }
 
@@ -490,40 +450,6 @@ public class Quotas {
 
     // ------------------------------------------------------------------ checks (before any write)
 
-    /**
-     * 429 {@code quota-writes-per-second} with {@code Retry-After} when the tenant used up this second's write
-     * requests on this instance.
-     */
-    public void acquireWrite(String tenant) {
-        Long perSecond = limits(tenant).writesPerSecond();
-        if (perSecond == null) {
-            return;
-        }
-        double rate = Math.max(perSecond / (double) Math.max(1, instances), 1e-9);
-        RateBucket bucket = rates.computeIfAbsent(tenant, t -> new RateBucket());
-        long waitNanos;
-        synchronized (bucket) {
-            long now = System.nanoTime();
-            double capacity = Math.max(1.0, rate);
-            if (bucket.last == 0 || bucket.rate != rate) {
-                bucket.tokens = capacity;
-                bucket.rate = rate;
-            } else {
-                bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.last) / 1e9 * rate);
-            }
-            bucket.last = now;
-            if (bucket.tokens >= 1.0) {
-                bucket.tokens -= 1.0;
-                return;
-            }
-            waitNanos = (long) ((1.0 - bucket.tokens) / rate * 1e9);
-        }
-        refused("writes-per-second");
-        long retryAfter = Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
-        throw new ProblemException(429, "quota-writes-per-second", "Too Many Requests",
-                "tenant " + tenant + " may make at most " + perSecond + " write requests per second (limit writesPerSecond)",
-                Map.of("limit", "writesPerSecond", "value", perSecond), Map.of("Retry-After", String.valueOf(retryAfter)));
-    }
 
     /**
      * 413 {@code quota-bytes} when storing {@code size} more bytes (0 when unknown before the write, as for a commit:
@@ -618,9 +544,9 @@ public class Quotas {
                     .description("Stored bytes of the tenant's replica files (issue 14 quotas)").baseUnit("bytes").register(registry);
             Gauge.builder("meldtown.quota.usage.documents", () -> known(tenant, false)).tag("tenant", tenant)
                     .description("The tenant's documents (issue 14 quotas)").register(registry);
-            Gauge.builder("meldtown.quota.limit.bytes", () -> limit(tenant, Limits::maxBytes)).tag("tenant", tenant)
+            Gauge.builder("meldtown.quota.limit.bytes", () -> quotaLimits.known(tenant, Limits::maxBytes)).tag("tenant", tenant)
                     .description("The tenant's maxBytes (-1: no limit)").baseUnit("bytes").register(registry);
-            Gauge.builder("meldtown.quota.limit.documents", () -> limit(tenant, Limits::maxDocuments)).tag("tenant", tenant)
+            Gauge.builder("meldtown.quota.limit.documents", () -> quotaLimits.known(tenant, Limits::maxDocuments)).tag("tenant", tenant)
                     .description("The tenant's maxDocuments (-1: no limit)").register(registry);
         }
     }
@@ -630,10 +556,4 @@ public class Quotas {
         return state == null ? 0 : Math.max(0, bytes ? state.bytes() : state.documents());
     }
 
-    private double limit(String tenant, java.util.function.Function<Limits, Long> field) {
-        CachedLimits c = limitsCache.get(tenant);
-        Long o = c == null || c.override() == null ? null : field.apply(c.override());
-        Long v = o != null ? o : field.apply(defaults());
-        return v == null ? -1 : v;
-    }
 }
