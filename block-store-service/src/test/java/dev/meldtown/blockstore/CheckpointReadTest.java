@@ -36,6 +36,9 @@ class CheckpointReadTest {
     @Inject
     BlockLog blockLog;
 
+    @Inject
+    io.quarkus.scheduler.Scheduler scheduler;
+
     @Test
     void aCheckpointedReplicaReadsTheSameWithFarFewerDownloads() {
         // pointer + checkpoint + the one newer block and its pack, against every block and pack
@@ -89,10 +92,20 @@ class CheckpointReadTest {
         assertThat(fromCheckpoint).isEqualTo(expected);
         assertThat(fromReplay).isEqualTo(expected);
         assertThat(checkpointGets).isLessThan(replayGets / 2);
-        // (a GET of the document's settings may happen: they are cached for 2 s, and this one has none, a 404)
-        before = readBytes();
-        assertThat(read(withCheckpoint, replica)).isEqualTo(expected);
-        assertThat(readBytes() - before).as("a cached state downloads nothing new").isZero();
+        // (a GET of the document's settings may happen: they are cached for 2 s, and this one has none, a 404). The
+        // counter is the instance's: its background jobs must not read meanwhile. The quota flush folds the uploads
+        // above into the saved usage, a GET of usage.json and of the replica's record (133 bytes, which failed a full
+        // run), and the deletion worker reads pending entries: both paused, and an in-flight run let finish.
+        scheduler.pause(dev.meldtown.blockstore.internal.Quotas.FLUSH_JOB);
+        scheduler.pause(dev.meldtown.blockstore.internal.ScopeDeletions.JOB);
+        try {
+            before = quietReadBytes();
+            assertThat(read(withCheckpoint, replica)).isEqualTo(expected);
+            assertThat(readBytes() - before).as("a cached state downloads nothing new").isZero();
+        } finally {
+            scheduler.resume(dev.meldtown.blockstore.internal.Quotas.FLUSH_JOB);
+            scheduler.resume(dev.meldtown.blockstore.internal.ScopeDeletions.JOB);
+        }
         // conflicts come from the state too, and equal the replay's
         String conflicts = as("acme", "reader").get("/v1/tenants/acme/docs/{doc}/replicas/{replica}/conflicts", withCheckpoint, replica)
                 .then().statusCode(200).extract().asString();
@@ -164,6 +177,26 @@ class CheckpointReadTest {
     }
 
     /** Bytes of objects this service read from S3 (service-support's S3 metrics). */
+    /** The bytes read, once the counter has not moved for 1.5 s (a background run that started before a pause ended). */
+    private static double quietReadBytes() {
+        double last = readBytes();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            double now = readBytes();
+            if (now == last) {
+                return now;
+            }
+            last = now;
+        }
+        throw new AssertionError("the instance kept reading from S3 for 20 s with its background jobs paused");
+    }
+
     private static double readBytes() {
         return RestAssured.get("/q/metrics").asString().lines().filter(l -> l.startsWith("meldtown_s3_read_bytes_total"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
