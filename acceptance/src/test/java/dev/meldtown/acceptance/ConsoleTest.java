@@ -155,15 +155,29 @@ class ConsoleTest {
         browser.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
         until(d -> d.findElement(By.id("alert")).isDisplayed() && d.findElement(By.id("alert")).getText().contains("Not a Meldtown token"));
 
-        // the paste form signs in
-        input = browser.findElement(By.id("token-input"));
-        input.clear();
-        input.sendKeys(writer);
-        browser.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
-        until(d -> d.findElement(By.id("who-text")).getText().contains("tenant demo"));
-        assertThat(browser.findElement(By.id("who-text")).getText()).contains("writer");
-        browser.findElement(By.id("sign-out")).click();
-        until(d -> d.findElement(By.id("token-input")).isDisplayed());
+        // the paste form signs in; signing out while the documents are still loading (every request held 1.5 s here)
+        // leaves the sign-in form: the late answer of the ended session must not replace it (it once did, with "Cannot
+        // read properties of null (reading 'tenant')", which failed a full run)
+        ChromeDriver chrome = (ChromeDriver) browser;
+        chrome.executeCdpCommand("Network.enable", Map.of());
+        chrome.executeCdpCommand("Network.emulateNetworkConditions",
+                Map.of("offline", false, "latency", 1500, "downloadThroughput", -1, "uploadThroughput", -1));
+        try {
+            input = browser.findElement(By.id("token-input"));
+            input.clear();
+            input.sendKeys(writer);
+            browser.findElement(By.cssSelector("#sign-in-form button[type=submit]")).click();
+            until(d -> d.findElement(By.id("who-text")).getText().contains("tenant demo"));
+            assertThat(browser.findElement(By.id("who-text")).getText()).contains("writer");
+            browser.findElement(By.id("sign-out")).click();
+            until(d -> d.findElement(By.id("token-input")).isDisplayed());
+            Thread.sleep(3000); // the documents' answer arrives meanwhile
+            assertThat(browser.findElement(By.id("token-input")).isDisplayed()).as("the sign-in form stays").isTrue();
+            assertThat(browser.findElement(By.id("alert")).isDisplayed()).as("no error from the ended session's view").isFalse();
+        } finally {
+            chrome.executeCdpCommand("Network.emulateNetworkConditions",
+                    Map.of("offline", false, "latency", 0, "downloadThroughput", -1, "uploadThroughput", -1));
+        }
 
         // /#token=<jwt> signs in, and the fragment is removed from the address bar at once
         browser.get(console + "#token=" + writer);

@@ -54,6 +54,7 @@ function signOut() {
 }
 
 function signInView(reason) {
+  renderSeq++; // a view still loading for the session that just ended must not replace this form
   document.getElementById('nav').hidden = true;
   document.getElementById('who').hidden = true;
   feedBox.hidden = true;
