@@ -2,6 +2,7 @@ package dev.meldtown.crdt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.crdt.internal.DeltaBlocks;
 import dev.meldtown.crdt.internal.Hashes;
 import dev.meldtown.crdt.internal.Revisions;
 import java.util.ArrayList;
@@ -36,6 +37,11 @@ public final class DeltaBlock {
     private final ObjectNode info;
     private final List<String> packs;
     private final List<String> parents;
+
+    static {
+        // the library's commits make blocks through DeltaBlocks with this constructor, without parsing their bytes
+        DeltaBlocks.factory(DeltaBlock::new);
+    }
 
     private DeltaBlock(String id, byte[] bytes, List<Change> changes, ObjectNode info, List<String> packs, List<String> parents) {
         this.id = id;

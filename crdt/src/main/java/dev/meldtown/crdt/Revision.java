@@ -28,6 +28,23 @@ public final class Revision implements Comparable<Revision> {
         this.text = index <= 1 ? index + "-" + digest : index + "-" + digest + "_" + this.tail;
     }
 
+    // text already known to be the canonical form of (index, digest, tail)
+    private Revision(long index, String digest, String tail, String text) {
+        this.index = index;
+        this.digest = digest;
+        this.tail = index <= 1 ? null : (tail == null ? "" : tail);
+        this.text = text;
+    }
+
+    private static boolean allDigits(String s, int end) {
+        for (int i = 0; i < end; i++) {
+            if (!Character.isDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Parses Melda's textual form. Like Melda, the digest runs up to the last {@code _} (for index > 1).
      *
@@ -47,7 +64,7 @@ public final class Revision implements Comparable<Revision> {
         } catch (NumberFormatException e) {
             throw new InvalidRevisionException("not a revision: " + text);
         }
-        if (index < 0 || !text.substring(0, dash).chars().allMatch(Character::isDigit)) {
+        if (index < 0 || !allDigits(text, dash)) {
             throw new InvalidRevisionException("not a revision: " + text);
         }
         String rest = text.substring(dash + 1);
@@ -63,6 +80,16 @@ public final class Revision implements Comparable<Revision> {
         }
         if (digest.isEmpty()) {
             throw new InvalidRevisionException("not a revision: " + text);
+        }
+        if (text.charAt(0) != '0' || dash == 1) {
+            // ASCII digits without a leading zero (checked below otherwise) spell index: the text is canonical
+            boolean ascii = true;
+            for (int i = 0; i < dash && ascii; i++) {
+                ascii = text.charAt(i) <= '9';
+            }
+            if (ascii) {
+                return new Revision(index, digest, tail, text);
+            }
         }
         Revision r = new Revision(index, digest, tail);
         if (!r.text.equals(text)) {

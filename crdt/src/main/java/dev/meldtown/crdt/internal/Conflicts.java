@@ -83,7 +83,7 @@ public final class Conflicts {
 
     /** Resolves every array descriptor with several leaves (before a commit, as Melda does minus its deadlock). */
     public void resolveDescriptors() {
-        for (String id : state.ids()) {
+        for (String id : state.unorderedIds()) { // each is resolved on its own: the order makes no difference
             if (id.startsWith("^")) {
                 resolveDescriptor(id);
             }

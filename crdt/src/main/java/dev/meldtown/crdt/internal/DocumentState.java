@@ -5,6 +5,7 @@ import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.crdt.Revision;
 import dev.meldtown.crdt.UnknownObjectException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,14 +14,15 @@ import java.util.TreeMap;
 
 /**
  * The current state of a replica (compare automerge's {@code current_state}): the revision tree of every object,
- * by uuid in UTF-8 order.
+ * by uuid. Kept in a hash map (a look-up or insert costs no string comparisons: a tree map's were a fifth of a
+ * 100k-item create); the listings that promise UTF-8 order sort on demand.
  *
  * <p>Invariants: a tree holds exactly the revisions of the applied blocks that name its object, plus the ones
  * staged since the last commit (which the staging records); trees are only ever added to, never shrunk, so
  * applying blocks is idempotent and commutative.
  */
 public final class DocumentState {
-    private final TreeMap<String, RevisionTree> trees = new TreeMap<>(CanonicalJson.KEY_ORDER);
+    private final HashMap<String, RevisionTree> trees = new HashMap<>();
 
     /** The state of exactly {@code blocks}. */
     public static DocumentState of(Iterable<DeltaBlock> blocks) {
@@ -61,6 +63,13 @@ public final class DocumentState {
 
     /** Ids of all tracked objects (descriptors included), sorted by UTF-8 order (a copy). */
     public List<String> ids() {
+        List<String> ids = new ArrayList<>(trees.keySet());
+        ids.sort(CanonicalJson.KEY_ORDER);
+        return ids;
+    }
+
+    /** Ids of all tracked objects, in no particular order (a copy: the caller may change the state meanwhile). */
+    public List<String> unorderedIds() {
         return new ArrayList<>(trees.keySet());
     }
 

@@ -1,6 +1,10 @@
 package dev.meldtown.crdt.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
@@ -45,5 +49,62 @@ public final class Hashes {
             }
         }
         return true;
+    }
+
+    /**
+     * The digests in ascending order, as {@code Arrays.sort} would give, sorting numbers instead of strings when all
+     * start with 7 lowercase hex digits (the case of a commit's objects): each digest's first 7 digits and its position
+     * pack into one long, and only digests sharing those 7 digits are compared as strings. Sorting 100k digests as
+     * strings took a tenth of a 100k-item create on C1.
+     */
+    public static List<String> sortedDigests(Collection<String> digests) {
+        String[] d = digests.toArray(new String[0]);
+        long[] keys = new long[d.length];
+        for (int i = 0; i < d.length; i++) {
+            long prefix = hexPrefix(d[i]);
+            if (prefix < 0) {
+                Arrays.sort(d);
+                return Arrays.asList(d);
+            }
+            keys[i] = prefix << 32 | i;
+        }
+        Arrays.sort(keys);
+        List<String> out = new ArrayList<>(d.length);
+        for (int i = 0; i < keys.length; ) {
+            int j = i + 1;
+            while (j < keys.length && keys[j] >>> 32 == keys[i] >>> 32) {
+                j++;
+            }
+            if (j - i == 1) {
+                out.add(d[(int) keys[i]]);
+            } else {
+                List<String> same = new ArrayList<>(j - i);
+                for (int k = i; k < j; k++) {
+                    same.add(d[(int) keys[k]]);
+                }
+                same.sort(null);
+                out.addAll(same);
+            }
+            i = j;
+        }
+        return out;
+    }
+
+    // the value of the first 7 characters if they are lowercase hex digits (whose string order is their numeric
+    // order; what follows them only matters between equal prefixes, which are compared as strings), else -1
+    private static long hexPrefix(String s) {
+        if (s.length() < 7) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < 7; i++) {
+            char c = s.charAt(i);
+            int x = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+            if (x < 0) {
+                return -1;
+            }
+            v = v << 4 | x;
+        }
+        return v;
     }
 }

@@ -8,10 +8,13 @@ import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.crdt.MissingKeyException;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.Revision;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Predicate;
 
@@ -40,6 +43,7 @@ public final class ObjectStore {
     private final Map<String, String> corruptPacks = new TreeMap<>();
     private final Map<String, byte[]> objects = new HashMap<>();
     private final Map<String, ObjectNode> parsed = new HashMap<>();
+    private final Set<String> unhashed = new HashSet<>(); // objects whose bytes were not hashed here (a checkpoint's)
 
     public ObjectStore(ReplicaStorage storage) {
         this.storage = storage;
@@ -135,6 +139,17 @@ public final class ObjectStore {
     /** Adds objects known to be stored (a checkpoint's). */
     public void putAll(Map<String, byte[]> stored) {
         objects.putAll(stored);
+        unhashed.addAll(stored.keySet());
+    }
+
+    /**
+     * Whether {@code bytes} are the object {@code digest} (so they hash to it, with no hashing here): its bytes
+     * came from a pack, whose objects are hashed as they load, or were staged under their hash. Objects a
+     * checkpoint supplied are not hashed when they load, so they never match.
+     */
+    public boolean holds(String digest, byte[] bytes) {
+        byte[] known = objects.get(digest);
+        return known != null && Arrays.equals(known, bytes) && !unhashed.contains(digest);
     }
 
     /** The stored bytes of a readable object, or null (the array itself: callers must not change it). */

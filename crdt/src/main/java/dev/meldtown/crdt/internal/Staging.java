@@ -15,7 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.LinkedHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -45,8 +45,9 @@ public final class Staging {
     private final DocumentState state;
     private final ObjectStore store;
     private final DocumentReader reader;
-    private final Map<String, List<Staged>> staged = new TreeMap<>(CanonicalJson.KEY_ORDER);
-    private final Map<String, byte[]> stagedData = new TreeMap<>();
+    // hash maps, sorted once at commit (tree maps cost string comparisons on every stage)
+    private final Map<String, List<Staged>> staged = new HashMap<>();
+    private final Map<String, byte[]> stagedData = new HashMap<>();
 
     public Staging(ReplicaStorage storage, DocumentState state, ObjectStore store, DocumentReader reader) {
         this.storage = storage;
@@ -70,7 +71,7 @@ public final class Staging {
 
     /** Stages the deletion of every tracked object not in {@code keep}. */
     public void deleteAllBut(Set<String> keep) {
-        for (String id : state.ids()) {
+        for (String id : state.unorderedIds()) {
             if (!keep.contains(id)) {
                 delete(id);
             }
@@ -101,7 +102,13 @@ public final class Staging {
             stage(id, tree, Revisions.childOf(w, digestAndStage(c)), w.toString());
             return;
         }
-        String digest = digestAndStage(content);
+        String digest = specialDigest(content);
+        if (digest == null) {
+            byte[] b = CanonicalJson.bytes(content);
+            // the winner's own bytes have the winner's digest: an unchanged object (most of them, in an edit of a big
+            // document) is recognised without hashing it
+            digest = w != null && store.holds(w.digest(), b) ? w.digest() : hashAndStage(b);
+        }
         if (tree == null) {
             stage(id, state.getOrCreate(id), Revisions.creation(digest), null);
         } else if (w == null || !w.digest().equals(digest)) {
@@ -128,6 +135,12 @@ public final class Staging {
 
     /** Melda's digest rule; stages the bytes unless they are special or already stored. */
     private String digestAndStage(ObjectNode content) {
+        String special = specialDigest(content);
+        return special != null ? special : hashAndStage(CanonicalJson.bytes(content));
+    }
+
+    /** The digest of content Melda does not hash (empty, or a lone charcode '#'), or null. */
+    private static String specialDigest(ObjectNode content) {
         if (content.isEmpty()) {
             return Revision.EMPTY;
         }
@@ -139,7 +152,11 @@ public final class Staging {
                 return v;
             }
         }
-        byte[] b = CanonicalJson.bytes(content);
+        return null;
+    }
+
+    /** The digest of canonical bytes; stages them unless already stored. */
+    private String hashAndStage(byte[] b) {
         String d = Hashes.sha256Hex(b);
         if (!store.contains(d)) {
             stagedData.put(d, b);
@@ -157,7 +174,11 @@ public final class Staging {
         Pack pack = null;
         byte[] index = null;
         if (!stagedData.isEmpty()) {
-            pack = Pack.build(stagedData); // sorted by digest: deterministic; each digest computed once, when staged
+            Map<String, byte[]> byDigest = new LinkedHashMap<>();
+            for (String d : Hashes.sortedDigests(stagedData.keySet())) {
+                byDigest.put(d, stagedData.get(d));
+            }
+            pack = Pack.build(byDigest); // sorted by digest: deterministic; each digest computed once, when staged
             if (pack.needsIndex()) {
                 index = pack.indexBytes();
                 storage.write(pack.hash() + ".index", index);
@@ -166,7 +187,9 @@ public final class Staging {
             packList.add(pack.hash());
         }
         List<DeltaBlock.Change> changes = new ArrayList<>();
-        for (Map.Entry<String, List<Staged>> e : staged.entrySet()) {
+        List<Map.Entry<String, List<Staged>>> byUuid = new ArrayList<>(staged.entrySet());
+        byUuid.sort(Map.Entry.comparingByKey(CanonicalJson.KEY_ORDER));
+        for (Map.Entry<String, List<Staged>> e : byUuid) {
             List<Staged> revs = new ArrayList<>(e.getValue());
             revs.sort(Comparator.comparing(Staged::revision));
             for (Staged s : revs) {
