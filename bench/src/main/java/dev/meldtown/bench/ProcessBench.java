@@ -82,7 +82,7 @@ public final class ProcessBench {
         int[] sizes = {1000, 10000, 100000};
         int runs = 5;
         int runsLarge = 3;
-        String javaOpts = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"; // bin/meldtown's flags
+        String javaOpts = "-XX:+UseParallelGC -XX:TieredStopAtLevel=1 -Xshare:auto"; // bin/meldtown's flags
         String variants = "";
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {

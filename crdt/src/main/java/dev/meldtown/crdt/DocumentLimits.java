@@ -3,6 +3,7 @@ package dev.meldtown.crdt;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meldtown.crdt.internal.Json;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -100,57 +101,99 @@ public record DocumentLimits(int maxDepth, int maxArrayLength, int maxObjectMemb
     /**
      * Checks a parsed document against every limit.
      *
+     * <p>The walk first counts each string and number at an upper bound of its canonical size (6 bytes a character,
+     * 32 a number), which needs no look at its characters; only if that bound exceeds {@code maxDocumentBytes} does
+     * a second walk count exactly. The refusal is the same either way: a bound is never below the exact size, so the
+     * first walk meets any other limit no later than an exact one would. The path of a refusal is only put together
+     * when there is one.
+     *
      * @throws DocumentLimitException naming the first place that exceeds a limit
      */
     public void check(JsonNode doc) {
-        long[] bytes = {0};
-        walk(doc, new ArrayList<>(), 1, bytes);
+        try {
+            try {
+                walk(doc, 1, new long[] {0}, false);
+            } catch (Refused r) {
+                if (!r.bySize) {
+                    throw r;
+                }
+                walk(doc, 1, new long[] {0}, true);
+            }
+        } catch (Refused r) {
+            throw refused(r.what, new ArrayList<>(r.path));
+        }
     }
 
-    private void walk(JsonNode n, List<String> path, int depth, long[] bytes) {
+    /** A refusal on its way up the walk, which adds each level's name to its path (no stack trace). */
+    private static final class Refused extends RuntimeException {
+        private final String what;
+        private final boolean bySize;
+        private final ArrayDeque<String> path = new ArrayDeque<>();
+
+        Refused(String what, boolean bySize) {
+            super(what, null, false, false);
+            this.what = what;
+            this.bySize = bySize;
+        }
+
+        Refused at(String name) {
+            path.addFirst(name);
+            return this;
+        }
+    }
+
+    private void walk(JsonNode n, int depth, long[] bytes, boolean exact) {
         if (n.isContainerNode()) {
             if (depth > maxDepth) {
-                throw refused("nested deeper than " + maxDepth + " levels", path);
+                throw new Refused("nested deeper than " + maxDepth + " levels", false);
             }
-            add(bytes, 2, path);
+            add(bytes, 2);
         }
         if (n.isObject()) {
             if (n.size() > maxObjectMembers) {
-                throw refused("object with " + n.size() + " members exceeds the limit of " + maxObjectMembers, path);
+                throw new Refused("object with " + n.size() + " members exceeds the limit of " + maxObjectMembers, false);
             }
             Iterator<Map.Entry<String, JsonNode>> it = n.fields();
             boolean first = true;
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> e = it.next();
-                path.add(e.getKey());
-                string(e.getKey(), path, bytes);
-                add(bytes, first ? 1 : 2, path); // ':' and ','
-                first = false;
-                walk(e.getValue(), path, depth + 1, bytes);
-                path.remove(path.size() - 1);
+                try {
+                    string(e.getKey(), bytes, exact);
+                    add(bytes, first ? 1 : 2); // ':' and ','
+                    first = false;
+                    walk(e.getValue(), depth + 1, bytes, exact);
+                } catch (Refused r) {
+                    throw r.at(e.getKey());
+                }
             }
         } else if (n.isArray()) {
             if (n.size() > maxArrayLength) {
-                throw refused("array of " + n.size() + " elements exceeds the limit of " + maxArrayLength, path);
+                throw new Refused("array of " + n.size() + " elements exceeds the limit of " + maxArrayLength, false);
             }
             for (int i = 0; i < n.size(); i++) {
-                path.add(Integer.toString(i));
-                add(bytes, i == 0 ? 0 : 1, path);
-                walk(n.get(i), path, depth + 1, bytes);
-                path.remove(path.size() - 1);
+                try {
+                    add(bytes, i == 0 ? 0 : 1);
+                    walk(n.get(i), depth + 1, bytes, exact);
+                } catch (Refused r) {
+                    throw r.at(Integer.toString(i));
+                }
             }
         } else if (n.isTextual()) {
-            string(n.textValue(), path, bytes);
+            string(n.textValue(), bytes, exact);
         } else if (n.isNumber()) {
-            add(bytes, CanonicalJson.write(n).length(), path);
+            add(bytes, exact ? CanonicalJson.write(n).length() : 32);
         } else {
-            add(bytes, n.isBoolean() && !n.booleanValue() ? 5 : 4, path); // true, null, false
+            add(bytes, n.isBoolean() && !n.booleanValue() ? 5 : 4); // true, null, false
         }
     }
 
-    private void string(String s, List<String> path, long[] bytes) {
+    private void string(String s, long[] bytes, boolean exact) {
         if (s.length() > maxStringLength) {
-            throw refused("string of " + s.length() + " characters exceeds the limit of " + maxStringLength, path);
+            throw new Refused("string of " + s.length() + " characters exceeds the limit of " + maxStringLength, false);
+        }
+        if (!exact) {
+            add(bytes, 2 + 6L * s.length()); // at most 6 bytes (an escaped control character) for each
+            return;
         }
         long size = 2;
         for (int i = 0; i < s.length(); i++) {
@@ -169,13 +212,13 @@ public record DocumentLimits(int maxDepth, int maxArrayLength, int maxObjectMemb
                 size += Character.isLowSurrogate(c) ? 2 : 3;
             }
         }
-        add(bytes, size, path);
+        add(bytes, size);
     }
 
-    private void add(long[] bytes, long n, List<String> path) {
+    private void add(long[] bytes, long n) {
         bytes[0] += n;
         if (bytes[0] > maxDocumentBytes) {
-            throw refused("document exceeds the limit of " + maxDocumentBytes + " bytes (canonical JSON)", path);
+            throw new Refused("document exceeds the limit of " + maxDocumentBytes + " bytes (canonical JSON)", true);
         }
     }
 

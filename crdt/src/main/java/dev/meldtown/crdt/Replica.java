@@ -158,14 +158,19 @@ public final class Replica {
         Map<String, ObjectNode> flat = Flattener.flatten(doc);
         int before = staging.count();
         staging.deleteAllBut(flat.keySet());
-        for (Map.Entry<String, ObjectNode> e : flat.entrySet()) {
-            if (e.getKey().startsWith("^")) {
-                // The caller edited the merged order that read showed: resolve to it first, then diff against it.
-                // Diffing against the winner's own order and merging the other leaves back in at commit re-added
-                // elements the caller had moved elsewhere (found by fuzzing the replica target).
-                conflicts.resolveDescriptor(e.getKey());
+        staging.prepare(flat);
+        try {
+            for (Map.Entry<String, ObjectNode> e : flat.entrySet()) {
+                if (e.getKey().startsWith("^")) {
+                    // The caller edited the merged order that read showed: resolve to it first, then diff against it.
+                    // Diffing against the winner's own order and merging the other leaves back in at commit re-added
+                    // elements the caller had moved elsewhere (found by fuzzing the replica target).
+                    conflicts.resolveDescriptor(e.getKey());
+                }
+                staging.updateObject(e.getKey(), e.getValue());
             }
-            staging.updateObject(e.getKey(), e.getValue());
+        } finally {
+            staging.clearPrepared();
         }
         return staging.count() != before;
     }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 
 /**
  * Staging and commit (compare automerge's {@code transaction}): the changes made since the last commit, and
@@ -78,6 +79,69 @@ public final class Staging {
         }
     }
 
+    /** A plain object's digest worked out ahead, with its bytes if they are not stored yet (else null). */
+    private record Prepared(String digest, byte[] newBytes) {
+    }
+
+    /** Objects at or above this many go through {@link #prepare} on two threads or more (changed only by tests). */
+    static volatile int parallelFrom = 4096;
+
+    private final Map<String, Prepared> prepared = new HashMap<>();
+
+    /**
+     * Works out the digests of a document's plain objects (array descriptors are diffed, not hashed) before they are
+     * staged: their canonical bytes and hashes, the bulk of an update's work, each depend only on the object and on
+     * the state before the update, so a big document is done on the common pool's threads as well. The staging
+     * itself stays on the caller's thread, in order, and uses them ({@link #updateObject}); {@link #clearPrepared}
+     * drops what is left.
+     */
+    public void prepare(Map<String, ObjectNode> flat) {
+        List<Map.Entry<String, ObjectNode>> plain = new ArrayList<>(flat.size());
+        for (Map.Entry<String, ObjectNode> e : flat.entrySet()) {
+            if (!e.getKey().startsWith("^")) {
+                plain.add(e);
+            }
+        }
+        Prepared[] out = new Prepared[plain.size()];
+        boolean[] failed = {false};
+        IntStream range = IntStream.range(0, out.length);
+        (out.length >= parallelFrom ? range.parallel() : range).forEach(i -> {
+            try {
+                out[i] = prepare(plain.get(i).getKey(), plain.get(i).getValue());
+            } catch (RuntimeException e) {
+                failed[0] = true; // an object that cannot be written: staged in order, it fails as it always did
+            }
+        });
+        if (failed[0]) {
+            return;
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] != null) {
+                prepared.put(plain.get(i).getKey(), out[i]);
+            }
+        }
+    }
+
+    // reads the state and the store only: safe on any thread while nothing is staged
+    private Prepared prepare(String id, ObjectNode content) {
+        if (specialDigest(content) != null) {
+            return null;
+        }
+        byte[] b = CanonicalJson.bytes(content);
+        RevisionTree tree = state.get(id);
+        Revision w = tree == null ? null : tree.winner();
+        // the winner's own bytes have the winner's digest: an unchanged object (most of them, in an edit of a big
+        // document) is recognised without hashing it
+        if (w != null && store.holds(w.digest(), b)) {
+            return new Prepared(w.digest(), null);
+        }
+        return new Prepared(Hashes.sha256Hex(b), b);
+    }
+
+    public void clearPrepared() {
+        prepared.clear();
+    }
+
     /** Stages what makes the object's content {@code content} (for a descriptor: a patch from its winner's order). */
     public void updateObject(String id, ObjectNode content) {
         RevisionTree tree = state.get(id);
@@ -102,12 +166,19 @@ public final class Staging {
             stage(id, tree, Revisions.childOf(w, digestAndStage(c)), w.toString());
             return;
         }
-        String digest = specialDigest(content);
-        if (digest == null) {
-            byte[] b = CanonicalJson.bytes(content);
-            // the winner's own bytes have the winner's digest: an unchanged object (most of them, in an edit of a big
-            // document) is recognised without hashing it
-            digest = w != null && store.holds(w.digest(), b) ? w.digest() : hashAndStage(b);
+        Prepared p = prepared.remove(id);
+        if (p == null) {
+            p = prepare(id, content);
+        }
+        String digest;
+        if (p == null) {
+            digest = specialDigest(content);
+        } else {
+            digest = p.digest();
+            if (p.newBytes() != null && !store.contains(digest)) {
+                stagedData.put(digest, p.newBytes());
+                store.stage(digest, p.newBytes());
+            }
         }
         if (tree == null) {
             stage(id, state.getOrCreate(id), Revisions.creation(digest), null);
