@@ -215,37 +215,33 @@ public final class Pack {
     }
 
     /**
-     * Whether Melda's string-unaware brace counter would find every one of our objects. When each of its spans is
-     * one of our objects' (the usual case: no brace in a string), it does, and nothing is hashed. Otherwise a
-     * misaligned span can still hold an object's exact bytes, so each span's hash decides, as Melda's lookup does.
+     * Whether Melda's string-unaware brace counter would find every one of our objects. When its spans are exactly
+     * our objects' (the usual case: no brace in a string), it does, and nothing is hashed. Otherwise a misaligned
+     * span can still hold an object's exact bytes, so each span's hash decides, as Melda's lookup does.
      */
     public boolean naiveScanAgrees() {
-        if (naiveSpansAreOurs()) {
-            return true;
+        List<long[]> spans = naiveSpans();
+        if (spans.size() == offsets.size()) {
+            java.util.Iterator<long[]> ours = offsets.values().iterator();
+            boolean same = true;
+            for (int i = 0; i < spans.size() && same; i++) {
+                long[] o = ours.next();
+                same = o[0] == spans.get(i)[0] && o[1] == spans.get(i)[1];
+            }
+            if (same) {
+                return true;
+            }
         }
         java.util.Set<String> found = new java.util.HashSet<>(); // a list made this quadratic (found by the bench)
-        int depth = 0;
-        int start = -1;
-        for (int i = 0; i < bytes.length; i++) {
-            if (bytes[i] == '{') {
-                if (depth == 0) {
-                    start = i;
-                }
-                depth++;
-            } else if (bytes[i] == '}') {
-                depth--;
-                if (depth == 0 && start >= 0) {
-                    found.add(Hashes.sha256Hex(Arrays.copyOfRange(bytes, start, i + 1)));
-                    start = -1;
-                }
-            }
+        for (long[] span : spans) {
+            found.add(Hashes.sha256Hex(Arrays.copyOfRange(bytes, (int) span[0], (int) (span[0] + span[1]))));
         }
         return found.containsAll(offsets.keySet());
     }
 
-    /** Whether the naive brace counter's spans are exactly our objects' spans, in pack order. */
-    private boolean naiveSpansAreOurs() {
-        java.util.Iterator<long[]> ours = offsets.values().iterator();
+    /** The spans {offset, length} that Melda's brace counter finds: top-level braces, strings not considered. */
+    private List<long[]> naiveSpans() {
+        List<long[]> spans = new ArrayList<>(offsets.size());
         int depth = 0;
         int start = -1;
         for (int i = 0; i < bytes.length; i++) {
@@ -257,18 +253,12 @@ public final class Pack {
             } else if (bytes[i] == '}') {
                 depth--;
                 if (depth == 0 && start >= 0) {
-                    if (!ours.hasNext()) {
-                        return false;
-                    }
-                    long[] span = ours.next();
-                    if (span[0] != start || span[1] != i + 1 - start) {
-                        return false;
-                    }
+                    spans.add(new long[] {start, i + 1 - start});
                     start = -1;
                 }
             }
         }
-        return !ours.hasNext();
+        return spans;
     }
 
     /** The {@code .index} content: {@code {"<digest>":[offset,length],...}}, keys sorted, compact. */
