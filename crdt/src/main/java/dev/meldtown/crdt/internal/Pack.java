@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * A data pack ({@code <hash>.pack}): {@code [obj1,obj2,...]}, each object the exact canonical bytes whose sha256
@@ -125,7 +126,7 @@ public final class Pack {
 
     /** JSON-aware scan: every top-level object inside the outer array, honouring strings and escapes. */
     public static Map<String, long[]> scan(byte[] b) {
-        Map<String, long[]> m = new LinkedHashMap<>();
+        List<long[]> spans = new ArrayList<>();
         int depth = 0; // nesting including the outer [
         boolean inString = false;
         boolean escape = false;
@@ -156,8 +157,7 @@ public final class Pack {
                         throw new CorruptDataException("pack is not a JSON array of objects (unbalanced at byte " + i + ")");
                     }
                     if (c == '}' && depth == 1 && start >= 0) {
-                        byte[] obj = Arrays.copyOfRange(b, start, i + 1);
-                        m.putIfAbsent(Hashes.sha256Hex(obj), new long[] {start, i + 1 - start});
+                        spans.add(new long[] {start, i + 1 - start});
                         start = -1;
                     }
                 }
@@ -168,8 +168,23 @@ public final class Pack {
         if (depth != 0 || inString) {
             throw new CorruptDataException("pack is truncated or not a JSON array of objects");
         }
+        // each object's hash on the common pool's threads too, for a big pack (they are independent; the map keeps
+        // pack order and the first of equal objects, as one thread would)
+        String[] digests = new String[spans.size()];
+        IntStream range = IntStream.range(0, digests.length);
+        (digests.length >= PARALLEL_HASHING_FROM ? range.parallel() : range).forEach(i -> {
+            long[] span = spans.get(i);
+            digests[i] = Hashes.sha256Hex(Arrays.copyOfRange(b, (int) span[0], (int) (span[0] + span[1])));
+        });
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < digests.length; i++) {
+            m.putIfAbsent(digests[i], spans.get(i));
+        }
         return m;
     }
+
+    /** Packs of at least this many objects are hashed on more than one thread when scanned. */
+    static final int PARALLEL_HASHING_FROM = 4096;
 
     public String hash() {
         return hash;
