@@ -38,6 +38,19 @@ export JAEGER_BIN
 log()  { printf '[meldtown] %s\n' "$*" >&2; }
 die()  { printf '[meldtown] error: %s\n' "$*" >&2; exit 1; }
 
+# Serialises an installer across processes, until the calling script exits: bin/test runs the acceptance tools'
+# installers in the background while Maven builds the other modules (scripts/install/acceptance-tools.sh), and the
+# acceptance module, bin/stack or a user may ask for the same tool meanwhile. The second caller waits, then finds the
+# tool installed. flock(1) is in util-linux, on every Debian machine.
+hold_install_lock() {
+  mkdir -p "$MELDTOWN_HOME/locks"
+  exec {MELDTOWN_LOCK_FD}>"$MELDTOWN_HOME/locks/$1.lock"
+  if ! flock -n "$MELDTOWN_LOCK_FD"; then
+    log "waiting for another install of $1 to finish (lock $MELDTOWN_HOME/locks/$1.lock)"
+    flock "$MELDTOWN_LOCK_FD"
+  fi
+}
+
 mvnw() { "$MELDTOWN_ROOT/mvnw" -q -B "$@"; }
 
 # Containers (see scripts/containers/containers.conf): every podman call the project makes reads this config.

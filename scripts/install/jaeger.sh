@@ -7,6 +7,7 @@
 # placeholder page; the query API (/api/traces, /api/v3/traces) is complete.
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
+hold_install_lock jaeger   # bin/stack and scripts/install/acceptance-tools.sh may both ask for it
 
 mkdir -p "$JAEGER_DIR/bin"
 export GOFLAGS=-mod=mod

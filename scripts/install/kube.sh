@@ -16,7 +16,8 @@ t0=$SECONDS
 have() { [ -x "$KUBE_BIN/$1" ] && "$KUBE_BIN/$1" $2 2>/dev/null | grep -q -- "$3"; }
 
 # ---- helm (plain go install: no replace directives)
-if ! have helm version "v$HELM_VERSION"; then
+# (`helm version` of a go-installed helm says only "v4.3": the module version comes from the binary's build info)
+if ! { [ -x "$KUBE_BIN/helm" ] && go version -m "$KUBE_BIN/helm" | grep -q "^[[:space:]]*mod[[:space:]]*helm.sh/helm/v4[[:space:]]*v$HELM_VERSION[[:space:]]"; }; then
   log "building helm $HELM_VERSION (go install)"
   GOBIN="$KUBE_BIN" nice go install "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
 fi

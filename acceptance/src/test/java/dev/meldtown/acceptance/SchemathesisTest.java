@@ -3,6 +3,7 @@ package dev.meldtown.acceptance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meldtown.testkit.Processes;
+import dev.meldtown.testkit.Tools;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,11 +107,6 @@ class SchemathesisTest {
     }
 
     static Path st() {
-        String home = System.getenv("MELDTOWN_HOME");
-        if (home == null) {
-            String cache = System.getenv("XDG_CACHE_HOME");
-            home = (cache != null ? cache : System.getProperty("user.home") + "/.cache") + "/meldtown";
-        }
-        return Path.of(home, "schemathesis-current", "bin", "st");
+        return Tools.home().resolve("schemathesis-current/bin/st");
     }
 }
