@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.internal.DocumentReader;
 import dev.meldtown.crdt.internal.DocumentState;
 import dev.meldtown.crdt.internal.Flattener;
+import dev.meldtown.crdt.internal.Hashes;
 import dev.meldtown.crdt.internal.ObjectStore;
 import dev.meldtown.crdt.internal.Patches;
 import dev.meldtown.crdt.internal.RevisionTree;
@@ -419,6 +420,17 @@ public final class ReplicaState {
         return root;
     }
 
+    /**
+     * A checkpoint's content, checked against its name: objects are named by the SHA-256 of their bytes, as in a pack,
+     * so a checkpoint damaged in storage is refused (its readers replay) instead of served.
+     */
+    private static byte[] verified(String digest, byte[] bytes) {
+        if (!Hashes.sha256Hex(bytes).equals(digest)) {
+            throw new CorruptDataException("checkpoint content " + digest + " does not match its SHA-256");
+        }
+        return bytes;
+    }
+
     static ReplicaState fromJson(JsonNode root, List<String> anchors) {
         if (!root.path("objects").isObject() || !root.path("contents").isObject()) {
             throw new CorruptDataException("incomplete checkpoint state");
@@ -456,8 +468,16 @@ public final class ReplicaState {
         } catch (InvalidRevisionException e) {
             throw new CorruptDataException("checkpoint names an invalid revision: " + e.getMessage());
         }
-        root.get("contents").fields().forEachRemaining(f -> s.contents.put(f.getKey(), f.getValue().asText().getBytes(StandardCharsets.UTF_8)));
-        root.path("contents64").fields().forEachRemaining(f -> s.contents.put(f.getKey(), Base64.getDecoder().decode(f.getValue().asText())));
+        root.get("contents").fields().forEachRemaining(f -> s.contents.put(f.getKey(), verified(f.getKey(), f.getValue().asText().getBytes(StandardCharsets.UTF_8))));
+        root.path("contents64").fields().forEachRemaining(f -> {
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(f.getValue().asText());
+            } catch (IllegalArgumentException e) {
+                throw new CorruptDataException("checkpoint content " + f.getKey() + " is not base64: " + e.getMessage());
+            }
+            s.contents.put(f.getKey(), verified(f.getKey(), bytes));
+        });
         s.store.putAll(s.contents);
         s.applied.addAll(anchors);
         return s;

@@ -20,4 +20,13 @@ public interface StorageProvider {
      * @throws InvalidUrlException if the URL is not acceptable
      */
     ReplicaStorage open(URI url);
+
+    /**
+     * The limits a document written to this provider's storages must keep, so that everyone who reads them can:
+     * {@link DocumentLimits#LOCAL} (the depth every reader can read, no size limit, like libmelda-tools) unless the
+     * storage's server enforces its own, as the hub does ({@link DocumentLimits#DEFAULT}).
+     */
+    default DocumentLimits documentLimits() {
+        return DocumentLimits.LOCAL;
+    }
 }

@@ -84,6 +84,25 @@ public final class StorageUrls {
      * @throws InvalidUrlException if the URL is malformed or its scheme unknown
      */
     public static ReplicaStorage open(String url) {
+        Resolved r = resolve(url);
+        return r.flate() ? new FlateStorage(r.provider().open(r.uri())) : r.provider().open(r.uri());
+    }
+
+    /**
+     * The limits a document written to the replica at {@code url} must keep: its scheme's
+     * {@link StorageProvider#documentLimits()} ({@code <scheme>+flate} has those of {@code <scheme>}). Nothing is opened.
+     *
+     * @throws InvalidUrlException if the URL is malformed or its scheme unknown
+     */
+    public static DocumentLimits documentLimits(String url) {
+        return resolve(url).provider().documentLimits();
+    }
+
+    /** The provider for a URL, the URI it is given, and whether the storage is wrapped in {@link FlateStorage}. */
+    private record Resolved(StorageProvider provider, URI uri, boolean flate) {
+    }
+
+    private static Resolved resolve(String url) {
         URI uri;
         try {
             // java.net.URI rejects an empty authority ("memory://"); an empty path means the same thing
@@ -103,12 +122,12 @@ public final class StorageUrls {
         }
         StorageProvider p = PROVIDERS.get(scheme);
         if (p != null) {
-            return p.open(uri);
+            return new Resolved(p, uri, false);
         }
         if (scheme.endsWith("+flate")) {
             StorageProvider bp = PROVIDERS.get(base);
             if (bp != null) {
-                return new FlateStorage(bp.open(withScheme(uri, base)));
+                return new Resolved(bp, withScheme(uri, base), true);
             }
         }
         throw new InvalidUrlException("unsupported replica URL scheme '" + scheme + "' in " + url + "; known: " + schemes());

@@ -3,6 +3,7 @@ package dev.meldtown.crdt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -236,5 +237,27 @@ class CheckpointPropertiesTest {
         assertThatThrownBy(() -> Checkpoint.parse("{\"format\":\"other\"}".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(CorruptDataException.class);
         assertThatThrownBy(() -> Checkpoint.parse("nope".getBytes(StandardCharsets.UTF_8))).isInstanceOf(CorruptDataException.class);
+    }
+
+    @Example
+    void aCheckpointWhoseContentsWereDamagedIsRefused() throws Exception {
+        Replica r = Replica.open(new MemoryStorage());
+        r.update("{\"title\":\"a\",\"items\":[{\"n\":1}]}");
+        r.commit("alice", null);
+        byte[] good = Checkpoint.of(r).bytes();
+        assertThat(Checkpoint.parse(good).document()).isEqualTo(r.read());
+        ObjectMapper json = new ObjectMapper();
+
+        ObjectNode altered = (ObjectNode) json.readTree(good);
+        ObjectNode contents = (ObjectNode) altered.get("contents");
+        String digest = contents.fieldNames().next();
+        contents.put(digest, contents.get(digest).asText() + " ");
+        assertThatThrownBy(() -> Checkpoint.parse(json.writeValueAsBytes(altered)))
+                .isInstanceOf(CorruptDataException.class).hasMessageContaining(digest).hasMessageContaining("SHA-256");
+
+        ObjectNode notBase64 = (ObjectNode) json.readTree(good);
+        ((ObjectNode) notBase64.get("contents64")).put(digest, "%%%");
+        assertThatThrownBy(() -> Checkpoint.parse(json.writeValueAsBytes(notBase64)))
+                .isInstanceOf(CorruptDataException.class).hasMessageContaining("base64");
     }
 }

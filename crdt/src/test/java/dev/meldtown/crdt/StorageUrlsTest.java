@@ -49,6 +49,35 @@ class StorageUrlsTest {
     }
 
     @Test
+    void documentLimitsComeFromTheSchemesProviderWithoutOpeningAStorage() {
+        DocumentLimits strict = new DocumentLimits(10, 20, 30, 40, 50);
+        StorageUrls.register(new StorageProvider() {
+            @Override
+            public Set<String> schemes() {
+                return Set.of("limited");
+            }
+
+            @Override
+            public ReplicaStorage open(URI url) {
+                throw new AssertionError("documentLimits must not open " + url);
+            }
+
+            @Override
+            public DocumentLimits documentLimits() {
+                return strict;
+            }
+        });
+        assertThat(StorageUrls.documentLimits("limited://host/replica")).isEqualTo(strict);
+        assertThat(StorageUrls.documentLimits("LIMITED+flate://host/replica")).isEqualTo(strict);
+        // built-in and service-loaded providers keep the default: what every reader can read
+        assertThat(StorageUrls.documentLimits("file:///tmp/x")).isEqualTo(DocumentLimits.LOCAL);
+        assertThat(StorageUrls.documentLimits("memory+flate://")).isEqualTo(DocumentLimits.LOCAL);
+        assertThat(StorageUrls.documentLimits("svc-test://anything")).isEqualTo(DocumentLimits.LOCAL);
+        assertThatThrownBy(() -> StorageUrls.documentLimits("nope://x")).isInstanceOf(InvalidUrlException.class)
+                .hasMessageContaining("nope");
+    }
+
+    @Test
     void serviceLoaderProvidersAreDiscovered() {
         // src/test/resources/META-INF/services registers ServiceLoadedProvider for "svc-test"
         assertThat(StorageUrls.open("svc-test://anything")).isInstanceOf(MemoryStorage.class);

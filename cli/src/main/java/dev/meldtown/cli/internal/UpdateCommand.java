@@ -6,6 +6,7 @@ import dev.meldtown.crdt.DocumentLimits;
 import dev.meldtown.crdt.InvalidDocumentException;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
+import dev.meldtown.crdt.StorageUrls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code update -t URL -j FILE [-a A] [-d D]}: makes the replica's state the file's document and commits. The file
- * is read within {@link #limitsFor the target's limits} (a document beyond them is refused before anything is
+ * is read within {@link StorageUrls#documentLimits the target's limits} (a document beyond them is refused before anything is
  * written, with one line naming where), so that every replica it writes stays readable by us and by libmelda-tools.
  */
 @Command(name = "update", description = "Updates a Melda CRDT", sortOptions = true)
@@ -37,7 +38,7 @@ public final class UpdateCommand extends Verb {
 
     @Override
     protected int run() throws IOException {
-        DocumentLimits limits = limitsFor(target);
+        DocumentLimits limits = StorageUrls.documentLimits(target);
         ObjectNode doc = readDocument(jsonFile, limits);
         try (ReplicaStorage storage = storage(target)) {
             Replica replica = open(storage).limits(limits);
@@ -46,17 +47,6 @@ public final class UpdateCommand extends Verb {
             println(block.map(b -> "Committed block " + b).orElse("Nothing to commit"));
         }
         return EXIT_OK;
-    }
-
-    /**
-     * A hub replica ({@code http://}, {@code https://}) takes the hub's {@link DocumentLimits#DEFAULT} (4 MiB, which
-     * keeps its packs under the hub's 8 MiB file limit); a local or S3 replica only {@link DocumentLimits#LOCAL} (the
-     * depth every reader can read), like libmelda-tools, which has no size limit.
-     */
-    static DocumentLimits limitsFor(String target) {
-        String scheme = target.contains("://") ? target.substring(0, target.indexOf("://")).toLowerCase(java.util.Locale.ROOT) : "";
-        scheme = scheme.endsWith("+flate") ? scheme.substring(0, scheme.length() - "+flate".length()) : scheme;
-        return scheme.equals("http") || scheme.equals("https") ? DocumentLimits.DEFAULT : DocumentLimits.LOCAL;
     }
 
     static ObjectNode readDocument(Path file, DocumentLimits limits) throws IOException {

@@ -1,5 +1,6 @@
 package dev.meldtown.storage.hub;
 
+import dev.meldtown.crdt.DocumentLimits;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.crdt.StorageProvider;
 import java.net.URI;
@@ -15,5 +16,11 @@ public final class HubStorageProvider implements StorageProvider {
     @Override
     public ReplicaStorage open(URI url) {
         return new HubStorage(url, System.getenv("MELDTOWN_TOKEN"));
+    }
+
+    /** The hub's own limits (block-store-service refuses a bigger document), so a push is refused before it starts. */
+    @Override
+    public DocumentLimits documentLimits() {
+        return DocumentLimits.DEFAULT;
     }
 }
