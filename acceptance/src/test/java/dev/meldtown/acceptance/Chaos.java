@@ -154,27 +154,35 @@ final class Chaos {
         return stack.get("BLOCK_STORE_URL") + "/v1/tenants/acme/docs/" + DOC;
     }
 
-    /** A server-side commit of this writer's own item, incremented. */
+    /**
+     * A server-side commit of this writer's own item, incremented, if the document is still the one read (412 when a
+     * meld changed it in between: read again, a few times).
+     */
     private void commit(String replica) throws Exception {
-        HttpResponse<String> current = send("GET", base() + "/replicas/" + replica + "/document", writer, null);
-        ObjectNode d;
-        if (current.statusCode() == 200) {
-            d = (ObjectNode) LocalStack.JSON.readTree(current.body());
-        } else if (current.statusCode() == 404 && !ackedBlocks.containsKey(replica)) {
-            d = LocalStack.JSON.createObjectNode();
-        } else {
-            count("commit:read-" + current.statusCode());
-            return;
-        }
-        d.remove("_id");
-        ObjectNode mine = LocalStack.ownItem(d, replica);
-        mine.put("n", mine.path("n").asInt() + 1);
-        HttpResponse<String> r = send("POST", base() + "/replicas/" + replica + "/commits", writer,
-                Map.of("document", d, "author", replica));
-        count("commit:" + r.statusCode());
-        if (r.statusCode() == 201) {
-            ackedBlocks.computeIfAbsent(replica, k -> ConcurrentHashMap.newKeySet())
-                    .add(LocalStack.JSON.readTree(r.body()).get("block").asText());
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            HttpResponse<String> current = send("GET", base() + "/replicas/" + replica + "/document", writer, null);
+            ObjectNode d;
+            if (current.statusCode() == 200) {
+                d = (ObjectNode) LocalStack.JSON.readTree(current.body());
+            } else if (current.statusCode() == 404 && !ackedBlocks.containsKey(replica)) {
+                d = LocalStack.JSON.createObjectNode();
+            } else {
+                count("commit:read-" + current.statusCode());
+                return;
+            }
+            d.remove("_id");
+            ObjectNode mine = LocalStack.ownItem(d, replica);
+            mine.put("n", mine.path("n").asInt() + 1);
+            HttpResponse<String> r = LocalStack.send("POST", base() + "/replicas/" + replica + "/commits", writer,
+                    Map.of("document", d, "author", replica), Duration.ofSeconds(20), LocalStack.unchangedSince(current));
+            count("commit:" + r.statusCode());
+            if (r.statusCode() == 201) {
+                ackedBlocks.computeIfAbsent(replica, k -> ConcurrentHashMap.newKeySet())
+                        .add(LocalStack.JSON.readTree(r.body()).get("block").asText());
+            }
+            if (r.statusCode() != 412) {
+                return;
+            }
         }
     }
 

@@ -220,6 +220,16 @@ final class LocalStack {
     }
 
     /**
+     * The precondition that makes a commit of a document read as {@code read} change only what its writer changed: its
+     * {@code If-Match} ETag, or {@code If-None-Match: *} when the replica had no document (404). Without it, a meld that
+     * lands between the read and the commit would make the commit delete whatever the meld brought.
+     */
+    static Map<String, String> unchangedSince(HttpResponse<String> read) {
+        return read.statusCode() == 200 ? Map.of("If-Match", read.headers().firstValue("ETag").orElseThrow())
+                : Map.of("If-None-Match", "*");
+    }
+
+    /**
      * The object of {@code doc}'s {@code items♭} array whose {@code _id} is {@code id}, added when missing: each writer of
      * a stream test edits only its own item, so concurrent commits never conflict.
      */
@@ -254,7 +264,14 @@ final class LocalStack {
     /** {@link #send(String, String, String, Object)} with its own timeout (a paused service never answers). */
     static HttpResponse<String> send(String method, String url, String token, Object body, Duration timeout)
             throws IOException, InterruptedException {
+        return send(method, url, token, body, timeout, Map.of());
+    }
+
+    /** {@link #send(String, String, String, Object, Duration)} with more request headers. */
+    static HttpResponse<String> send(String method, String url, String token, Object body, Duration timeout, Map<String, String> headers)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout);
+        headers.forEach(b::header);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }

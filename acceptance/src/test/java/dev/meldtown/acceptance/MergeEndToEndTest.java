@@ -271,20 +271,29 @@ class MergeEndToEndTest {
         assertThat(await(() -> metric(metrics(stack.get("MERGE_SERVICE_URL")), "meldtown_merge_consumer_lag", "") == 0.0)).isTrue();
     }
 
-    /** One commit of a stream: the replica's current document with its own item set to n, committed on the server. */
+    /**
+     * One commit of a stream: the replica's current document with its own item set to n, committed on the server if the
+     * document is still the one read (a meld into the replica in between makes it read again).
+     */
     private static String commitOwnItem(String doc, String replica, int n) throws Exception {
-        HttpResponse<String> current = LocalStack.get(base(doc) + "/replicas/" + replica + "/document", writer);
-        ObjectNode d = current.statusCode() == 200 ? (ObjectNode) LocalStack.JSON.readTree(current.body()) : LocalStack.JSON.createObjectNode();
-        d.remove("_id");
-        d.put("title", "stream");
-        ObjectNode mine = LocalStack.ownItem(d, replica);
-        mine.put("n", n);
-        HttpResponse<String> r = LocalStack.post(base(doc) + "/replicas/" + replica + "/commits", writer,
-                Map.of("document", d, "author", replica, "description", replica + " #" + n));
-        if (r.statusCode() != 201) {
-            throw new IllegalStateException("commit " + replica + " #" + n + " answered " + r.statusCode() + ": " + r.body());
+        for (int attempt = 1; ; attempt++) {
+            HttpResponse<String> current = LocalStack.get(base(doc) + "/replicas/" + replica + "/document", writer);
+            ObjectNode d = current.statusCode() == 200 ? (ObjectNode) LocalStack.JSON.readTree(current.body()) : LocalStack.JSON.createObjectNode();
+            d.remove("_id");
+            d.put("title", "stream");
+            ObjectNode mine = LocalStack.ownItem(d, replica);
+            mine.put("n", n);
+            HttpResponse<String> r = LocalStack.send("POST", base(doc) + "/replicas/" + replica + "/commits", writer,
+                    Map.of("document", d, "author", replica, "description", replica + " #" + n), Duration.ofSeconds(60),
+                    LocalStack.unchangedSince(current));
+            if (r.statusCode() == 412 && attempt < 50) {
+                continue;
+            }
+            if (r.statusCode() != 201) {
+                throw new IllegalStateException("commit " + replica + " #" + n + " answered " + r.statusCode() + ": " + r.body());
+            }
+            return LocalStack.JSON.readTree(r.body()).get("block").asText();
         }
-        return LocalStack.JSON.readTree(r.body()).get("block").asText();
     }
 
     // ------------------------------------------------------------------ two instances

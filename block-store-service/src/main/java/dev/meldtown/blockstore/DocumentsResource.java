@@ -2,6 +2,7 @@ package dev.meldtown.blockstore;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meldtown.blockstore.internal.DocumentTag;
 import dev.meldtown.blockstore.internal.Documents;
 import dev.meldtown.blockstore.internal.Files;
 import dev.meldtown.blockstore.internal.MeldRequests;
@@ -38,8 +39,10 @@ import java.util.Optional;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -272,19 +275,27 @@ public class DocumentsResource {
     @APIResponse(responseCode = "201", description = "Committed", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Committed.class)))
     @APIResponse(responseCode = "200", description = "Nothing changed (block is null)", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Committed.class)))
     @APIResponse(responseCode = "422", description = "document is not a JSON object, or not a valid Melda document")
+    @APIResponse(responseCode = "400", description = "If-Match or If-None-Match is not * or a list of entity tags (type invalid-precondition)")
     @APIResponse(responseCode = "404", description = "No such route")
+    @APIResponse(responseCode = "412", description = "If-Match or If-None-Match does not hold for the replica's current document, whose ETag the problem carries (type precondition-failed)")
     @APIResponse(responseCode = "413", description = "The tenant is at its maxBytes quota, or the document would exceed maxDocuments (type quota-bytes, quota-documents)")
     @APIResponse(responseCode = "429", description = "The tenant's writesPerSecond limit: retry after Retry-After seconds (type quota-writes-per-second)")
-    public Response commit(@PathParam("replica") String replica, CommitRequest body) {
+    public Response commit(@PathParam("replica") String replica,
+                           @Parameter(description = "Commit only if the replica's document still has one of these ETags (from a GET of the document), or * for any existing document")
+                           @HeaderParam("If-Match") String ifMatch,
+                           @Parameter(description = "Commit only if the replica's document has none of these ETags, or * for a replica with no document yet")
+                           @HeaderParam("If-None-Match") String ifNoneMatch,
+                           CommitRequest body) {
         String caller = write();
         Names.name("replica", replica);
+        DocumentTag.Precondition precondition = DocumentTag.Precondition.of(ifMatch, ifNoneMatch);
         if (body == null || body.document() == null || !body.document().isObject()) {
             throw new ProblemException(422, "invalid-document", "Invalid document", "document must be a JSON object");
         }
         String author = body.author() == null ? caller : body.author();
         quotas.requireDocument(DocRef.of(tenant, doc));
         quotas.requireRoom(tenant, 0); // the commit's size is known only once it is made: refused at the limit
-        Optional<String> block = documents.commit(tenant, doc, replica, (ObjectNode) body.document(), author, body.description());
+        Optional<String> block = documents.commit(tenant, doc, replica, (ObjectNode) body.document(), author, body.description(), precondition);
         if (block.isPresent()) {
             quotas.documentWritten(DocRef.of(tenant, doc));
         }
@@ -293,24 +304,24 @@ public class DocumentsResource {
 
     @GET
     @Path("/replicas/{replica}/document")
-    @Operation(summary = "Melda read, optionally as of a block (reader)")
-    @APIResponse(responseCode = "200", description = "The document", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)))
+    @Operation(summary = "Melda read, optionally as of a block (reader); the ETag names the document for a commit's If-Match")
+    @APIResponse(responseCode = "200", description = "The document", content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.OBJECT)),
+            headers = @Header(name = "ETag", description = "The document's entity tag (SHA-256 of its canonical JSON)", schema = @Schema(type = SchemaType.STRING)))
     @APIResponse(responseCode = "404", description = "The block is not in the replica")
-    public JsonNode read(@PathParam("replica") String replica, @QueryParam("block") String block) {
+    public Response read(@PathParam("replica") String replica, @QueryParam("block") String block) {
         check(Role.READER);
         Names.name("replica", replica);
         if (block != null) {
             Names.block(block);
         }
-        if (block == null) {
-            return documents.readState(tenant, doc, replica, s -> s.read(), r -> r.read());
-        }
-        return documents.withReplica(tenant, doc, replica, r -> {
-            if (!r.appliedBlocks().contains(block)) {
-                throw new ProblemException(404, "unknown-block", "Unknown block", "block " + block + " is not in replica " + replica);
-            }
-            return r.readAt(block);
-        });
+        JsonNode document = block == null ? documents.readState(tenant, doc, replica, s -> s.read(), r -> r.read())
+                : documents.withReplica(tenant, doc, replica, r -> {
+                    if (!r.appliedBlocks().contains(block)) {
+                        throw new ProblemException(404, "unknown-block", "Unknown block", "block " + block + " is not in replica " + replica);
+                    }
+                    return r.readAt(block);
+                });
+        return Response.ok(document).header("ETag", DocumentTag.of(document)).build();
     }
 
     @GET

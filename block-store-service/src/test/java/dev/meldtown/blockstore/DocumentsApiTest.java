@@ -188,6 +188,54 @@ class DocumentsApiTest {
     }
 
     @Test
+    void aCommitWithIfMatchChangesOnlyTheDocumentItsAuthorRead() {
+        String doc = Fixtures.uniqueDoc();
+        String url = "/v1/tenants/acme/docs/{doc}/replicas/hub/";
+        // no document yet: If-None-Match: * creates it, and a second such commit is refused
+        as("acme", "writer").contentType(ContentType.JSON).header("If-None-Match", "*").body(commit(TODO, "alice", null))
+                .post(url + "commits", doc).then().statusCode(201);
+        as("acme", "writer").contentType(ContentType.JSON).header("If-None-Match", "*").body(commit("{\"n\":1}", "alice", null))
+                .post(url + "commits", doc).then().statusCode(412).contentType("application/problem+json")
+                .body("type", org.hamcrest.Matchers.endsWith("precondition-failed"));
+
+        // Alice and Bob read the same document; Bob commits first, so Alice's commit (which lacks Bob's item) is refused
+        var read = as("acme", "reader").get(url + "document", doc).then().statusCode(200).extract();
+        String tag = read.header("ETag");
+        assertThat(tag).isEqualTo("\"" + CanonicalJson.sha256(CanonicalJson.parse(read.asString())) + "\"");
+        String withBob = TODO.replace("]}", ",{\"_id\":\"c\",\"title\":\"Bob's\"}]}");
+        as("acme", "writer").contentType(ContentType.JSON).header("If-Match", tag).body(commit(withBob, "bob", null))
+                .post(url + "commits", doc).then().statusCode(201);
+        String current = as("acme", "reader").get(url + "document", doc).then().statusCode(200).extract().header("ETag");
+        assertThat(current).isNotEqualTo(tag);
+        as("acme", "writer").contentType(ContentType.JSON).header("If-Match", tag).body(commit(TODO.replace("Buy milk", "Buy bread"), "alice", null))
+                .post(url + "commits", doc).then().statusCode(412).contentType("application/problem+json")
+                .header("ETag", current).body("etag", equalTo(current)).body("detail", org.hamcrest.Matchers.containsString("read it again"));
+        as("acme", "reader").get(url + "document", doc).then().statusCode(200)
+                .body("'items\u266D'._id", org.hamcrest.Matchers.contains("a", "b", "c")).body("'items\u266D'[0].title", equalTo("Buy milk"));
+
+        // read again, reapply: it passes, with any of a list of tags, and * matches an existing document
+        as("acme", "writer").contentType(ContentType.JSON).header("If-Match", tag + ", " + current)
+                .body(commit(withBob.replace("Buy milk", "Buy bread"), "alice", null))
+                .post(url + "commits", doc).then().statusCode(201);
+        as("acme", "writer").contentType(ContentType.JSON).header("If-Match", "*").body(commit(withBob, "alice", null))
+                .post(url + "commits", doc).then().statusCode(201);
+        // a weak tag never matches If-Match, and a header that is no entity tag is a 400
+        String now = as("acme", "reader").get(url + "document", doc).then().extract().header("ETag");
+        as("acme", "writer").contentType(ContentType.JSON).header("If-Match", "W/" + now).body(commit(TODO, "alice", null))
+                .post(url + "commits", doc).then().statusCode(412);
+        as("acme", "writer").contentType(ContentType.JSON).header("If-Match", now.replace("\"", "")).body(commit(TODO, "alice", null))
+                .post(url + "commits", doc).then().statusCode(400).contentType("application/problem+json")
+                .body("type", org.hamcrest.Matchers.endsWith("invalid-precondition"));
+        as("acme", "reader").get(url + "document", doc).then().statusCode(200).header("ETag", now);
+        // a replica with no document fails If-Match: *, and a historic read has the tag of what it shows
+        as("acme", "writer").contentType(ContentType.JSON).header("If-Match", "*").body(commit(TODO, "alice", null))
+                .post("/v1/tenants/acme/docs/{doc}/replicas/empty/commits", doc).then().statusCode(412);
+        String first = as("acme", "reader").get(url + "log", doc).then().extract().path("[-1].block");
+        var old = as("acme", "reader").get(url + "document?block={b}", doc, first).then().statusCode(200).extract();
+        assertThat(old.header("ETag")).isEqualTo(tag);
+    }
+
+    @Test
     void aTenantsDocumentsAreListedByNameAPageAtATime() {
         String tenant = "docs-" + Fixtures.uniqueDoc();
         as(tenant, "reader").get("/v1/tenants/{t}/docs", tenant).then().statusCode(200)

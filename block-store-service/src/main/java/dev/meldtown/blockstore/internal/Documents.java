@@ -189,9 +189,15 @@ public class Documents {
         return announcer.storage(ref, raw, this::countStored);
     }
 
-    /** Melda update + commit on the server: the new block, or empty when nothing changed. */
-    public Optional<String> commit(String tenant, String doc, String replica, ObjectNode document, String author, String description) {
+    /**
+     * Melda update + commit on the server: the new block, or empty when nothing changed. {@code precondition} is checked
+     * against the document the update is diffed with, under the replica's lock, so a passing {@code If-Match} means the
+     * commit changes exactly what its author changed in the document they read.
+     */
+    public Optional<String> commit(String tenant, String doc, String replica, ObjectNode document, String author, String description,
+                                   DocumentTag.Precondition precondition) {
         return withReplica(tenant, doc, replica, r -> {
+            precondition.check(replica, !r.appliedBlocks().isEmpty(), () -> DocumentTag.of(r.read()));
             r.update(document);
             return r.commit(author, description);
         });
