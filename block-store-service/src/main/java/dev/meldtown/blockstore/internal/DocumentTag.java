@@ -44,28 +44,28 @@ public final class DocumentTag {
         }
 
         /**
-         * Passes, or throws 412 {@code precondition-failed} (with the current tag in an {@code ETag} header when the
-         * replica has a document).
+         * Passes, or throws 412 {@code precondition-failed} with the current tag in an {@code ETag} header.
          *
-         * @param exists whether the replica has any block (a document to compare with)
-         * @param current the current document's tag, computed only when a tag list needs it
+         * @param exists whether the replica has any block ({@code *} asks about this; a replica with none reads as {@code {}})
+         * @param current the current document's tag (that of {@code {}} for a replica with no block), computed only when a
+         *                tag list needs it or the precondition fails
          */
         public void check(String replica, boolean exists, Supplier<String> current) {
             if (isNone()) {
                 return;
             }
             boolean listed = ifMatch != null && !ifMatch.contains("*") || ifNoneMatch != null && !ifNoneMatch.contains("*");
-            String tag = exists && listed ? current.get() : null;
+            String tag = listed ? current.get() : null;
             if (ifMatch != null) {
                 boolean any = ifMatch.contains("*");
-                if (any ? !exists : tag == null || !ifMatch.contains(tag)) {
-                    throw failed(replica, exists ? current : () -> null, any ? "If-Match: * asks for an existing document, and replica " + replica + " has none"
+                if (any ? !exists : !ifMatch.contains(tag)) {
+                    throw failed(replica, current, any ? "If-Match: * asks for an existing document, and replica " + replica + " has none"
                             : "replica " + replica + "'s document changed since it was read (If-Match); read it again and reapply the change");
                 }
             }
             if (ifNoneMatch != null) {
                 boolean any = ifNoneMatch.contains("*");
-                if (any ? exists : tag != null && ifNoneMatch.stream().map(t -> t.startsWith("W/") ? t.substring(2) : t).anyMatch(tag::equals)) {
+                if (any ? exists : ifNoneMatch.stream().map(t -> t.startsWith("W/") ? t.substring(2) : t).anyMatch(tag::equals)) {
                     throw failed(replica, current, any ? "If-None-Match: * asks for no document, and replica " + replica + " has one"
                             : "replica " + replica + "'s document is one that If-None-Match excludes");
                 }
@@ -75,8 +75,7 @@ public final class DocumentTag {
         private static ProblemException failed(String replica, Supplier<String> current, String detail) {
             String tag = current.get();
             return new ProblemException(412, "precondition-failed", "Precondition failed", detail,
-                    tag == null ? Map.of("replica", replica) : Map.of("replica", replica, "etag", tag),
-                    tag == null ? Map.of() : Map.of("ETag", tag));
+                    Map.of("replica", replica, "etag", tag), Map.of("ETag", tag));
         }
 
         private static List<String> tags(String header, String value) {
