@@ -192,15 +192,32 @@ public class Documents {
     /**
      * Melda update + commit on the server: the new block, or empty when nothing changed. {@code precondition} is checked
      * against the document the update is diffed with, under the replica's lock, so a passing {@code If-Match} means the
-     * commit changes exactly what its author changed in the document they read.
+     * commit changes exactly what its author changed in the document they read. When it fails and the replica's read
+     * state (what a GET answers) does not read as the replica does, the state is replaced by the replica's: the client
+     * that reads again then gets the document its next commit is compared with.
      */
     public Optional<String> commit(String tenant, String doc, String replica, ObjectNode document, String author, String description,
                                    DocumentTag.Precondition precondition) {
-        return withReplica(tenant, doc, replica, r -> {
-            precondition.check(replica, !r.appliedBlocks().isEmpty(), () -> DocumentTag.of(r.read()));
+        ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
+        long head = precondition.isNone() ? 0 : states.logHead(ref); // before withReplica's refresh, as for a replay
+        Committed done = withReplica(tenant, doc, replica, r -> {
+            try {
+                precondition.check(replica, !r.appliedBlocks().isEmpty(), () -> DocumentTag.of(r.read()));
+            } catch (ProblemException refused) {
+                // not thrown from here: the cached replica is intact and stays cached
+                states.repair(ref, storage(tenant, doc, replica), r, head, DocumentTag.of(r.read()), s -> DocumentTag.of(s.read()));
+                return new Committed(Optional.empty(), refused);
+            }
             r.update(document);
-            return r.commit(author, description);
+            return new Committed(r.commit(author, description), null);
         });
+        if (done.refused() != null) {
+            throw done.refused();
+        }
+        return done.block();
+    }
+
+    private record Committed(Optional<String> block, ProblemException refused) {
     }
 
     /** What a resolve did: the block that records it (empty when nothing changed) and each object's resolution. */

@@ -154,6 +154,42 @@ public class ReadStates {
         }
     }
 
+    /**
+     * After a commit's precondition failed against {@code replica} (refreshed, lock held, no changes staged): if the
+     * cached state, caught up now, reads otherwise than the replica ({@code viewOfState} differs from
+     * {@code viewOfReplica}), it is replaced by the replica's, placed at {@code head} (what {@link #logHead} answered
+     * before the refresh), so that reads answer what commits compare with. A state that reads the same (the replica
+     * changed after the client's read: a meld) is left alone. Logged and counted ({@code reason="stale-repaired"}).
+     */
+    public void repair(ReplicaRef ref, ReplicaStorage storage, dev.meldtown.crdt.Replica replica, long head, String viewOfReplica,
+                       Function<ReplicaState, String> viewOfState) {
+        String fromState;
+        try {
+            fromState = read(ref, storage, viewOfState);
+        } catch (RuntimeException e) {
+            LOG.warnf("%s/%s/%s: the read state could not be checked against the replica: %s", ref.tenant(), ref.doc(), ref.replica(), e.toString());
+            fromState = null;
+        }
+        if (fromState == null || fromState.equals(viewOfReplica)) {
+            return; // none cached (the next read replays), or it reads as the replica does
+        }
+        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
+        Held held;
+        synchronized (this) {
+            held = cache.computeIfAbsent(id, k -> new Held());
+        }
+        synchronized (held) {
+            LOG.warnf("%s: the read state (log position %s, %d blocks seen after it) read otherwise than the replica (%d blocks, "
+                            + "anchors %s, log head %d): replaced by the replica's", id, held.cursor == null ? null : held.cursor.position(),
+                    held.cursor == null ? 0 : held.cursor.seen().size(), replica.appliedBlocks().size(), replica.anchors(), head);
+            BlockLog.Cursor from = held.cursor != null ? held.cursor : BlockLog.Cursor.start();
+            held.state = ReplicaState.of(replica);
+            held.cursor = blockLog.replayed(ref, head, from, replica);
+            held.usedAt = System.nanoTime();
+        }
+        count("state", "stale-repaired");
+    }
+
     /** Forgets the cached states under a prefix ({@code tenant/doc/...}). */
     public synchronized void forget(String prefix) {
         cache.keySet().removeIf(k -> (k + "/").startsWith(prefix));
