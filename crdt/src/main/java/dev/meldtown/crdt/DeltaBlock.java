@@ -63,6 +63,15 @@ public final class DeltaBlock {
         if (id != null && !id.equals(h)) {
             throw new CorruptDataException("block " + id + " hashes to " + h);
         }
+        DeltaBlocks.Fields f = DeltaBlocks.stream(bytes);
+        if (f != null) {
+            return new DeltaBlock(h, bytes.clone(), f.changes(), f.info(), f.packs(), f.parents());
+        }
+        return parseTree(h, bytes);
+    }
+
+    /** {@link #parse} through a tree of the whole block: what decides, and reports, whatever is unusual. */
+    static DeltaBlock parseTree(String h, byte[] bytes) {
         ObjectNode o = CanonicalJson.parseObject(bytes);
         List<Change> changes = new ArrayList<>();
         List<String> packs = new ArrayList<>();

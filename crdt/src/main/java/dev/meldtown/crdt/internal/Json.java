@@ -127,6 +127,36 @@ public final class Json {
         }
     }
 
+    /**
+     * A streaming parser over {@code utf8}, once it has passed the UTF-8 check of {@link #parse(byte[])} (the caller
+     * closes it). With {@link #name}, {@link #text}, {@link #readValue} and {@link #skipValue} it reads a value exactly
+     * as {@link #parse(byte[])} does, for callers that need no tree of the whole.
+     */
+    public static JsonParser parser(byte[] utf8) throws IOException {
+        checkUtf8(utf8);
+        return FACTORY.createParser(utf8);
+    }
+
+    /** The current field name, with the check {@link #parse(byte[])} makes of every name. */
+    public static String name(JsonParser p) throws IOException {
+        return checkSurrogates(p.currentName());
+    }
+
+    /** The current string value, with the check {@link #parse(byte[])} makes of every string. */
+    public static String text(JsonParser p) throws IOException {
+        return checkSurrogates(p.getText());
+    }
+
+    /** The value that starts with {@code t}, read as {@link #parse(byte[])} reads it at nesting level {@code depth}. */
+    public static JsonNode readValue(JsonParser p, JsonToken t, int depth) throws IOException {
+        return read(p, t, depth, MAX_DEPTH);
+    }
+
+    /** Reads past the value that starts with {@code t}, with the checks of {@link #readValue}. */
+    public static void skipValue(JsonParser p, JsonToken t, int depth) throws IOException {
+        skip(p, t, depth);
+    }
+
     /** serde_json's default recursion limit: 128 nested levels fail. */
     public static final int MAX_DEPTH = DocumentLimits.MAX_STORED_DEPTH;
 
