@@ -37,6 +37,7 @@ public class MergeMetrics {
     private Counter copiedBytes;
     private Counter copiedFiles;
     private Counter checkpoints;
+    private Counter unlogged;
     private io.micrometer.core.instrument.DistributionSummary checkpointBytes;
 
     @PostConstruct
@@ -50,6 +51,8 @@ public class MergeMetrics {
                 .baseUnit("bytes").register(registry);
         copiedFiles = Counter.builder("meldtown.merge.copied.files").description("Files copied between replicas").register(registry);
         checkpoints = Counter.builder("meldtown.merge.checkpoints.written").description("Read checkpoints written").register(registry);
+        unlogged = Counter.builder("meldtown.merge.unlogged.blocks")
+                .description("Stored blocks a replica's load found without a block-log entry, and logged").register(registry);
         checkpointBytes = io.micrometer.core.instrument.DistributionSummary.builder("meldtown.merge.checkpoint.bytes")
                 .description("Size of each read checkpoint written").baseUnit("bytes").register(registry);
         for (String outcome : new String[] {"completed", "dead-lettered", "retried", "ignored"}) {
@@ -60,6 +63,11 @@ public class MergeMetrics {
     public void checkpoint(int bytes) {
         checkpoints.increment();
         checkpointBytes.record(bytes);
+    }
+
+    /** Blocks a load found stored but not logged (a writer died between the two), now logged. */
+    public void unlogged(int blocks) {
+        unlogged.increment(blocks);
     }
 
     public void lag(long records) {

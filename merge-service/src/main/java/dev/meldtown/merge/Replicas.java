@@ -14,8 +14,10 @@ import dev.meldtown.storage.s3.S3Storage;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -31,6 +33,8 @@ import java.util.function.Function;
  */
 @ApplicationScoped
 public class Replicas {
+    private static final Logger LOG = Logger.getLogger(Replicas.class);
+
     @Inject
     Bucket bucket;
 
@@ -122,8 +126,15 @@ public class Replicas {
         Replica r = Replica.open(storage(ref, flate));
         Checkpoint cp = ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
-        BlockLog.Cursor from = cp != null && cp.position() != null && BlockLog.known(cp.position())
-                ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
+        boolean placed = cp != null && cp.position() != null && BlockLog.known(cp.position());
+        BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
+        List<String> unlogged = blockLog.logUnlogged(ref, from, placed ? cp.anchors() : List.of(), r);
+        if (!unlogged.isEmpty()) {
+            // a writer died between a delta and its log entry (this service, killed in a meld), or one wrote behind
+            // the services' back: readers that catch up through the log would never see these
+            LOG.warnf("%s: %d stored block(s) had no entry in the block log, logged now: %s", id, unlogged.size(), unlogged);
+            metrics.unlogged(unlogged.size());
+        }
         cursors.put(id, blockLog.replayed(ref, head, from, r));
         if (cp != null && cp.anchors().equals(r.anchors())) {
             checkpointed.put(id, r.appliedBlocks().size()); // the next one is due from there

@@ -13,6 +13,7 @@ import dev.meldtown.events.EventType;
 import dev.meldtown.events.Topics;
 import dev.meldtown.model.DocRef;
 import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.service.BlockLog;
 import dev.meldtown.service.S3Config;
 import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.testkit.EventsProbe;
@@ -213,6 +214,41 @@ class MergeFlowTest {
             assertThat(all.get(3).event().getId()).isNotEqualTo(all.get(0).event().getId());
             assertThat(lastModified(h)).isEqualTo(before);
             assertThat(metric("meldtown_merge_copied_bytes_total")).isEqualTo(copiedBytes);
+        }
+    }
+
+    /**
+     * A meld killed between copying a block into a replica and logging it (issue 11's stale read state) leaves a
+     * stored block that no block-log entry names, and a read state that catches up through the log would never apply
+     * it. The next load of that replica, a full replay, logs it, parents first, and only what the log misses.
+     */
+    @Test
+    void aBlockStoredWithoutALogEntryIsLoggedByTheNextLoadOfItsReplica() throws Exception {
+        try (Hub h = hub(KEEP)) {
+            MemoryStorage alice = Hub.commit(new MemoryStorage(), "{\"title\":\"kept\",\"by\":\"alice\"}", "alice");
+            h.push(alice, "alice");
+            h.announce(alice, "alice");
+            completed(h, "block:alice:" + Hub.tip(alice), 2);
+            String a1 = Hub.tip(alice);
+
+            // what a meld into bob leaves when it dies after the copy: a1 stored in bob, no log entry for it
+            Replica.copyMissing(h.storage("hub"), h.storage("bob"));
+            MemoryStorage bob = new MemoryStorage();
+            Replica.copyMissing(h.storage("bob"), bob);
+            Hub.commit(bob, "{\"title\":\"kept\",\"by\":\"bob\"}", "bob");
+            String b1 = Hub.tip(bob);
+            h.push(bob, "bob");
+            ReplicaRef bobRef = ReplicaRef.of(h.tenant, h.doc, "bob");
+            BlockLog log = new BlockLog(s3, s3Config.bucket());
+            log.record(bobRef, b1); // as block-store logs an upload
+            double before = metric("meldtown_merge_unlogged_blocks_total");
+
+            h.announce(bob, "bob");
+            completed(h, "block:bob:" + b1, 3); // into the hub, then out to alice and bob: bob is loaded
+
+            assertThat(log.since(bobRef, null)).extracting(BlockLog.Entry::block).containsExactly(b1, a1);
+            assertThat(metric("meldtown_merge_unlogged_blocks_total") - before).isEqualTo(1.0);
+            assertThat(h.read("bob")).isEqualTo(h.read("hub")).contains("\"bob\"");
         }
     }
 

@@ -1,12 +1,17 @@
 package dev.meldtown.service;
 
+import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.storage.s3.BucketLayout;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -251,6 +256,65 @@ public final class BlockLog {
             return new Cursor(position(head), Set.of());
         }
         return cursorOf(ref, from, replica);
+    }
+
+    /**
+     * Logs the blocks a full replay of {@code replica} holds that its log misses: stored, but named by no entry after
+     * {@code from} and not held by the state at {@code from} (the ancestors of {@code anchorsAtFrom}, its anchors). A
+     * writer that dies between a delta and its entry (the merge-service killed in the middle of a meld) leaves such a
+     * block, and a read state that catches up through the log would never apply it. Blocks the replay could not apply
+     * are left alone (a reader would only stall on them). Reads every entry after {@code from}; returns the blocks
+     * logged now, oldest first. A block being stored right now by another writer may be logged twice, which is
+     * harmless.
+     */
+    public List<String> logUnlogged(ReplicaRef ref, Cursor from, Collection<String> anchorsAtFrom, Replica replica) {
+        Set<String> logged = new HashSet<>(from.seen());
+        String position = from.position();
+        while (true) {
+            List<Entry> page = since(ref, position);
+            page.forEach(e -> logged.add(e.block()));
+            if (page.size() < MAX_SINCE) {
+                break;
+            }
+            position = position(page.get(page.size() - 1).number());
+        }
+        Set<String> held = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(anchorsAtFrom);
+        while (!todo.isEmpty()) {
+            String b = todo.pop();
+            DeltaBlock block = held.add(b) ? replica.block(b) : null;
+            if (block != null) {
+                todo.addAll(block.parents());
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (String b : new TreeSet<>(replica.appliedBlocks())) {
+            if (!logged.contains(b) && !held.contains(b)) {
+                missing.add(b);
+            }
+        }
+        // parents first (a depth-first walk, without recursion), so that a reader applies them in one catch-up
+        Set<String> wanted = new HashSet<>(missing);
+        Set<String> placed = new HashSet<>();
+        List<String> ordered = new ArrayList<>();
+        for (String start : missing) {
+            Deque<String> path = new ArrayDeque<>();
+            if (placed.add(start)) {
+                path.push(start);
+            }
+            while (!path.isEmpty()) {
+                String b = path.peek();
+                String next = replica.block(b).parents().stream().filter(p -> wanted.contains(p) && !placed.contains(p)).findFirst().orElse(null);
+                if (next == null) {
+                    ordered.add(path.pop());
+                } else {
+                    placed.add(next);
+                    path.push(next);
+                }
+            }
+        }
+        ordered.forEach(b -> record(ref, b));
+        return ordered;
     }
 
     /** A storage that logs every delta written through it (created or found already stored) right after the write. */

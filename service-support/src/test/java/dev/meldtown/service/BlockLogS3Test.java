@@ -2,9 +2,11 @@ package dev.meldtown.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meldtown.crdt.Replica;
 import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.testkit.junit.S3Extension;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -16,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -101,5 +104,50 @@ class BlockLogS3Test {
         assertThat(reader.since(r, BlockLog.position(38))).isEmpty();
         assertThat(reader.advance(BlockLog.position(35), after, b -> true).number()).isEqualTo(38);
         assertThat(instance().head(replica())).as("an empty log").isZero();
+    }
+
+    /** A replica in a directory, with {@code n} blocks committed one after the other: their ids, oldest first. */
+    private static List<String> chain(Replica r, int n) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            r.update("{\"step\":" + i + "}");
+            ids.add(r.commit("test", "step " + i).orElseThrow());
+        }
+        return ids;
+    }
+
+    private static List<String> logged(ReplicaRef r) {
+        return instance().since(r, null).stream().map(BlockLog.Entry::block).toList();
+    }
+
+    @Test
+    void aLoadLogsTheStoredBlocksTheLogMissesParentsFirstAndNothingTwice(@TempDir Path dir) {
+        Replica replica = Replica.open(dir.toUri().toString());
+        List<String> b = chain(replica, 5);
+        ReplicaRef r = replica();
+        BlockLog writer = instance();
+        writer.record(r, b.get(0));
+        writer.record(r, b.get(1)); // a checkpoint at b1 stands at entry 2
+        writer.record(r, b.get(3)); // b2 and b4 were stored, but their writer died before logging them
+        BlockLog.Cursor checkpoint = new BlockLog.Cursor(BlockLog.position(2), Set.of());
+
+        BlockLog loader = instance();
+        assertThat(loader.logUnlogged(r, checkpoint, List.of(b.get(1)), replica)).containsExactly(b.get(2), b.get(4));
+        assertThat(logged(r)).containsExactly(b.get(0), b.get(1), b.get(3), b.get(2), b.get(4));
+        assertThat(instance().logUnlogged(r, checkpoint, List.of(b.get(1)), replica)).as("a second load").isEmpty();
+
+        // no checkpoint: the whole log is read, and a block before the first entry counts as unlogged too
+        ReplicaRef fresh = replica();
+        writer.record(fresh, b.get(4));
+        writer.record(fresh, b.get(1));
+        List<String> all = loader.logUnlogged(fresh, BlockLog.Cursor.start(), List.of(), replica);
+        assertThat(all).containsExactlyInAnyOrder(b.get(0), b.get(2), b.get(3));
+        assertThat(all.indexOf(b.get(2))).as("b2, the parent of b3, first").isLessThan(all.indexOf(b.get(3)));
+        // a block the checkpoint's cursor says it holds after its position is not logged again
+        ReplicaRef seen = replica();
+        writer.record(seen, b.get(0));
+        assertThat(loader.logUnlogged(seen, new BlockLog.Cursor(BlockLog.position(1), Set.of(b.get(3), b.get(4))), List.of(b.get(2)), replica))
+                .as("b4 and b3 are named by the cursor, b0 to b2 are held by the state")
+                .isEmpty();
     }
 }
