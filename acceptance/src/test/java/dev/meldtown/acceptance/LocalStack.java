@@ -221,7 +221,8 @@ final class LocalStack {
 
     /**
      * The precondition that makes a commit of a document read as {@code read} change only what its writer changed: its
-     * {@code If-Match} ETag, or {@code If-None-Match: *} when the replica had no document (404). Without it, a meld that
+     * {@code If-Match} ETag (a replica with no block reads as 200 {@code {}}, with a tag too), or {@code If-None-Match: *}
+     * when the read found no document at all (a replica deleted, say). Without it, a meld that
      * lands between the read and the commit would make the commit delete whatever the meld brought.
      */
     static Map<String, String> unchangedSince(HttpResponse<String> read) {

@@ -201,11 +201,13 @@ public class Documents {
         ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
         long head = precondition.isNone() ? 0 : states.logHead(ref); // before withReplica's refresh, as for a replay
         Committed done = withReplica(tenant, doc, replica, r -> {
+            String[] tag = new String[1]; // the replica's tag, computed once, and only when a precondition needs it
+            java.util.function.Supplier<String> current = () -> tag[0] != null ? tag[0] : (tag[0] = DocumentTag.of(r.read()));
             try {
-                precondition.check(replica, !r.appliedBlocks().isEmpty(), () -> DocumentTag.of(r.read()));
+                precondition.check(replica, !r.appliedBlocks().isEmpty(), current);
             } catch (ProblemException refused) {
                 // not thrown from here: the cached replica is intact and stays cached
-                states.repair(ref, storage(tenant, doc, replica), r, head, DocumentTag.of(r.read()), s -> DocumentTag.of(s.read()));
+                states.repair(ref, storage(tenant, doc, replica), r, head, current.get(), s -> DocumentTag.of(s.read()));
                 return new Committed(Optional.empty(), refused);
             }
             r.update(document);
