@@ -12,6 +12,7 @@ import dev.meldtown.service.ReadCheckpoints;
 import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -19,6 +20,8 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 
 /**
@@ -50,9 +53,20 @@ public class Replicas {
     private Map<String, Replica> cache;
     private Map<String, Integer> checkpointed; // tenant/doc/replica -> blocks at the last checkpoint written
     private Map<String, BlockLog.Cursor> cursors; // tenant/doc/replica -> block-log cursor of the last checkpoint
+    private ExecutorService logRepairs;
+
+    @PreDestroy
+    void close() {
+        logRepairs.shutdownNow();
+    }
 
     @PostConstruct
     void init() {
+        logRepairs = Executors.newSingleThreadExecutor(task -> {
+            Thread t = new Thread(task, "meldtown-block-log-repair");
+            t.setDaemon(true);
+            return t;
+        });
         int size = config.replicaCacheSize();
         cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -128,18 +142,32 @@ public class Replicas {
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
         boolean placed = cp != null && cp.position() != null && BlockLog.known(cp.position());
         BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
-        List<String> unlogged = blockLog.logUnlogged(ref, from, placed ? cp.anchors() : List.of(), r);
-        if (!unlogged.isEmpty()) {
-            // a writer died between a delta and its log entry (this service, killed in a meld), or one wrote behind
-            // the services' back: readers that catch up through the log would never see these
-            LOG.warnf("%s: %d stored block(s) had no entry in the block log, logged now: %s", id, unlogged.size(), unlogged);
-            metrics.unlogged(unlogged.size());
-        }
+        logUnlogged(ref, from, placed ? cp.anchors() : List.of(), BlockLog.graphOf(r));
         cursors.put(id, blockLog.replayed(ref, head, from, r));
         if (cp != null && cp.anchors().equals(r.anchors())) {
             checkpointed.put(id, r.appliedBlocks().size()); // the next one is due from there
         }
         return r;
+    }
+
+    /**
+     * Logs, off the consumer thread, the blocks of a replica just replayed that its block log misses: a writer died
+     * between a delta and its log entry (this service, killed in a meld), or one wrote behind the services' back.
+     * Readers that catch up through the log would never see them. The meld itself does not need the log, so it does
+     * not wait for this.
+     */
+    private void logUnlogged(ReplicaRef ref, BlockLog.Cursor from, List<String> anchorsAtFrom, Map<String, List<String>> graph) {
+        logRepairs.execute(() -> {
+            try {
+                List<String> unlogged = blockLog.logUnlogged(ref, from, anchorsAtFrom, graph);
+                if (!unlogged.isEmpty()) {
+                    LOG.warnf("%s: %d stored block(s) had no entry in the block log, logged now: %s%s", ref, unlogged.size(), unlogged.subList(0, Math.min(5, unlogged.size())), unlogged.size() > 5 ? " …" : "");
+                    metrics.unlogged(unlogged.size());
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("%s: the block log could not be checked against the replica (the next load checks again): %s", ref, e.toString());
+            }
+        });
     }
 
     /** Blocks between checkpoints after one of {@code last} blocks: 10% of the history, within the configured bounds. */

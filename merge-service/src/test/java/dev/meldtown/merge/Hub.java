@@ -12,6 +12,7 @@ import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.model.DocRef;
 import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.service.BlockLog;
 import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ final class Hub implements AutoCloseable {
     final String doc;
     final boolean flate;
     private final KafkaProducer<String, byte[]> producer;
+    private final BlockLog blockLog;
 
     Hub(S3Client s3, String bucket, String bootstrap, String tenant, String settingsJson) {
         this.s3 = s3;
@@ -45,6 +47,7 @@ final class Hub implements AutoCloseable {
         this.tenant = tenant;
         this.doc = "doc-" + UUID.randomUUID().toString().substring(0, 8);
         this.flate = settingsJson.contains("\"flate\"");
+        this.blockLog = new BlockLog(s3, bucket);
         this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
         s3.putObject(b -> b.bucket(bucket).key(BucketLayout.settings(DocRef.of(tenant, doc))), RequestBody.fromString(settingsJson));
     }
@@ -62,7 +65,10 @@ final class Hub implements AutoCloseable {
         return CanonicalJson.write(open(replica).read());
     }
 
-    /** A local replica's commit: files uploaded (packs first) to the replica in S3, as block-store stores them. */
+    /**
+     * A local replica's commit: files uploaded (packs first) to the replica in S3, as block-store stores them, each new
+     * delta then logged in the replica's block log.
+     */
     List<String> push(MemoryStorage local, String replica) {
         ReplicaStorage remote = storage(replica);
         List<String> stored = new ArrayList<>();
@@ -70,6 +76,9 @@ final class Hub implements AutoCloseable {
             for (String k : local.list(suffix)) {
                 if (remote.write(k + suffix, local.read(k + suffix))) {
                     stored.add(k + suffix);
+                    if (suffix.equals(".delta")) {
+                        blockLog.record(ReplicaRef.of(tenant, doc, replica), k);
+                    }
                 }
             }
         }

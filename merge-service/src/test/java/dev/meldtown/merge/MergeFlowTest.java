@@ -237,15 +237,19 @@ class MergeFlowTest {
             Replica.copyMissing(h.storage("bob"), bob);
             Hub.commit(bob, "{\"title\":\"kept\",\"by\":\"bob\"}", "bob");
             String b1 = Hub.tip(bob);
-            h.push(bob, "bob");
+            assertThat(h.push(bob, "bob")).filteredOn(k -> k.endsWith(".delta")).as("b1, logged as block-store logs an upload; a1 was there").containsExactly(b1 + ".delta");
             ReplicaRef bobRef = ReplicaRef.of(h.tenant, h.doc, "bob");
             BlockLog log = new BlockLog(s3, s3Config.bucket());
-            log.record(bobRef, b1); // as block-store logs an upload
             double before = metric("meldtown_merge_unlogged_blocks_total");
 
             h.announce(bob, "bob");
             completed(h, "block:bob:" + b1, 3); // into the hub, then out to alice and bob: bob is loaded
 
+            // logged off the consumer thread, right after the load
+            long until = System.nanoTime() + WAIT.toNanos();
+            while ((log.since(bobRef, null).size() < 2 || metric("meldtown_merge_unlogged_blocks_total") == before) && System.nanoTime() < until) {
+                Thread.sleep(100);
+            }
             assertThat(log.since(bobRef, null)).extracting(BlockLog.Entry::block).containsExactly(b1, a1);
             assertThat(metric("meldtown_merge_unlogged_blocks_total") - before).isEqualTo(1.0);
             assertThat(h.read("bob")).isEqualTo(h.read("hub")).contains("\"bob\"");

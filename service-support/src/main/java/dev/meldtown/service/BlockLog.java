@@ -1,6 +1,5 @@
 package dev.meldtown.service;
 
-import dev.meldtown.crdt.DeltaBlock;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.model.ReplicaRef;
@@ -11,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -259,15 +259,15 @@ public final class BlockLog {
     }
 
     /**
-     * Logs the blocks a full replay of {@code replica} holds that its log misses: stored, but named by no entry after
-     * {@code from} and not held by the state at {@code from} (the ancestors of {@code anchorsAtFrom}, its anchors). A
-     * writer that dies between a delta and its entry (the merge-service killed in the middle of a meld) leaves such a
-     * block, and a read state that catches up through the log would never apply it. Blocks the replay could not apply
-     * are left alone (a reader would only stall on them). Reads every entry after {@code from}; returns the blocks
-     * logged now, oldest first. A block being stored right now by another writer may be logged twice, which is
-     * harmless.
+     * Logs the blocks of a replayed replica that its log misses: stored, but named by no entry after {@code from} and
+     * not held by the state at {@code from} (the ancestors of {@code anchorsAtFrom}, its anchors). {@code blocks} is
+     * the replica's applied blocks with their parents ({@link #graphOf}). A writer that dies between a delta and its
+     * entry (the merge-service killed in the middle of a meld) leaves such a block, and a read state that catches up
+     * through the log would never apply it. Blocks the replay could not apply are left alone (a reader would only
+     * stall on them). Reads every entry after {@code from}; returns the blocks logged now, parents first. A block being
+     * stored right now by another writer may be logged twice, which is harmless.
      */
-    public List<String> logUnlogged(ReplicaRef ref, Cursor from, Collection<String> anchorsAtFrom, Replica replica) {
+    public List<String> logUnlogged(ReplicaRef ref, Cursor from, Collection<String> anchorsAtFrom, Map<String, List<String>> blocks) {
         Set<String> logged = new HashSet<>(from.seen());
         String position = from.position();
         while (true) {
@@ -282,19 +282,14 @@ public final class BlockLog {
         Deque<String> todo = new ArrayDeque<>(anchorsAtFrom);
         while (!todo.isEmpty()) {
             String b = todo.pop();
-            DeltaBlock block = held.add(b) ? replica.block(b) : null;
-            if (block != null) {
-                todo.addAll(block.parents());
+            List<String> parents = held.add(b) ? blocks.get(b) : null;
+            if (parents != null) {
+                todo.addAll(parents);
             }
         }
-        List<String> missing = new ArrayList<>();
-        for (String b : new TreeSet<>(replica.appliedBlocks())) {
-            if (!logged.contains(b) && !held.contains(b)) {
-                missing.add(b);
-            }
-        }
+        Set<String> missing = new TreeSet<>();
+        blocks.keySet().stream().filter(b -> !logged.contains(b) && !held.contains(b)).forEach(missing::add);
         // parents first (a depth-first walk, without recursion), so that a reader applies them in one catch-up
-        Set<String> wanted = new HashSet<>(missing);
         Set<String> placed = new HashSet<>();
         List<String> ordered = new ArrayList<>();
         for (String start : missing) {
@@ -303,8 +298,7 @@ public final class BlockLog {
                 path.push(start);
             }
             while (!path.isEmpty()) {
-                String b = path.peek();
-                String next = replica.block(b).parents().stream().filter(p -> wanted.contains(p) && !placed.contains(p)).findFirst().orElse(null);
+                String next = blocks.get(path.peek()).stream().filter(p -> missing.contains(p) && !placed.contains(p)).findFirst().orElse(null);
                 if (next == null) {
                     ordered.add(path.pop());
                 } else {
@@ -317,7 +311,16 @@ public final class BlockLog {
         return ordered;
     }
 
-    /** A storage that logs every delta written through it (created or found already stored) right after the write. */
+    /** A replica's applied blocks with their parents: what {@link #logUnlogged} needs, taken while the replica is held. */
+    public static Map<String, List<String>> graphOf(Replica replica) {
+        Map<String, List<String>> graph = new HashMap<>();
+        for (String b : replica.appliedBlocks()) {
+            graph.put(b, List.copyOf(replica.block(b).parents()));
+        }
+        return graph;
+    }
+
+    /** A storage that logs every delta it stores (written or copied) right after storing it. */
     public ReplicaStorage logging(ReplicaRef replica, ReplicaStorage delegate) {
         return new LoggingStorage(delegate, this, replica);
     }

@@ -5,9 +5,10 @@ import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.model.ReplicaRef;
 
 /**
- * A replica storage that logs every delta written or copied through it in the replica's {@link BlockLog}, right after
- * the write (also when the delta was already stored: a writer that died between the delta and its log entry is
- * repaired by the next one). Obtained from {@link BlockLog#logging}.
+ * A replica storage that logs every delta it stores (written or copied) in the replica's {@link BlockLog}, right after
+ * the write. A delta that was already stored is not logged again: its writer logged it, or will (block-store-service's
+ * outbox sweeper), or died between the two, and then the next full replay of the replica by the merge-service logs it
+ * ({@link BlockLog#logUnlogged}). Obtained from {@link BlockLog#logging}.
  */
 final class LoggingStorage extends ForwardingStorage {
     private final BlockLog log;
@@ -31,7 +32,7 @@ final class LoggingStorage extends ForwardingStorage {
     }
 
     private boolean logged(String key, boolean created) {
-        if (key.endsWith(".delta")) {
+        if (created && key.endsWith(".delta")) {
             log.record(replica, key.substring(0, key.length() - ".delta".length()));
         }
         return created;

@@ -132,21 +132,21 @@ class BlockLogS3Test {
         BlockLog.Cursor checkpoint = new BlockLog.Cursor(BlockLog.position(2), Set.of());
 
         BlockLog loader = instance();
-        assertThat(loader.logUnlogged(r, checkpoint, List.of(b.get(1)), replica)).containsExactly(b.get(2), b.get(4));
+        assertThat(loader.logUnlogged(r, checkpoint, List.of(b.get(1)), BlockLog.graphOf(replica))).containsExactly(b.get(2), b.get(4));
         assertThat(logged(r)).containsExactly(b.get(0), b.get(1), b.get(3), b.get(2), b.get(4));
-        assertThat(instance().logUnlogged(r, checkpoint, List.of(b.get(1)), replica)).as("a second load").isEmpty();
+        assertThat(instance().logUnlogged(r, checkpoint, List.of(b.get(1)), BlockLog.graphOf(replica))).as("a second load").isEmpty();
 
         // no checkpoint: the whole log is read, and a block before the first entry counts as unlogged too
         ReplicaRef fresh = replica();
         writer.record(fresh, b.get(4));
         writer.record(fresh, b.get(1));
-        List<String> all = loader.logUnlogged(fresh, BlockLog.Cursor.start(), List.of(), replica);
+        List<String> all = loader.logUnlogged(fresh, BlockLog.Cursor.start(), List.of(), BlockLog.graphOf(replica));
         assertThat(all).containsExactlyInAnyOrder(b.get(0), b.get(2), b.get(3));
         assertThat(all.indexOf(b.get(2))).as("b2, the parent of b3, first").isLessThan(all.indexOf(b.get(3)));
         // a block the checkpoint's cursor says it holds after its position is not logged again
         ReplicaRef seen = replica();
         writer.record(seen, b.get(0));
-        assertThat(loader.logUnlogged(seen, new BlockLog.Cursor(BlockLog.position(1), Set.of(b.get(3), b.get(4))), List.of(b.get(2)), replica))
+        assertThat(loader.logUnlogged(seen, new BlockLog.Cursor(BlockLog.position(1), Set.of(b.get(3), b.get(4))), List.of(b.get(2)), BlockLog.graphOf(replica)))
                 .as("b4 and b3 are named by the cursor, b0 to b2 are held by the state")
                 .isEmpty();
     }

@@ -9,6 +9,7 @@ import dev.meldtown.events.EventType;
 import dev.meldtown.events.Payloads;
 import dev.meldtown.events.Topics;
 import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.service.BlockLog;
 import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
 import dev.meldtown.testkit.StackEnv;
@@ -74,6 +75,7 @@ public final class MergeBench {
     private final Map<String, List<Result>> results = new ConcurrentHashMap<>();
     private final AtomicBoolean watching = new AtomicBoolean(true);
     private final ExecutorService uploads = Executors.newFixedThreadPool(4);
+    private final BlockLog blockLog;
 
     record Result(String target, long timestamp, long durationMs) {
     }
@@ -89,6 +91,7 @@ public final class MergeBench {
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(env.get("S3_ACCESS_KEY"), env.get("S3_SECRET_KEY"))))
                 .httpClient(UrlConnectionHttpClient.builder().build()).build();
+        this.blockLog = new BlockLog(s3, bucket);
         Map<String, Object> producerConfig = new java.util.HashMap<>(StackEnv.kafkaClientConfig(env));
         producerConfig.put("linger.ms", 0);
         this.producer = new KafkaProducer<>(producerConfig,
@@ -315,6 +318,13 @@ public final class MergeBench {
             }
             for (Future<?> f : futures) {
                 f.get();
+            }
+        }
+        // as block-store-service does after each stored delta: its entry in the replica's block log
+        ReplicaRef ref = ReplicaRef.of(TENANT, doc, replica);
+        for (String f : files) {
+            if (f.endsWith(".delta")) {
+                blockLog.record(ref, f.substring(0, f.length() - ".delta".length()));
             }
         }
     }
