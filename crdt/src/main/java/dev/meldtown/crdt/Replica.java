@@ -305,6 +305,24 @@ public final class Replica {
         return meld.blocks(Meld.loaded(source.storage, source.graph, source.store), blocks);
     }
 
+    /**
+     * Writes the blocks reachable from {@code tips} that {@code target} lacks, with the packs and indexes they need,
+     * into {@code target}: a replica's storage nobody has loaded, known to hold only blocks this replica has (a
+     * fan-out). Packs first, write-once, from memory where this replica holds the bytes. {@code present} names the
+     * files {@code target} is known to hold: the walk back from the tips stops at a block whose delta is present (its
+     * ancestors are taken to be there too), and present packs and indexes are not written. Nothing is applied
+     * anywhere; this replica never writes into its own storage.
+     *
+     * @throws IllegalArgumentException if a block the walk reaches is not applied here
+     * @throws MissingKeyException if a pack a copied block needs cannot be read (no delta is written then)
+     */
+    public MeldResult copyInto(ReplicaStorage target, Collection<String> tips, java.util.function.Predicate<String> present) {
+        if (target == storage) {
+            return MeldResult.nothing();
+        }
+        return Meld.copyInto(Meld.loaded(storage, graph, store), graph, target, tips, present);
+    }
+
     // ------------------------------------------------------------------ reading
 
     /** The document rooted at {@code √}, including staged changes; {@code {}} for an empty replica. */

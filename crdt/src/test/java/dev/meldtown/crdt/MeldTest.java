@@ -207,6 +207,8 @@ class MeldTest {
         Replica hub = Replica.open(hubStore);
         MemoryStorage copyStore = new MemoryStorage();
         Replica copy = Replica.open(copyStore);
+        MemoryStorage mirrorStore = new MemoryStorage(); // never loaded: fed by copyInto, as the merge-service's fan-out
+        java.util.Set<String> mirrorHas = new java.util.HashSet<>();
         for (int step = 0; step < steps; step++) {
             int k = rnd.nextInt(3);
             Replica w = writers.get(k);
@@ -218,6 +220,9 @@ class MeldTest {
             fresh.removeAll(hubStore.list(".delta"));
             hub.meld(stores.get(k), fresh);
             copy.meld(hub, hub.anchors());
+            MeldResult m = hub.copyInto(mirrorStore, hub.anchors(), mirrorHas::contains);
+            mirrorHas.addAll(m.copied());
+            hub.anchors().forEach(a -> mirrorHas.add(a + ".delta"));
         }
         Replica full = Replica.open(new MemoryStorage());
         stores.forEach(full::meld);
@@ -230,5 +235,47 @@ class MeldTest {
             assertThat(copyStore.read(key)).isEqualTo(full.storage().read(key));
         }
         assertThat(CanonicalJson.write(Replica.open(copyStore).read())).isEqualTo(CanonicalJson.write(full.read()));
+        assertThat(new java.util.TreeSet<>(mirrorStore.list(""))).isEqualTo(new java.util.TreeSet<>(full.storage().list("")));
+        Replica mirror = Replica.open(mirrorStore);
+        assertThat(CanonicalJson.write(mirror.read())).isEqualTo(CanonicalJson.write(full.read()));
+        assertThat(mirror.invalidBlocks()).isEmpty();
+    }
+
+    /**
+     * {@link Replica#copyInto}: a fan-out into a storage nobody loaded writes the blocks it lacks from the source's
+     * memory, packs first; the walk back from the tips stops at a delta the target is known to hold.
+     */
+    @Example
+    void copyIntoWritesWhatTheTargetLacksFromMemoryPacksFirstAndStopsAtWhatItHolds() {
+        Recording hubStore = new Recording();
+        Replica hub = Replica.open(hubStore);
+        hub.update(BRACES);
+        String b1 = hub.commit("alice", null).orElseThrow();
+        hub.update("{\"title\":\"b\"}");
+        String b2 = hub.commit("alice", null).orElseThrow();
+        String pack2 = hub.block(b2).packs().get(0);
+        Recording target = new Recording();
+        Replica.copyMissing(hubStore.inner, target.inner); // the target holds b1 (and b2, which it is not told of)
+        MemoryStorage other = new MemoryStorage();
+        for (String key : hubStore.inner.list("")) {
+            if (!key.startsWith(b2) && !key.startsWith(pack2)) {
+                other.write(key, hubStore.inner.read(key));
+            }
+        }
+        Recording fresh = new Recording();
+        other.list("").forEach(k -> fresh.inner.write(k, other.read(k)));
+        hubStore.take();
+
+        MeldResult m = hub.copyInto(fresh, hub.anchors(), k -> k.equals(b1 + ".delta"));
+
+        assertThat(hubStore.take()).as("the hub's storage is not read").isEmpty();
+        assertThat(fresh.take()).as("b1 is known there: its pack is not offered again").containsExactly("write " + pack2 + ".pack", "write " + b2 + ".delta");
+        assertThat(m.copied()).containsExactly(pack2 + ".pack", b2 + ".delta");
+        assertThat(CanonicalJson.write(Replica.open(fresh.inner).read())).isEqualTo(CanonicalJson.write(hub.read()));
+
+        assertThat(hub.copyInto(target, hub.anchors(), k -> false).copied()).as("write-once: what is there is not counted").isEmpty();
+        assertThat(hub.copyInto(hubStore, hub.anchors(), k -> false).copied()).as("never into itself").isEmpty();
+        assertThatThrownBy(() -> hub.copyInto(new MemoryStorage(), List.of("0".repeat(64)), k -> false))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -206,7 +207,17 @@ public class MergeProcessor {
                         .filter(r -> deletions.deleted(Scope.of(ReplicaRef.of(e.tenant(), e.doc(), r))) == null).toList();
                 for (String other : others) {
                     long s = System.nanoTime();
-                    out.add(replicas.with(ReplicaRef.of(e.tenant(), e.doc(), other), settings.flate(), r -> {
+                    ReplicaRef target = ReplicaRef.of(e.tenant(), e.doc(), other);
+                    // the announced block and its packs are in the replica it came from: nothing to offer there
+                    List<String> knownThere = other.equals(e.replica()) ? announced(e) : List.of();
+                    Optional<MeldResult> mirrored = replicas.mirror(target, settings.flate(), hub, tips, knownThere);
+                    if (mirrored.isPresent()) {
+                        // it holds exactly the hub's blocks now: it reads as the hub does
+                        out.add(settle(e.tenant(), e.doc(), settings, hubName, other, requestId, hub, mirrored.get(), false, s));
+                        replicas.checkpoint(e.tenant(), e.doc(), other, hub);
+                        continue;
+                    }
+                    out.add(replicas.with(target, settings.flate(), r -> {
                         Payloads.MergeCompleted settled = settle(e.tenant(), e.doc(), settings, hubName, other, requestId, r, r.meld(hub, tips), false, s);
                         replicas.checkpoint(e.tenant(), e.doc(), other, r);
                         return settled;
@@ -222,6 +233,14 @@ public class MergeProcessor {
             failed(e.tenant(), e.doc(), e.replica(), hubName, requestId, p);
             throw p;
         }
+    }
+
+    /** The files of an announced block: its delta and its packs (which its replica held when it was announced). */
+    private static List<String> announced(Payloads.BlockCommitted e) {
+        List<String> files = new ArrayList<>();
+        files.add(e.block() + ".delta");
+        e.packs().forEach(p -> files.add(p + ".pack"));
+        return files;
     }
 
     private static MeldResult meld(Replica hub, ReplicaStorage origin, Payloads.BlockCommitted e) {

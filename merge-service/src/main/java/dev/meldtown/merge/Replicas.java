@@ -3,6 +3,7 @@ package dev.meldtown.merge;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meldtown.crdt.Checkpoint;
 import dev.meldtown.crdt.FlateStorage;
+import dev.meldtown.crdt.MeldResult;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
@@ -17,9 +18,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 import java.io.IOException;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -54,6 +59,7 @@ public class Replicas {
     private Map<String, Integer> checkpointed; // tenant/doc/replica -> blocks at the last checkpoint written
     private Map<String, BlockLog.Cursor> cursors; // tenant/doc/replica -> block-log cursor of the last checkpoint
     private ExecutorService logRepairs;
+    private Map<String, Set<String>> mirrors; // tenant/doc/replica[#flate] -> files a replica fanned out into unloaded holds
 
     @PreDestroy
     void close() {
@@ -77,6 +83,12 @@ public class Replicas {
         checkpointed = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                return size() > 4 * size;
+            }
+        };
+        mirrors = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
                 return size() > 4 * size;
             }
         };
@@ -105,6 +117,7 @@ public class Replicas {
     public synchronized <T> T with(ReplicaRef ref, boolean flate, Function<Replica, T> work) {
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica() + (flate ? "#flate" : "");
         Replica r = cache.get(id);
+        mirrors.remove(id); // the loaded replica is the one to use from now on
         try {
             if (r == null) {
                 r = load(ref, flate);
@@ -119,6 +132,57 @@ public class Replicas {
 
     public synchronized void evict(String tenant, String doc) {
         cache.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
+        mirrors.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
+    }
+
+    /**
+     * The fan-out of {@code hub} into a replica this instance has not loaded, without loading it: when every block it
+     * stores is one the hub has applied, the hub's blocks it lacks (walking back from {@code tips}) are written into
+     * it from the hub's memory ({@link Replica#copyInto}), and it then holds exactly the hub's blocks. Its files are
+     * listed once, then tracked here ({@code knownThere}: files the caller knows it holds, such as the announced block
+     * of the replica it came from). Empty when the replica is loaded here, or holds a block the hub has not applied:
+     * the caller then melds into the loaded replica ({@link #with}).
+     *
+     * <p>A replica that holds only the hub's blocks reads as the hub does: its read checkpoint is the hub's state
+     * ({@link #checkpoint} with the hub), placed in its own block log. Blocks stored into it later that the hub has
+     * not (yet) melded are logged after that position and caught up by its readers.
+     */
+    public synchronized Optional<MeldResult> mirror(ReplicaRef ref, boolean flate, Replica hub, List<String> tips, Collection<String> knownThere) {
+        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica() + (flate ? "#flate" : "");
+        if (cache.containsKey(id)) {
+            return Optional.empty();
+        }
+        Set<String> known = mirrors.get(id);
+        ReplicaStorage storage = storage(ref, flate);
+        if (known == null) {
+            long head = blockLog.head(ref); // before the listing, which then holds every block logged up to it
+            List<String> listed = storage.list("");
+            Set<String> applied = hub.appliedBlocks();
+            boolean subset = listed.stream().filter(k -> k.endsWith(".delta"))
+                    .allMatch(k -> applied.contains(k.substring(0, k.length() - ".delta".length())));
+            if (!subset) {
+                return Optional.empty();
+            }
+            known = new HashSet<>(listed);
+            mirrors.put(id, known);
+            // what a load would do: log the blocks stored there without an entry (its newest checkpoint read off-thread)
+            Map<String, List<String>> graph = new java.util.HashMap<>();
+            listed.stream().filter(k -> k.endsWith(".delta")).map(k -> k.substring(0, k.length() - ".delta".length()))
+                    .forEach(b -> graph.put(b, List.copyOf(hub.block(b).parents())));
+            logUnlogged(ref, () -> ReadCheckpoints.latest(bucket.client(), bucket.name(), ref), graph);
+            cursors.put(ref.tenant() + "/" + ref.doc() + "/" + ref.replica(), new BlockLog.Cursor(BlockLog.position(head), Set.of()));
+        }
+        Set<String> has = known;
+        has.addAll(knownThere);
+        try {
+            MeldResult m = hub.copyInto(storage, tips, has::contains);
+            has.addAll(m.copied());
+            tips.forEach(t -> has.add(t + ".delta")); // and every ancestor: there before, or written now
+            return Optional.of(m);
+        } catch (RuntimeException e) {
+            mirrors.remove(id);
+            throw e;
+        }
     }
 
     /**
@@ -127,6 +191,7 @@ public class Replicas {
      */
     public synchronized void clear() {
         cache.clear();
+        mirrors.clear();
         checkpointed.clear();
         cursors.clear();
     }
@@ -140,9 +205,9 @@ public class Replicas {
         Replica r = Replica.open(storage(ref, flate));
         Checkpoint cp = ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
-        boolean placed = cp != null && cp.position() != null && BlockLog.known(cp.position());
+        boolean placed = placed(cp);
         BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
-        logUnlogged(ref, from, placed ? cp.anchors() : List.of(), BlockLog.graphOf(r));
+        logUnlogged(ref, () -> cp, BlockLog.graphOf(r));
         cursors.put(id, blockLog.replayed(ref, head, from, r));
         if (cp != null && cp.anchors().equals(r.anchors())) {
             checkpointed.put(id, r.appliedBlocks().size()); // the next one is due from there
@@ -150,18 +215,27 @@ public class Replicas {
         return r;
     }
 
+    private static boolean placed(Checkpoint cp) {
+        return cp != null && cp.position() != null && BlockLog.known(cp.position());
+    }
+
     /**
-     * Logs, off the consumer thread, the blocks of a replica just replayed that its block log misses: a writer died
-     * between a delta and its log entry (this service, killed in a meld), or one wrote behind the services' back.
-     * Readers that catch up through the log would never see them. The meld itself does not need the log, so it does
-     * not wait for this.
+     * Logs, off the consumer thread, the blocks of a replica that its block log misses ({@link BlockLog#logUnlogged}:
+     * {@code graph} is its stored blocks with their parents, {@code checkpoint} its newest read checkpoint, or null):
+     * a writer died between a delta and its log entry (this service, killed in a meld), or one wrote behind the
+     * services' back. Readers that catch up through the log would never see them. The meld itself does not need the
+     * log, so it does not wait for this.
      */
-    private void logUnlogged(ReplicaRef ref, BlockLog.Cursor from, List<String> anchorsAtFrom, Map<String, List<String>> graph) {
+    private void logUnlogged(ReplicaRef ref, java.util.function.Supplier<Checkpoint> checkpoint, Map<String, List<String>> graph) {
         logRepairs.execute(() -> {
             try {
-                List<String> unlogged = blockLog.logUnlogged(ref, from, anchorsAtFrom, graph);
+                Checkpoint cp = checkpoint.get();
+                boolean placed = placed(cp);
+                BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
+                List<String> unlogged = blockLog.logUnlogged(ref, from, placed ? cp.anchors() : List.of(), graph);
                 if (!unlogged.isEmpty()) {
-                    LOG.warnf("%s: %d stored block(s) had no entry in the block log, logged now: %s%s", ref, unlogged.size(), unlogged.subList(0, Math.min(5, unlogged.size())), unlogged.size() > 5 ? " …" : "");
+                    LOG.warnf("%s: %d stored block(s) had no entry in the block log, logged now: %s%s", ref, unlogged.size(),
+                            unlogged.subList(0, Math.min(5, unlogged.size())), unlogged.size() > 5 ? " …" : "");
                     metrics.unlogged(unlogged.size());
                 }
             } catch (RuntimeException e) {

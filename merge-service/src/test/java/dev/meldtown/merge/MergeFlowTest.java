@@ -163,8 +163,14 @@ class MergeFlowTest {
             assertThat(h.objectKeys("checkpoints/")).allMatch(k -> !k.contains("/replicas/"));
             // every replica melded into has its own, and every block is in each replica's block log
             for (String r : List.of("alice", "bob", "carol")) {
-                byte[] own = h.object(BucketLayout.latestCheckpoint(ReplicaRef.of("acme", h.doc, r)));
+                ReplicaRef ref = ReplicaRef.of("acme", h.doc, r);
+                byte[] own = h.object(BucketLayout.latestCheckpoint(ref));
                 assertThat(own).isNotNull();
+                // fanned out into without being loaded (they hold only the hub's blocks): their checkpoints are the
+                // hub's state, and read as a replay of their own files does
+                Checkpoint mine = Checkpoint.parse(h.object(BucketLayout.checkpoint(ref, CanonicalJson.parse(own).get("name").asText())));
+                assertThat(CanonicalJson.write(mine.document())).isEqualTo(h.read(r));
+                assertThat(mine.anchors()).isEqualTo(h.open(r).anchors());
             }
             assertThat(h.objectKeys("blocklog/hub/")).hasSizeGreaterThanOrEqualTo(3);
         }
@@ -214,6 +220,29 @@ class MergeFlowTest {
             assertThat(all.get(3).event().getId()).isNotEqualTo(all.get(0).event().getId());
             assertThat(lastModified(h)).isEqualTo(before);
             assertThat(metric("meldtown_merge_copied_bytes_total")).isEqualTo(copiedBytes);
+        }
+    }
+
+    /**
+     * A replica holding a block the hub has not applied (stored, not announced yet) is not fanned out into blind: it
+     * is loaded, and its result names its own anchors, the unannounced block among them.
+     */
+    @Test
+    void aReplicaHoldingABlockTheHubLacksIsLoadedForTheFanOut() throws Exception {
+        try (Hub h = hub(KEEP)) {
+            MemoryStorage w = Hub.commit(new MemoryStorage(), "{\"title\":\"one\"}", "w");
+            String first = Hub.tip(w);
+            MemoryStorage early = new MemoryStorage();
+            Replica.copyMissing(w, early);
+            Hub.commit(w, "{\"title\":\"two\"}", "w");
+            String second = Hub.tip(w);
+            h.push(w, "w"); // both stored in w; only the first is announced
+            h.announce(early, "w");
+            List<EventsProbe.Seen> done = completed(h, "block:w:" + first, 2);
+            assertThat(texts(done.get(0).data().get("anchors"))).as("the hub").containsExactly(first);
+            assertThat(texts(done.get(1).data().get("anchors"))).as("w, loaded").containsExactly(second);
+            assertThat(h.read("hub")).contains("one");
+            assertThat(h.read("w")).contains("two");
         }
     }
 

@@ -141,6 +141,63 @@ public final class Meld {
     }
 
     /**
+     * Writes the blocks of a loaded replica ({@code source}: its {@link #loaded} view, {@code graph}: its blocks)
+     * reachable from {@code tips} whose delta {@code target} lacks, with the packs and indexes they need, packs first
+     * and write-once. The walk back stops at a block whose delta {@code present} names. Nothing is applied anywhere.
+     */
+    public static MeldResult copyInto(ReplicaStorage source, BlockGraph graph, ReplicaStorage target, Collection<String> tips,
+                                      Predicate<String> present) {
+        Map<String, byte[]> deltas = new TreeMap<>();
+        Set<String> packs = new TreeSet<>();
+        java.util.Deque<String> todo = new java.util.ArrayDeque<>(new TreeSet<>(tips));
+        while (!todo.isEmpty()) {
+            String id = todo.pop();
+            if (deltas.containsKey(id) || present.test(id + ".delta")) {
+                continue;
+            }
+            DeltaBlock b = graph.isApplied(id) ? graph.get(id) : null;
+            if (b == null) {
+                throw new IllegalArgumentException("block " + id + " is not applied in the source replica");
+            }
+            deltas.put(id, b.bytes());
+            packs.addAll(b.packs());
+            todo.addAll(b.parents());
+        }
+        List<String> keys = new ArrayList<>();
+        for (String pack : packs) {
+            for (String suffix : List.of(".pack", ".index")) {
+                if (!present.test(pack + suffix)) {
+                    keys.add(pack + suffix);
+                }
+            }
+        }
+        Map<String, byte[]> read = source.readAll(keys); // from memory where held; an index the pack has not is left out
+        Files files = new Files();
+        for (String key : keys) {
+            byte[] bytes = read.get(key);
+            if (bytes == null && key.endsWith(".pack")) {
+                throw new MissingKeyException(key);
+            }
+            if (bytes != null) {
+                String suffix = key.substring(key.lastIndexOf('.'));
+                files.of(suffix).put(key.substring(0, key.length() - suffix.length()), bytes);
+            }
+        }
+        files.deltas.putAll(deltas);
+        List<String> written = new ArrayList<>();
+        long bytes = 0;
+        for (String suffix : ORDER) {
+            for (Map.Entry<String, byte[]> e : files.of(suffix).entrySet()) {
+                if (target.write(e.getKey() + suffix, e.getValue())) {
+                    written.add(e.getKey() + suffix);
+                    bytes += e.getValue().length;
+                }
+            }
+        }
+        return new MeldResult(written, bytes, false, new RefreshReport(List.of(), Map.of()));
+    }
+
+    /**
      * A read-only view of a loaded replica's files that serves what it holds in memory (its blocks' bytes, its
      * loaded packs and their indexes) and reads its storage for the rest: a meld out of a loaded replica reads only
      * what that replica never loaded.
