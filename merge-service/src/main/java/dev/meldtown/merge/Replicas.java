@@ -158,17 +158,20 @@ public class Replicas {
             long head = blockLog.head(ref); // before the listing, which then holds every block logged up to it
             List<String> listed = storage.list("");
             Set<String> applied = hub.appliedBlocks();
-            boolean subset = listed.stream().filter(k -> k.endsWith(".delta"))
-                    .allMatch(k -> applied.contains(k.substring(0, k.length() - ".delta".length())));
-            if (!subset) {
+            Set<String> blocks = new HashSet<>();
+            listed.stream().filter(k -> k.endsWith(".delta")).forEach(k -> blocks.add(k.substring(0, k.length() - ".delta".length())));
+            // every block there is applied in the hub, with its parents and packs there too (else the replica could
+            // not apply it, and only a meld into the loaded replica, which lists both, brings what it misses)
+            Set<String> files = new HashSet<>(listed);
+            if (!applied.containsAll(blocks) || !blocks.stream().allMatch(b -> blocks.containsAll(hub.block(b).parents())
+                    && hub.block(b).packs().stream().allMatch(p -> files.contains(p + ".pack")))) {
                 return Optional.empty();
             }
-            known = new HashSet<>(listed);
+            known = files;
             mirrors.put(id, known);
             // what a load would do: log the blocks stored there without an entry (its newest checkpoint read off-thread)
             Map<String, List<String>> graph = new java.util.HashMap<>();
-            listed.stream().filter(k -> k.endsWith(".delta")).map(k -> k.substring(0, k.length() - ".delta".length()))
-                    .forEach(b -> graph.put(b, List.copyOf(hub.block(b).parents())));
+            blocks.forEach(b -> graph.put(b, List.copyOf(hub.block(b).parents())));
             logUnlogged(ref, () -> ReadCheckpoints.latest(bucket.client(), bucket.name(), ref), graph);
             cursors.put(ref.tenant() + "/" + ref.doc() + "/" + ref.replica(), new BlockLog.Cursor(BlockLog.position(head), Set.of()));
         }
