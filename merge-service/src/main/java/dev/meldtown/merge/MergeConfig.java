@@ -45,7 +45,10 @@ public interface MergeConfig {
     @WithDefault("PT5M")
     Duration maxSilence();
 
-    /** Replicas kept loaded in memory (refreshed incrementally). */
+    /**
+     * Replicas kept loaded in memory (refreshed incrementally), and as many file lists of replicas fanned out into
+     * without loading them.
+     */
     @WithDefault("128")
     int replicaCacheSize();
 

@@ -89,7 +89,7 @@ public class Replicas {
         mirrors = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
-                return size() > 4 * size;
+                return size() > size; // a file list each: far smaller than a loaded replica; forgotten, it is listed again
             }
         };
         cursors = new LinkedHashMap<>(16, 0.75f, true) {
