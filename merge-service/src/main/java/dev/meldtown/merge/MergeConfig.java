@@ -34,6 +34,14 @@ public interface MergeConfig {
     @WithDefault("PT1S")
     Duration retryBackoff();
 
+    /**
+     * How long after a replica is loaded (or first fanned out into) its block log is checked for stored blocks it
+     * misses (a writer that died between a delta and its entry): background work, kept out of the burst of first
+     * events that loads many replicas at once.
+     */
+    @WithDefault("PT10S")
+    Duration logRepairDelay();
+
     /** A record failing for a non-infrastructure reason this many times is dead-lettered. */
     @WithDefault("5")
     int maxAttempts();

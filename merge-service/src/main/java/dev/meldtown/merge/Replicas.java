@@ -25,7 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 
@@ -58,7 +59,12 @@ public class Replicas {
     private Map<String, Replica> cache;
     private Map<String, Integer> checkpointed; // tenant/doc/replica -> blocks at the last checkpoint written
     private Map<String, BlockLog.Cursor> cursors; // tenant/doc/replica -> block-log cursor of the last checkpoint
-    private ExecutorService logRepairs;
+    private ScheduledExecutorService logRepairs;
+    private final Map<String, Listed> listings = new java.util.HashMap<>(); // a refused mirror's listing, for the load that follows
+
+    /** A replica's files, listed right after its block log's head was read: what a load replays. */
+    private record Listed(long head, List<String> keys) {
+    }
     private Map<String, Set<String>> mirrors; // tenant/doc/replica[#flate] -> files a replica fanned out into unloaded holds
 
     @PreDestroy
@@ -68,7 +74,7 @@ public class Replicas {
 
     @PostConstruct
     void init() {
-        logRepairs = Executors.newSingleThreadExecutor(task -> {
+        logRepairs = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread t = new Thread(task, "meldtown-block-log-repair");
             t.setDaemon(true);
             return t;
@@ -120,7 +126,7 @@ public class Replicas {
         mirrors.remove(id); // the loaded replica is the one to use from now on
         try {
             if (r == null) {
-                r = load(ref, flate);
+                r = load(ref, flate, listings.remove(id));
                 cache.put(id, r);
             }
             return work.apply(r);
@@ -133,6 +139,7 @@ public class Replicas {
     public synchronized void evict(String tenant, String doc) {
         cache.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
         mirrors.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
+        listings.clear();
     }
 
     /**
@@ -165,6 +172,8 @@ public class Replicas {
             Set<String> files = new HashSet<>(listed);
             if (!applied.containsAll(blocks) || !blocks.stream().allMatch(b -> blocks.containsAll(hub.block(b).parents())
                     && hub.block(b).packs().stream().allMatch(p -> files.contains(p + ".pack")))) {
+                listings.clear(); // at most one: the load this refusal leads to, right after it
+                listings.put(id, new Listed(head, listed));
                 return Optional.empty();
             }
             known = files;
@@ -195,6 +204,7 @@ public class Replicas {
     public synchronized void clear() {
         cache.clear();
         mirrors.clear();
+        listings.clear();
         checkpointed.clear();
         cursors.clear();
     }
@@ -203,9 +213,17 @@ public class Replicas {
      * By full replay: the merge-service melds, which needs the block graph, and a read checkpoint holds only the state
      * (issue 14). The replica's newest checkpoint gives where the next one starts in the block log.
      */
-    private Replica load(ReplicaRef ref, boolean flate) {
-        long head = blockLog.head(ref); // before the replay, which then holds every block logged up to it
-        Replica r = Replica.open(storage(ref, flate));
+    private Replica load(ReplicaRef ref, boolean flate, Listed listed) {
+        // the log's head before the listing the replay starts from, which then holds every block logged up to it
+        long head = listed != null ? listed.head() : blockLog.head(ref);
+        Replica r;
+        if (listed != null) {
+            Prelisted files = new Prelisted(storage(ref, flate), listed.keys());
+            r = Replica.open(files);
+            files.opened();
+        } else {
+            r = Replica.open(storage(ref, flate));
+        }
         Checkpoint cp = ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
         boolean placed = placed(cp);
@@ -230,7 +248,7 @@ public class Replicas {
      * log, so it does not wait for this.
      */
     private void logUnlogged(ReplicaRef ref, java.util.function.Supplier<Checkpoint> checkpoint, Map<String, List<String>> graph) {
-        logRepairs.execute(() -> {
+        logRepairs.schedule(() -> {
             try {
                 Checkpoint cp = checkpoint.get();
                 boolean placed = placed(cp);
@@ -244,7 +262,30 @@ public class Replicas {
             } catch (RuntimeException e) {
                 LOG.warnf("%s: the block log could not be checked against the replica (the next load checks again): %s", ref, e.toString());
             }
-        });
+        }, config.logRepairDelay().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** A replica's storage whose listings, until the replica opened over it is open, answer from a listing in hand. */
+    private static final class Prelisted extends dev.meldtown.crdt.ForwardingStorage {
+        private volatile List<String> keys;
+
+        Prelisted(ReplicaStorage delegate, List<String> keys) {
+            super(delegate);
+            this.keys = keys;
+        }
+
+        void opened() {
+            keys = null;
+        }
+
+        @Override
+        public List<String> list(String suffix) {
+            List<String> held = keys;
+            if (held == null) {
+                return delegate().list(suffix);
+            }
+            return held.stream().filter(k -> k.endsWith(suffix)).map(k -> k.substring(0, k.length() - suffix.length())).sorted().toList();
+        }
     }
 
     /** Blocks between checkpoints after one of {@code last} blocks: 10% of the history, within the configured bounds. */
