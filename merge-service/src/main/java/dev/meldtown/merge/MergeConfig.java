@@ -35,11 +35,12 @@ public interface MergeConfig {
     Duration retryBackoff();
 
     /**
-     * How long after a replica is loaded (or first fanned out into) its block log is checked for stored blocks it
-     * misses (a writer that died between a delta and its entry): background work, kept out of the burst of first
-     * events that loads many replicas at once.
+     * How long after a replica is loaded (or first fanned out into) its block log is checked, in the background, for
+     * stored blocks it misses (a writer that died between a delta and its entry). 0 by default: a 10 s delay made
+     * {@code QuotaStackTest} give back 215 bytes too many after a replica's deletion, every time (the check then runs
+     * while the replica is being deleted; the exact path is not established); see docs/gc-and-reads.md.
      */
-    @WithDefault("PT10S")
+    @WithDefault("PT0S")
     Duration logRepairDelay();
 
     /** A record failing for a non-infrastructure reason this many times is dead-lettered. */
