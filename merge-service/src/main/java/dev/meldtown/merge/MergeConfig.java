@@ -34,15 +34,6 @@ public interface MergeConfig {
     @WithDefault("PT1S")
     Duration retryBackoff();
 
-    /**
-     * How long after a replica is loaded (or first fanned out into) its block log is checked, in the background, for
-     * stored blocks it misses (a writer that died between a delta and its entry). 0 by default: a 10 s delay made
-     * {@code QuotaStackTest} give back 215 bytes too many after a replica's deletion, every time (the check then runs
-     * while the replica is being deleted; the exact path is not established); see docs/gc-and-reads.md.
-     */
-    @WithDefault("PT0S")
-    Duration logRepairDelay();
-
     /** A record failing for a non-infrastructure reason this many times is dead-lettered. */
     @WithDefault("5")
     int maxAttempts();

@@ -8,7 +8,9 @@ import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
 import dev.meldtown.model.ReplicaRef;
+import dev.meldtown.model.Scope;
 import dev.meldtown.service.BlockLog;
+import dev.meldtown.service.Deletions;
 import dev.meldtown.service.ReadCheckpoints;
 import dev.meldtown.storage.s3.BucketLayout;
 import dev.meldtown.storage.s3.S3Storage;
@@ -25,8 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
 
@@ -56,10 +57,13 @@ public class Replicas {
     @Inject
     MergeMetrics metrics;
 
+    @Inject
+    Deletions deletions;
+
     private Map<String, Replica> cache;
     private Map<String, Integer> checkpointed; // tenant/doc/replica -> blocks at the last checkpoint written
     private Map<String, BlockLog.Cursor> cursors; // tenant/doc/replica -> block-log cursor of the last checkpoint
-    private ScheduledExecutorService logRepairs;
+    private ExecutorService logRepairs;
     private final Map<String, Listed> listings = new java.util.HashMap<>(); // a refused mirror's listing, for the load that follows
 
     /** A replica's files, listed right after its block log's head was read: what a load replays. */
@@ -74,7 +78,7 @@ public class Replicas {
 
     @PostConstruct
     void init() {
-        logRepairs = Executors.newSingleThreadScheduledExecutor(task -> {
+        logRepairs = Executors.newSingleThreadExecutor(task -> {
             Thread t = new Thread(task, "meldtown-block-log-repair");
             t.setDaemon(true);
             return t;
@@ -162,6 +166,8 @@ public class Replicas {
         Set<String> known = mirrors.get(id);
         ReplicaStorage storage = storage(ref, flate);
         if (known == null) {
+            // read here, before this thread writes the replica's next checkpoint (anchored on blocks it lacks yet)
+            Checkpoint cp = ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
             long head = blockLog.head(ref); // before the listing, which then holds every block logged up to it
             List<String> listed = storage.list("");
             Set<String> applied = hub.appliedBlocks();
@@ -178,10 +184,10 @@ public class Replicas {
             }
             known = files;
             mirrors.put(id, known);
-            // what a load would do: log the blocks stored there without an entry (its newest checkpoint read off-thread)
+            // what a load would do: log the blocks stored there without an entry
             Map<String, List<String>> graph = new java.util.HashMap<>();
             blocks.forEach(b -> graph.put(b, List.copyOf(hub.block(b).parents())));
-            logUnlogged(ref, () -> ReadCheckpoints.latest(bucket.client(), bucket.name(), ref), graph);
+            logUnlogged(ref, cp, graph);
             cursors.put(ref.tenant() + "/" + ref.doc() + "/" + ref.replica(), new BlockLog.Cursor(BlockLog.position(head), Set.of()));
         }
         Set<String> has = known;
@@ -228,7 +234,7 @@ public class Replicas {
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
         boolean placed = placed(cp);
         BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
-        logUnlogged(ref, () -> cp, BlockLog.graphOf(r));
+        logUnlogged(ref, cp, BlockLog.graphOf(r));
         cursors.put(id, blockLog.replayed(ref, head, from, r));
         if (cp != null && cp.anchors().equals(r.anchors())) {
             checkpointed.put(id, r.appliedBlocks().size()); // the next one is due from there
@@ -242,15 +248,17 @@ public class Replicas {
 
     /**
      * Logs, off the consumer thread, the blocks of a replica that its block log misses ({@link BlockLog#logUnlogged}:
-     * {@code graph} is its stored blocks with their parents, {@code checkpoint} its newest read checkpoint, or null):
-     * a writer died between a delta and its log entry (this service, killed in a meld), or one wrote behind the
-     * services' back. Readers that catch up through the log would never see them. The meld itself does not need the
-     * log, so it does not wait for this.
+     * {@code graph} is its stored blocks with their parents, {@code cp} its newest read checkpoint when they were
+     * listed, or null): a writer died between a delta and its log entry (this service, killed in a meld), or one wrote
+     * behind the services' back. Readers that catch up through the log would never see them. The meld itself does not
+     * need the log, so it does not wait for this. A replica deleted in the meantime is left alone: its log is going.
      */
-    private void logUnlogged(ReplicaRef ref, java.util.function.Supplier<Checkpoint> checkpoint, Map<String, List<String>> graph) {
-        logRepairs.schedule(() -> {
+    private void logUnlogged(ReplicaRef ref, Checkpoint cp, Map<String, List<String>> graph) {
+        logRepairs.execute(() -> {
             try {
-                Checkpoint cp = checkpoint.get();
+                if (deletions.deleted(Scope.of(ref)) != null) {
+                    return;
+                }
                 boolean placed = placed(cp);
                 BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
                 List<String> unlogged = blockLog.logUnlogged(ref, from, placed ? cp.anchors() : List.of(), graph);
@@ -262,7 +270,7 @@ public class Replicas {
             } catch (RuntimeException e) {
                 LOG.warnf("%s: the block log could not be checked against the replica (the next load checks again): %s", ref, e.toString());
             }
-        }, config.logRepairDelay().toMillis(), TimeUnit.MILLISECONDS);
+        });
     }
 
     /** A replica's storage whose listings, until the replica opened over it is open, answer from a listing in hand. */

@@ -49,7 +49,7 @@ class MergeFlowTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             // the block log's repair runs right after a load here, before a counted window opens
-            return Map.of("meldtown.deletions.cache", "PT1H", "meldtown.merge.log-repair-delay", "PT0S");
+            return Map.of("meldtown.deletions.cache", "PT1H");
         }
     }
 

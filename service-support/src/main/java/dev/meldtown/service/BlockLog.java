@@ -266,8 +266,15 @@ public final class BlockLog {
      * through the log would never apply it. Blocks the replay could not apply are left alone (a reader would only
      * stall on them). Reads every entry after {@code from}; returns the blocks logged now, parents first. A block being
      * stored right now by another writer may be logged twice, which is harmless.
+     *
+     * <p>Logs nothing when an anchor of {@code from} is not in {@code blocks}: the checkpoint is then not one of this
+     * replay (written after it, or over blocks since collected), and what it holds cannot be told from what the log
+     * misses, so every block it holds would be logged again.
      */
     public List<String> logUnlogged(ReplicaRef ref, Cursor from, Collection<String> anchorsAtFrom, Map<String, List<String>> blocks) {
+        if (!blocks.keySet().containsAll(anchorsAtFrom)) {
+            return List.of();
+        }
         Set<String> logged = new HashSet<>(from.seen());
         String position = from.position();
         while (true) {

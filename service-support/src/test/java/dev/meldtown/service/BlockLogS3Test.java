@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -149,5 +150,28 @@ class BlockLogS3Test {
         assertThat(loader.logUnlogged(seen, new BlockLog.Cursor(BlockLog.position(1), Set.of(b.get(3), b.get(4))), List.of(b.get(2)), BlockLog.graphOf(replica)))
                 .as("b4 and b3 are named by the cursor, b0 to b2 are held by the state")
                 .isEmpty();
+    }
+
+    @Test
+    void aCheckpointAnchoredOutsideTheListedBlocksLogsNothing(@TempDir Path dir) {
+        Replica replica = Replica.open(dir.toUri().toString());
+        List<String> b = chain(replica, 5);
+        ReplicaRef r = replica();
+        BlockLog writer = instance();
+        b.forEach(block -> writer.record(r, block));
+        // the listing held b0..b2; the checkpoint, written after it, stands at entry 5 with b4 as its anchor
+        Map<String, List<String>> listed = new java.util.HashMap<>(BlockLog.graphOf(replica));
+        listed.keySet().retainAll(b.subList(0, 3));
+        BlockLog.Cursor checkpoint = new BlockLog.Cursor(BlockLog.position(5), Set.of());
+
+        assertThat(instance().logUnlogged(r, checkpoint, List.of(b.get(4)), listed))
+                .as("b0..b2 are held by the checkpoint's state, which the listing cannot show")
+                .isEmpty();
+        assertThat(logged(r)).containsExactlyElementsOf(b);
+        // the same listing against the checkpoint it was taken with logs what it misses
+        ReplicaRef other = replica();
+        writer.record(other, b.get(0));
+        assertThat(instance().logUnlogged(other, new BlockLog.Cursor(BlockLog.position(1), Set.of()), List.of(b.get(0)), listed))
+                .containsExactly(b.get(1), b.get(2));
     }
 }
