@@ -93,6 +93,24 @@ class PropertiesTest {
         assertThat(s).doesNotContain("+").doesNotContain("E");
     }
 
+    @Property(tries = 3000)
+    void doublesTakenFromTheJdkAreTheExactSearchsDigits(@ForAll("doublesOfEveryKind") double d) {
+        assertThat(DoubleFormat.format(d)).isEqualTo(DoubleFormat.formatExact(d));
+    }
+
+    /** Any bit pattern, short decimals (what documents mostly hold) at every scale, and the edges of the normal range. */
+    @Provide
+    Arbitrary<Double> doublesOfEveryKind() {
+        Arbitrary<Double> bits = Arbitraries.longs().map(Double::longBitsToDouble);
+        Arbitrary<Double> shortDecimals = net.jqwik.api.Combinators.combine(
+                Arbitraries.longs().between(-999_999_999_999_999L, 999_999_999_999_999L).filter(l -> l != 0),
+                Arbitraries.integers().between(-320, 300))
+                .as((digits, exp) -> new BigDecimal(java.math.BigInteger.valueOf(digits), -exp).doubleValue());
+        Arbitrary<Double> edges = Arbitraries.of(Double.MIN_NORMAL, Math.nextUp(Double.MIN_NORMAL), Math.nextDown(Double.MIN_NORMAL),
+                Double.MIN_VALUE, Double.MAX_VALUE, 1e23, 2e23, 8.41e21, 5e-324, 1e-5, 1e-4, 1e16, 1e15, 9007199254740993.0, 0.1 + 0.2);
+        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, bits), net.jqwik.api.Tuple.of(6, shortDecimals), net.jqwik.api.Tuple.of(1, edges));
+    }
+
     // ---------------------------------------------------------------- diff + patch
 
     @Property(tries = 500)

@@ -52,7 +52,7 @@ public class MergeMetrics {
         copiedFiles = Counter.builder("meldtown.merge.copied.files").description("Files copied between replicas").register(registry);
         checkpoints = Counter.builder("meldtown.merge.checkpoints.written").description("Read checkpoints written").register(registry);
         unlogged = Counter.builder("meldtown.merge.unlogged.blocks")
-                .description("Stored blocks a replica's load found without a block-log entry, and logged").register(registry);
+                .description("Stored blocks found without a block-log entry, and logged, when a replica was loaded or first fanned out into").register(registry);
         checkpointBytes = io.micrometer.core.instrument.DistributionSummary.builder("meldtown.merge.checkpoint.bytes")
                 .description("Size of each read checkpoint written").baseUnit("bytes").register(registry);
         for (String outcome : new String[] {"completed", "dead-lettered", "retried", "ignored"}) {

@@ -6,16 +6,67 @@ import java.math.RoundingMode;
 
 /**
  * Formats a double the way Rust's {@code ryu} crate does (what serde_json emits): the shortest decimal digits
- * that round-trip, laid out per ryu's rules. JDK 17's {@code Double.toString} is not always shortest, so the
- * digits are searched with exact BigDecimal arithmetic instead.
+ * that round-trip, laid out per ryu's rules. JDK 17's {@code Double.toString} is not always shortest, so its digits
+ * are taken only where they are provably the shortest (below), and otherwise searched with exact BigDecimal
+ * arithmetic ({@link #formatExact}).
+ *
+ * <p>Why {@code Double.toString}'s digits are ryu's when there are at most 15 of them, for a normal double: at most one
+ * decimal of 15 or fewer significant digits converts to a given normal double (15 is {@code DBL_DIG}: such a decimal
+ * is recovered by rounding its double to 15 digits, so two of them with the same double are equal). Every JDK's
+ * {@code Double.toString} round-trips, so digits of length 15 or less are that one decimal, and no shorter decimal
+ * can round-trip; ryu's shortest is therefore the same digits. Longer ones, and subnormals (whose precision is
+ * lower), take the exact search.
  */
 public final class DoubleFormat {
+    private static final int DBL_DIG = 15;
+
     private DoubleFormat() {
     }
 
     public static String format(double v) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return "null"; // serde_json writes non-finite floats as null
+        }
+        if (v == 0.0) {
+            return (Double.doubleToRawLongBits(v) < 0) ? "-0.0" : "0.0";
+        }
+        String shortest = Math.abs(v) >= Double.MIN_NORMAL ? fromJdk(Math.abs(v)) : null;
+        if (shortest != null) {
+            return v < 0 ? "-" + shortest : shortest;
+        }
+        return formatExact(v);
+    }
+
+    /** {@code Double.toString}'s digits of {@code a} (normal, positive) laid out as ryu does, or null past 15 digits. */
+    private static String fromJdk(double a) {
+        String s = Double.toString(a); // "123.45" or "1.2345E-7"
+        int e = s.indexOf('E');
+        int end = e < 0 ? s.length() : e;
+        int dot = s.indexOf('.');
+        int exp10 = (e < 0 ? 0 : Integer.parseInt(s, e + 1, s.length(), 10)) - (end - dot - 1);
+        StringBuilder digits = new StringBuilder(end);
+        for (int i = 0; i < end; i++) {
+            char c = s.charAt(i);
+            if (c != '.' && (c != '0' || digits.length() > 0)) {
+                digits.append(c);
+            }
+        }
+        int length = digits.length();
+        while (length > 1 && digits.charAt(length - 1) == '0') {
+            length--;
+            exp10++;
+        }
+        if (length > DBL_DIG) {
+            return null;
+        }
+        digits.setLength(length);
+        return layout(digits.toString(), exp10);
+    }
+
+    /** The same as {@link #format}, always by the exact search: the reference {@code format}'s shortcut is held to. */
+    public static String formatExact(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return "null";
         }
         if (v == 0.0) {
             return (Double.doubleToRawLongBits(v) < 0) ? "-0.0" : "0.0";

@@ -184,17 +184,8 @@ public final class Meld {
             }
         }
         files.deltas.putAll(deltas);
-        List<String> written = new ArrayList<>();
-        long bytes = 0;
-        for (String suffix : ORDER) {
-            for (Map.Entry<String, byte[]> e : files.of(suffix).entrySet()) {
-                if (target.write(e.getKey() + suffix, e.getValue())) {
-                    written.add(e.getKey() + suffix);
-                    bytes += e.getValue().length;
-                }
-            }
-        }
-        return new MeldResult(written, bytes, false, new RefreshReport(List.of(), Map.of()));
+        Written written = files.writeTo(target);
+        return new MeldResult(written.keys(), written.bytes(), false, new RefreshReport(List.of(), Map.of()));
     }
 
     /**
@@ -207,19 +198,14 @@ public final class Meld {
     }
 
     private MeldResult move(Files files, Collection<String> unseen, Predicate<String> hasIndex, boolean listed) {
-        List<String> written = new ArrayList<>();
-        long bytes = 0;
-        for (String suffix : ORDER) {
-            for (Map.Entry<String, byte[]> e : files.of(suffix).entrySet()) {
-                if (target.write(e.getKey() + suffix, e.getValue())) {
-                    written.add(e.getKey() + suffix);
-                    bytes += e.getValue().length;
-                }
-            }
-        }
+        Written written = files.writeTo(target);
         files.packs.forEach((hash, pack) -> store.offer(hash, pack, files.indexes.get(hash)));
         RefreshReport report = loader.load(files.deltas, unseen, hasIndex);
-        return new MeldResult(written, bytes, listed, report);
+        return new MeldResult(written.keys(), written.bytes(), listed, report);
+    }
+
+    /** What {@link Files#writeTo} wrote: the keys it created (not those already there), and their bytes. */
+    private record Written(List<String> keys, long bytes) {
     }
 
     /** Files in hand, by name without suffix. */
@@ -227,6 +213,21 @@ public final class Meld {
         final Map<String, byte[]> packs = new LinkedHashMap<>();
         final Map<String, byte[]> indexes = new LinkedHashMap<>();
         final Map<String, byte[]> deltas = new TreeMap<>();
+
+        /** Writes them write-once into {@code target} in {@link #ORDER}: packs, then indexes, then deltas. */
+        Written writeTo(ReplicaStorage target) {
+            List<String> written = new ArrayList<>();
+            long bytes = 0;
+            for (String suffix : ORDER) {
+                for (Map.Entry<String, byte[]> e : of(suffix).entrySet()) {
+                    if (target.write(e.getKey() + suffix, e.getValue())) {
+                        written.add(e.getKey() + suffix);
+                        bytes += e.getValue().length;
+                    }
+                }
+            }
+            return new Written(written, bytes);
+        }
 
         Map<String, byte[]> of(String suffix) {
             return switch (suffix) {
