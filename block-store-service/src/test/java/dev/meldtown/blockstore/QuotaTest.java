@@ -46,6 +46,9 @@ class QuotaTest {
     @Inject
     S3Config s3Config;
 
+    @Inject
+    dev.meldtown.blockstore.internal.Quotas quotas;
+
     static String uniqueTenant() {
         return "q-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -192,6 +195,53 @@ class QuotaTest {
         await(() -> documentsNow(tenant) == 1 && bytesNow(tenant) == 0, "document two's place and bytes given back");
         as(tenant, "writer").contentType("application/json").body(settings).put("/v1/tenants/{t}/docs/three", tenant).then().statusCode(201);
         assertThat(usage(tenant).get("documents").asLong()).isEqualTo(2);
+    }
+
+    /**
+     * Instances removing the same document at once give it back once: the give-back is claimed with
+     * {@code If-None-Match: *}. (Marking the note applied with {@code If-Match}, as before, let several of them through on
+     * S3Proxy, which checks that and then writes: usage dropped by a document and its bytes more than once.)
+     */
+    @Test
+    void aDocumentGivenBackByManyAtOnceIsGivenBackOnce() throws Exception {
+        String tenant = uniqueTenant();
+        MemoryStorage kept = Fixtures.localReplica("{\"title\":\"kept\"}");
+        MemoryStorage gone = Fixtures.localReplica("{\"title\":\"gone, and given back once\"}");
+        for (String key : Fixtures.uploadOrder(kept)) {
+            upload(tenant, "kept", "alice", kept, key).then().statusCode(201);
+        }
+        for (String key : Fixtures.uploadOrder(gone)) {
+            upload(tenant, "gone", "alice", gone, key).then().statusCode(201);
+        }
+        assertThat(documentsNow(tenant)).isEqualTo(2);
+        assertThat(bytesNow(tenant)).isEqualTo(size(kept) + size(gone));
+        dev.meldtown.model.Scope scope = dev.meldtown.model.Scope.of(dev.meldtown.model.DocRef.of(tenant, "gone"));
+        quotas.noteRelease(scope);
+
+        java.util.concurrent.ExecutorService givers = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<?>> all = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                all.add(givers.submit(() -> {
+                    start.await();
+                    quotas.release(scope);
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (java.util.concurrent.Future<?> f : all) {
+                f.get();
+            }
+        } finally {
+            givers.shutdownNow();
+        }
+        assertThat(documentsNow(tenant)).as("documents").isEqualTo(1);
+        assertThat(bytesNow(tenant)).as("bytes").isEqualTo(size(kept));
+        quotas.release(scope); // and later, as a resumed removal would
+        await(() -> saved(tenant).path("bytes").asLong(-1) == size(kept), "the usage saved: " + saved(tenant));
+        assertThat(saved(tenant).path("documents").asLong()).isEqualTo(1);
+        assertThat(documentsNow(tenant)).isEqualTo(1);
     }
 
     @Test

@@ -313,27 +313,26 @@ public class Quotas {
     }
 
     /**
-     * Once a document or replica is removed: gives back what its note says, once. Marking the note applied is the
-     * conditional write that decides which instance gives it back; a crash between the mark and the usage update
-     * leaves the usage too high (never too low). The scope's replica records and document marker go after.
+     * Once a document or replica is removed: gives back what its note says, once. Claiming the scope's
+     * {@link BucketLayout.Quotas#released} mark ({@code If-None-Match: *}, atomic on S3 and on S3Proxy) decides which
+     * instance gives it back; a crash between the claim and the usage update leaves the usage too high (never too low).
+     * The scope's replica records and document marker go after. (The note itself was marked {@code applied} with
+     * {@code If-Match} before: S3Proxy checks that and then writes, so two instances both gave a scope back,
+     * {@code QuotaStackTest}'s failures of 2026-12-03.)
      */
     public void release(Scope scope) {
         String key = BucketLayout.Quotas.release(scope);
         Saved note = read(key);
         if (note.etag() == null || note.json().path("applied").asBoolean()) {
-            return; // no note: removed before quotas were kept; applied: given back already
+            return; // no note: removed before quotas were kept; applied: given back already (a note marked the old way)
         }
-        ObjectNode applied = note.json().deepCopy().put("applied", true);
         try {
-            s3.putObject(b -> b.bucket(s3Config.bucket()).key(key).ifMatch(note.etag()).contentType("application/json"),
-                    RequestBody.fromBytes(EventCodec.mapper().writeValueAsBytes(applied)));
+            s3.putObject(b -> b.bucket(s3Config.bucket()).key(BucketLayout.Quotas.released(scope)).ifNoneMatch("*"), RequestBody.empty());
         } catch (S3Exception e) {
             if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return; // another instance gives it back
+                return; // another instance gives it back, or gave it back
             }
             throw e;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
         apply(scope.tenant().value(), -note.bytes(), -note.documents(), false);
         for (String record : replicaRecords(scope)) {

@@ -283,14 +283,24 @@ public final class BucketLayout {
 
         /**
          * What a deleted document or replica gives back ({@code releases/{d}.json}, {@code releases/{d}/{r}.json}):
-         * noted once before its objects are removed, applied once after (each step a conditional write, so two instances
-         * removing the same scope give it back once). Kept, like the tombstone.
+         * noted once before its objects are removed, given back once after ({@link #released}; each step a write with
+         * {@code If-None-Match: *}, so two instances removing the same scope give it back once). Kept, like the tombstone.
          */
         public static String release(Scope scope) {
             if (scope.isTenant()) {
                 throw new IllegalArgumentException("a tenant's bookkeeping goes with it: no release");
             }
             return root(scope.tenant().value()) + "releases/" + scope.doc() + (scope.isReplica() ? "/" + scope.replica() : "") + ".json";
+        }
+
+        /**
+         * The mark that the {@link #release} of {@code scope} was given back ({@code releases/{d}.applied},
+         * {@code releases/{d}/{r}.applied}): claimed once with {@code If-None-Match: *}, so of two instances removing the
+         * same scope only one gives it back (a conditional overwrite of the note is not atomic on S3Proxy). Kept.
+         */
+        public static String released(Scope scope) {
+            String note = release(scope);
+            return note.substring(0, note.length() - ".json".length()) + ".applied";
         }
 
         /** The stored bytes counted for one replica ({@code replicas/{d}/{r}.json}): what its deletion gives back. */
