@@ -290,7 +290,7 @@ public class Quotas {
             bytes += read(record).bytes();
         }
         long docs = scope.isDoc() && exists(BucketLayout.Quotas.doc(scope.docRef())) ? 1 : 0;
-        ObjectNode note = EventCodec.mapper().createObjectNode().put("bytes", bytes).put("documents", docs).put("applied", false);
+        ObjectNode note = EventCodec.mapper().createObjectNode().put("bytes", bytes).put("documents", docs);
         try {
             s3.putObject(b -> b.bucket(s3Config.bucket()).key(key).ifNoneMatch("*").contentType("application/json"),
                     RequestBody.fromBytes(EventCodec.mapper().writeValueAsBytes(note)));

@@ -24,17 +24,26 @@ public final class DoubleFormat {
     }
 
     public static String format(double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            return "null"; // serde_json writes non-finite floats as null
-        }
-        if (v == 0.0) {
-            return (Double.doubleToRawLongBits(v) < 0) ? "-0.0" : "0.0";
+        String special = special(v);
+        if (special != null) {
+            return special;
         }
         String shortest = Math.abs(v) >= Double.MIN_NORMAL ? fromJdk(Math.abs(v)) : null;
         if (shortest != null) {
             return v < 0 ? "-" + shortest : shortest;
         }
         return formatExact(v);
+    }
+
+    /** What a non-finite double or a zero is written as (serde_json writes non-finite floats as null), else null. */
+    private static String special(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) {
+            return "null";
+        }
+        if (v == 0.0) {
+            return (Double.doubleToRawLongBits(v) < 0) ? "-0.0" : "0.0";
+        }
+        return null;
     }
 
     /** {@code Double.toString}'s digits of {@code a} (normal, positive) laid out as ryu does, or null past 15 digits. */
@@ -65,11 +74,9 @@ public final class DoubleFormat {
 
     /** The same as {@link #format}, always by the exact search: the reference {@code format}'s shortcut is held to. */
     public static String formatExact(double v) {
-        if (Double.isNaN(v) || Double.isInfinite(v)) {
-            return "null";
-        }
-        if (v == 0.0) {
-            return (Double.doubleToRawLongBits(v) < 0) ? "-0.0" : "0.0";
+        String special = special(v);
+        if (special != null) {
+            return special;
         }
         boolean neg = v < 0;
         double a = Math.abs(v);
