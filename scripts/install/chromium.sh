@@ -14,9 +14,8 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   ! id _apt >/dev/null 2>&1 || chown -R _apt "$cache/partial" 2>/dev/null || true
   log "installing chromium and chromium-driver from Debian (.debs cached in $cache)"
   export DEBIAN_FRONTEND=noninteractive
-  # Other jobs on the machine may hold the dpkg lock: wait for it rather than fail.
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 -o Dir::Cache::archives="$cache" install -y -qq --no-install-recommends \
+  apt_get update -qq
+  apt_get -o Dir::Cache::archives="$cache" install -y -qq --no-install-recommends \
     chromium chromium-driver >/dev/null
 fi
 browser=$(chromium --version 2>/dev/null) || die "chromium does not run"

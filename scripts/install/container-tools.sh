@@ -14,9 +14,8 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "installing ${need[*]} needs root (apt-get)"
   log "installing ${need[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
-  # Other jobs on the machine may hold the dpkg lock: wait for it rather than fail.
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends podman runc debootstrap >/dev/null
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends podman runc debootstrap >/dev/null
 fi
 [ -s "$CONTAINERS_CONF" ] || die "missing $CONTAINERS_CONF"
 podman --version >/dev/null || die "podman does not run"

@@ -12,7 +12,7 @@ command -v cargo >/dev/null || die "cargo (Rust) is required to install libmelda
 if ! pkg-config --exists openssl 2>/dev/null; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
     log "installing pkg-config and libssl-dev for the openssl-sys build"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q pkg-config libssl-dev >/dev/null
+    apt_get install -y -q pkg-config libssl-dev >/dev/null
   else
     die "pkg-config and libssl-dev are required (apt-get install pkg-config libssl-dev)"
   fi

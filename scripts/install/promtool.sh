@@ -10,7 +10,7 @@ source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
 
 version=$(apt-cache policy prometheus 2>/dev/null | awk '/Candidate:/{print $2}')
 if [ -z "$version" ] || [ "$version" = "(none)" ]; then
-  apt-get update -qq
+  apt_get update -qq
   version=$(apt-cache policy prometheus | awk '/Candidate:/{print $2}')
 fi
 [ -n "$version" ] && [ "$version" != "(none)" ] || die "Debian's prometheus package is not available"
@@ -19,7 +19,7 @@ if [ ! -x "$dir/bin/promtool" ] || ! "$dir/bin/promtool" --version >/dev/null 2>
   t=$SECONDS
   tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
   chmod 777 "$tmp"   # apt's download user must be able to write there
-  (cd "$tmp" && apt-get download -q "prometheus=$version" >/dev/null 2>&1) || die "apt-get download prometheus=$version failed"
+  (cd "$tmp" && apt_get download -q "prometheus=$version" >/dev/null 2>&1) || die "apt-get download prometheus=$version failed"
   dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x"
   mkdir -p "$dir/bin"
   install -m 755 "$tmp/x/usr/bin/promtool" "$dir/bin/promtool"

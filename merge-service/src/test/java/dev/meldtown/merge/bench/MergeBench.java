@@ -163,8 +163,10 @@ public final class MergeBench {
 
     private String scaling(String instances, int latencyEvents, int burstEvents) throws Exception {
         // warm-up (JIT, connections, a rebalance just done): not measured; 48 events paced as below, so that a stack
-        // started by this run is measured compiled, as it runs after its first minute
-        List<Block> warm = prepare("warm" + instances, 6, 8);
+        // started by this run is measured compiled, as it runs after its first minute. Half of them are a document's
+        // first event (24 documents, 2 events each), with its writer's replica as big as a measured one: each of the
+        // 6 measured documents' first event loads it (300-800 ms on a stack just started, 6 warm-up loads before).
+        List<Block> warm = prepare("warm" + instances, 24, Math.max(2, latencyEvents / 6)).subList(0, 48);
         for (Block b : warm) {
             announce(b);
             Thread.sleep(250);
@@ -214,8 +216,9 @@ public final class MergeBench {
             last = Math.max(last, r.stream().mapToLong(Result::timestamp).max().orElseThrow());
         }
         double seconds = (last - Math.min(first, start)) / 1000.0;
-        String row = String.format("| %s | %d | %d / %d ms | %d / %d ms | %d | %.1f | %.1f |", instances, paced.size(),
-                pct(intoHub, 50), pct(intoHub, 99), pct(allDone, 50), pct(allDone, 99), burst.size(), melds / seconds, burst.size() / seconds);
+        String rates = burst.isEmpty() ? "— | —" : String.format("%.1f | %.1f", melds / seconds, burst.size() / seconds);
+        String row = String.format("| %s | %d | %d / %d ms | %d / %d ms | %d | %s |", instances, paced.size(),
+                pct(intoHub, 50), pct(intoHub, 99), pct(allDone, 50), pct(allDone, 99), burst.size(), rates);
         System.err.println("[bench] " + row);
         return row;
     }
