@@ -51,9 +51,10 @@ hold_install_lock() {
   fi
 }
 
-# Every apt-get of the project's installers: one at a time, since bin/test runs the acceptance tools' installers in
-# the background beside the others (apt's own locks make a second apt-get fail at once, and `apt-get update` has no
-# lock timeout), and waiting up to 10 minutes for a dpkg lock that another job on the machine holds.
+# Every apt-get of the project's installers: one at a time, since installers can run at once (bin/test's background
+# install of the acceptance tools beside bin/stack or a user's own; apt's own locks make a second apt-get fail at
+# once, and `apt-get update` does not wait for the lists lock), and waiting up to 10 minutes for a dpkg lock that
+# another job on the machine holds.
 apt_get() {
   mkdir -p "$MELDTOWN_HOME/locks"
   DEBIAN_FRONTEND=noninteractive flock "$MELDTOWN_HOME/locks/apt.lock" apt-get -o DPkg::Lock::Timeout=600 "$@"
