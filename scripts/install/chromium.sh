@@ -13,7 +13,6 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   # apt downloads as the unprivileged _apt user where it can write (else it warns and downloads as root)
   ! id _apt >/dev/null 2>&1 || chown -R _apt "$cache/partial" 2>/dev/null || true
   log "installing chromium and chromium-driver from Debian (.debs cached in $cache)"
-  export DEBIAN_FRONTEND=noninteractive
   apt_get update -qq
   apt_get -o Dir::Cache::archives="$cache" install -y -qq --no-install-recommends \
     chromium chromium-driver >/dev/null

@@ -13,7 +13,6 @@ done
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || die "installing ${need[*]} needs root (apt-get)"
   log "installing ${need[*]} from Debian"
-  export DEBIAN_FRONTEND=noninteractive
   apt_get update -qq
   apt_get install -y -qq --no-install-recommends podman runc debootstrap >/dev/null
 fi
