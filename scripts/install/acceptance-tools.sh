@@ -5,14 +5,16 @@
 #
 # Cold, these are about 20 minutes of Go builds, so bin/test starts this script in the background at the lowest CPU
 # priority as soon as the tools the other modules need are in, and Maven builds and tests those modules meanwhile.
-# The acceptance module runs this script again before its tests (acceptance/pom.xml): that run waits for the
-# background one (a lock), then finds everything installed in seconds, or reports what failed. Run alone, it simply
-# installs everything.
+# Each acceptance class runs the installers it needs before its first test (acceptance NeedsTools): every installer
+# holds its own lock, so a class waits only for the build of its own tool, then finds it installed. The order below is
+# the order the acceptance classes need them in: bin/stack's Jaeger first, the Kubernetes builds (kube.sh through
+# node-tools, then k8s-checks) last, as the classes needing them run last (acceptance KubernetesLast). Run alone,
+# this script simply installs everything.
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
 hold_install_lock acceptance-tools
 started=$SECONDS
-for installer in node-tools k8s-checks jaeger schemathesis chromium rulecheck promtool; do
+for installer in jaeger chromium schemathesis rulecheck promtool node-tools k8s-checks; do
   t=$SECONDS
   # rulecheck.sh and promtool.sh print their binary's path on stdout, for the tests that call them
   bash "$MELDTOWN_ROOT/scripts/install/$installer.sh" >&2

@@ -4,6 +4,7 @@
 # .debs are kept in ~/.cache/meldtown/apt-chromium, so a reinstall on the same machine downloads nothing.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+hold_install_lock chromium
 
 started=$SECONDS
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then

@@ -24,7 +24,7 @@ for candidate in "${DOLT_CANDIDATES[@]}"; do
   fi
   log "building dolt $expected ($pseudo) with -tags $tags; several minutes the first time"
   mkdir -p "$tmp"
-  GOBIN="$tmp" go install -tags "$tags" "github.com/dolthub/dolt/go/cmd/dolt@$pseudo"
+  GOBIN="$tmp" go_build install -tags "$tags" "github.com/dolthub/dolt/go/cmd/dolt@$pseudo"
   actual=$("$tmp/dolt" version | sed -n 's/^dolt version //p' | head -1)
   [ "$actual" = "$expected" ] || log "note: module $pseudo reports dolt version '$actual' (expected '$expected')"
   mv -f "$tmp/dolt" "$DOLT_BIN"

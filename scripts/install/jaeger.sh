@@ -36,7 +36,7 @@ import _ "github.com/jaegertracing/jaeger/cmd/jaeger"
 GO
 ldflags="-s -w -X github.com/jaegertracing/jaeger/internal/version.latestVersion=$JAEGER_MODULE_VERSION -X github.com/jaegertracing/jaeger/internal/version.commitSHA=module"
 (cd "$w" && go mod tidy -e >/dev/null 2>&1 || true
- cd "$w" && CGO_ENABLED=0 nice go build -trimpath -ldflags "$ldflags" -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
+ cd "$w" && CGO_ENABLED=0 go_build build -trimpath -ldflags "$ldflags" -o "$JAEGER_BIN.tmp" github.com/jaegertracing/jaeger/cmd/jaeger)
 mv "$JAEGER_BIN.tmp" "$JAEGER_BIN"
 "$JAEGER_BIN" version >/dev/null 2>&1 || die "jaeger did not build"
 log "jaeger ready: $JAEGER_BIN ($("$JAEGER_BIN" version 2>&1 | head -c 200 | tr '\n' ' ')) in $((SECONDS - t0)) s"

@@ -11,6 +11,7 @@
 #   kafka-tools-<version>/libs   org.apache.kafka:kafka-tools (TopicCommand) and its runtime dependencies
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
+hold_install_lock k8s-checks
 
 KUBERNETES_VALIDATE_VERSION=1.37.0
 CHECKOV_VERSION=3.3.30
@@ -40,7 +41,7 @@ fi
 if ! "$K8S_CHECKS/bin/kube-score" version 2>/dev/null | grep -q "$KUBE_SCORE_VERSION"; then
   t=$SECONDS
   log "building kube-score $KUBE_SCORE_VERSION (go install)"
-  GOBIN="$K8S_CHECKS/bin" GOFLAGS=-mod=mod nice go install \
+  GOBIN="$K8S_CHECKS/bin" GOFLAGS=-mod=mod go_build install \
     -ldflags "-X main.version=$KUBE_SCORE_VERSION" "github.com/zegl/kube-score/cmd/kube-score@v$KUBE_SCORE_VERSION"
   log "kube-score built in $((SECONDS - t)) s"
 fi

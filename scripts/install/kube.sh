@@ -7,6 +7,7 @@
 # etcd's four sibling modules pinned to its own version, and kubernetes' 33 staging modules to v0.<minor>.<patch>.
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
+hold_install_lock kube
 
 want_node=0; [ "${1:-}" = node ] && want_node=1
 mkdir -p "$KUBE_BIN"
@@ -19,7 +20,7 @@ have() { [ -x "$KUBE_BIN/$1" ] && "$KUBE_BIN/$1" $2 2>/dev/null | grep -q -- "$3
 # (`helm version` of a go-installed helm says only "v4.3": the module version comes from the binary's build info)
 if ! { [ -x "$KUBE_BIN/helm" ] && go version -m "$KUBE_BIN/helm" | grep -q "^[[:space:]]*mod[[:space:]]*helm.sh/helm/v4[[:space:]]*v$HELM_VERSION[[:space:]]"; }; then
   log "building helm $HELM_VERSION (go install)"
-  GOBIN="$KUBE_BIN" nice go install "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
+  GOBIN="$KUBE_BIN" go_build install -trimpath -ldflags "-s -w" "helm.sh/helm/v4/cmd/helm@v$HELM_VERSION"
 fi
 
 # ---- etcd
@@ -40,7 +41,7 @@ replace (
 	go.etcd.io/etcd/pkg/v3 => go.etcd.io/etcd/pkg/v3 v$ETCD_VERSION
 )
 MOD
-  (cd "$w" && nice go build -o "$KUBE_BIN/etcd" go.etcd.io/etcd/server/v3)
+  (cd "$w" && go_build build -trimpath -ldflags "-s -w" -o "$KUBE_BIN/etcd" go.etcd.io/etcd/server/v3)
 fi
 
 # ---- kubernetes
@@ -66,7 +67,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   minor="${KUBE_VERSION#*.}"; minor="${minor%%.*}"
   ldflags="-s -w -X k8s.io/component-base/version.gitVersion=v$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
   pkgs=(); for t in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$t"); done
-  (cd "$w" && CGO_ENABLED=0 nice go build -trimpath -ldflags "$ldflags" -o "$KUBE_BIN/" "${pkgs[@]}")
+  (cd "$w" && CGO_ENABLED=0 go_build build -trimpath -ldflags "$ldflags" -o "$KUBE_BIN/" "${pkgs[@]}")
 fi
 for t in "${targets[@]}"; do have "$t" --version "v$KUBE_VERSION" || die "$t did not build"; done
 log "kube tools ready in $KUBE_BIN ($(ls "$KUBE_BIN" | tr '\n' ' ')) in $((SECONDS - t0)) s"

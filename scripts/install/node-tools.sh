@@ -9,6 +9,7 @@
 #     cloud SDKs of route53/azure/clouddns.
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
+hold_install_lock node-tools
 t0=$SECONDS
 
 pkgs=(containerd runc containernetworking-plugins iptables conntrack busybox-static gcc libc6-dev openssl iproute2 curl)
@@ -60,7 +61,7 @@ func init() {
 func main() { coremain.Run() }
 GO
   (cd "$w" && GOFLAGS=-mod=mod go mod tidy >/dev/null 2>&1 || true
-   CGO_ENABLED=0 GOFLAGS=-mod=mod nice go build -trimpath -ldflags "-s -w" -o "$KUBE_BIN/coredns" .)
+   CGO_ENABLED=0 GOFLAGS=-mod=mod go_build build -trimpath -ldflags "-s -w" -o "$KUBE_BIN/coredns" .)
   [ "$(coredns_version)" = "CoreDNS-${COREDNS_VERSION#v}" ] || die "coredns did not build"
 fi
 log "node tools ready ($(containerd --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1{print $3}'), coredns $COREDNS_VERSION) in $((SECONDS - t0)) s"

@@ -7,6 +7,7 @@
 # Idempotent. Prints the binary's path on stdout.
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
+hold_install_lock promtool
 
 version=$(apt-cache policy prometheus 2>/dev/null | awk '/Candidate:/{print $2}')
 if [ -z "$version" ] || [ "$version" = "(none)" ]; then

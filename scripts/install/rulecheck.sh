@@ -10,6 +10,7 @@
 # MonitoringAsCodeTest runs this script and uses that line).
 set -euo pipefail
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib.sh"
+hold_install_lock rulecheck
 
 PROMETHEUS_MODULE_VERSION=0.316.0
 dir="$MELDTOWN_HOME/rulecheck-$PROMETHEUS_MODULE_VERSION"
@@ -79,7 +80,7 @@ func main() {
 }
 GO
   sed -i "s/VERSION/v$PROMETHEUS_MODULE_VERSION/" "$src/main.go"
-  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 nice go build -trimpath -o "$dir/bin.partial/rulecheck" .)
+  (cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 go_build build -trimpath -o "$dir/bin.partial/rulecheck" .)
   rm -rf "$dir/bin" && mv "$dir/bin.partial" "$dir/bin"
   log "rulecheck built in $((SECONDS - t)) s"
 fi

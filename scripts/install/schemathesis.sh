@@ -4,6 +4,7 @@
 # Idempotent: a venv holding the pinned version is reused.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+hold_install_lock schemathesis
 
 SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
 venv="$MELDTOWN_HOME/schemathesis-$SCHEMATHESIS_VERSION"

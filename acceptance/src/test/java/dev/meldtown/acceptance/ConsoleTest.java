@@ -52,6 +52,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * in {@code acceptance/target/console-screenshots} (the README's are copies, docs/console/).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@NeedsTools("chromium")
 class ConsoleTest {
     static final Duration WAIT = Duration.ofSeconds(90);
     static final Path SHOTS = LocalStack.ROOT.resolve("acceptance/target/console-screenshots");

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * behaviour of the rendered objects.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@NeedsTools({"kube", "k8s-checks"})
 class HelmChartTest {
     static final Path ROOT = StackTest.ROOT;
     static final Path CHART = ROOT.resolve("deploy/helm/meldtown");

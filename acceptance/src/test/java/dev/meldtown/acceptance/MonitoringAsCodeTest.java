@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * file and as the PrometheusRule the chart renders. That every metric they name is exported by a running service is
  * checked against a real stack in {@link StackTest}.
  */
+@NeedsTools("kube") // helm template renders the rules
 class MonitoringAsCodeTest {
     static List<Path> checkers;
 

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * warning, and runs {@code helm test} (readiness of the three services, one commit and read through the hub).
  * Tagged {@code images}: it needs the service images the {@code images} profile builds.
  */
+@NeedsTools("node-tools")
 @Tag("images")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class NodeChartTest {

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * answer 5xx, and every answer must be one the document lists, with the content type and schema it lists. A failure
  * fails the test with schemathesis' own report, which names the seed to reproduce it (acceptance/README.md).
  */
+@NeedsTools("schemathesis")
 class SchemathesisTest {
     /** Fixed, so a run is reproducible: {@code st run ... --seed 20261201}. */
     static final long SEED = 20261201L;

@@ -49,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in its own stack directory and on free ports so it never touches a developer's running stack.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@NeedsTools("kube") // helm template renders the alert rules whose metrics it checks
 class StackTest {
     static final Path ROOT = LocalStack.ROOT;
     static final ObjectMapper JSON = LocalStack.JSON;
