@@ -9,7 +9,7 @@ hold_install_lock chromium
 started=$SECONDS
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] || die "installing chromium and chromium-driver needs root (apt-get)"
-  cache="$HOME/.cache/meldtown/apt-chromium"
+  cache="$MELDTOWN_HOME/apt-chromium"
   mkdir -p "$cache/partial"
   # apt downloads as the unprivileged _apt user where it can write (else it warns and downloads as root)
   ! id _apt >/dev/null 2>&1 || chown -R _apt "$cache/partial" 2>/dev/null || true

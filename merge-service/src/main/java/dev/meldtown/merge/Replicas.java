@@ -66,8 +66,11 @@ public class Replicas {
     private ExecutorService logRepairs;
     private final Map<String, Listed> listings = new java.util.HashMap<>(); // a refused mirror's listing, for the load that follows
 
-    /** A replica's files, listed right after its block log's head was read: what a load replays. */
-    private record Listed(long head, List<String> keys) {
+    /**
+     * A replica's files, listed right after its block log's head was read: what a load replays; and its newest read
+     * checkpoint, read before both (only this thread writes the replica's checkpoints, so the load needs no second read).
+     */
+    private record Listed(Checkpoint checkpoint, long head, List<String> keys) {
     }
     private Map<String, Set<String>> mirrors; // tenant/doc/replica[#flate] -> files a replica fanned out into unloaded holds
 
@@ -179,7 +182,7 @@ public class Replicas {
             if (!applied.containsAll(blocks) || !blocks.stream().allMatch(b -> blocks.containsAll(hub.block(b).parents())
                     && hub.block(b).packs().stream().allMatch(p -> files.contains(p + ".pack")))) {
                 listings.clear(); // at most one: the load this refusal leads to, right after it
-                listings.put(id, new Listed(head, listed));
+                listings.put(id, new Listed(cp, head, listed));
                 return Optional.empty();
             }
             known = files;
@@ -230,7 +233,7 @@ public class Replicas {
         } else {
             r = Replica.open(storage(ref, flate));
         }
-        Checkpoint cp = ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
+        Checkpoint cp = listed != null ? listed.checkpoint() : ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
         String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
         boolean placed = placed(cp);
         BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();

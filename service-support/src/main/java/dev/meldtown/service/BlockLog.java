@@ -34,7 +34,7 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * one gets it and the other takes the next. Entries are never removed while their replica exists, so the numbers
  * from 1 to the last have no gaps, and whoever finds entry {@code n} knows entries 1 to {@code n - 1} are there. A
  * writer remembers the last number it saw per replica; one that knows nothing yet (a new instance) finds the end with
- * a few HEADs (an exponential probe, then a binary search).
+ * one listing of the log (and, past its first page, an exponential probe then a binary search by HEADs).
  *
  * <p>A position ({@link Cursor}) promises that every block logged at or before it is covered by the state that carries
  * it; covered entries after it travel with it ({@link Cursor#seen}). A block written to the bucket behind the services'
@@ -43,11 +43,14 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 public final class BlockLog {
     /** Entries one {@link #since} reads at most; a reader further behind catches up over several reads. */
     static final int MAX_SINCE = 1000;
+    /** Entries one listing of a log reads, when an instance knows nothing of it yet ({@link #end}). */
+    static final int LIST_PAGE = 1000;
     /** Replicas whose last known entry number an instance remembers. */
     private static final int KNOWN_REPLICAS = 10_000;
 
     private final S3Client s3;
     private final String bucket;
+    private final int listPage;
     private final Map<ReplicaRef, Long> known = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<ReplicaRef, Long> eldest) {
@@ -56,8 +59,14 @@ public final class BlockLog {
     });
 
     public BlockLog(S3Client s3, String bucket) {
+        this(s3, bucket, LIST_PAGE);
+    }
+
+    /** With listing pages of {@code listPage} entries (tests: a log longer than one page). */
+    BlockLog(S3Client s3, String bucket, int listPage) {
         this.s3 = s3;
         this.bucket = bucket;
+        this.listPage = listPage;
     }
 
     /** One entry: its number and the block it logs (null when its body is not a block id: it covers nothing). */
@@ -148,9 +157,22 @@ public final class BlockLog {
         return end(replica, known.getOrDefault(replica, 0L));
     }
 
-    /** The last entry at or after {@code from}, an entry known to exist (or 0): HEADs doubling the step, then halving. */
+    /**
+     * The last entry at or after {@code from}, an entry known to exist (or 0). From 0 (nothing known: a new instance), one
+     * listing of the log's first {@value #LIST_PAGE} entries answers in one request where the probe below took 2 log2 n
+     * HEADs (9 for 22 entries); a longer log is probed on from the listing's last entry. From a known entry (a writer or
+     * a reader that has been here before, usually 1 HEAD): HEADs doubling the step, then halving.
+     */
     private long end(ReplicaRef replica, long from) {
         long lo = from;
+        if (from == 0) {
+            Listed listed = listedEnd(replica);
+            if (!listed.more()) {
+                remember(replica, listed.last());
+                return listed.last();
+            }
+            lo = listed.last(); // a full page: the log goes on after it
+        }
         long step = 1;
         while (exists(replica, lo + step)) {
             lo += step;
@@ -167,6 +189,20 @@ public final class BlockLog {
         }
         remember(replica, lo);
         return lo;
+    }
+
+    /** The last entry a listing page found (0: none), and whether more keys follow the page. */
+    private record Listed(long last, boolean more) {
+    }
+
+    /** One listing page from the log's start. Keys that are not entry names are skipped. */
+    private Listed listedEnd(ReplicaRef replica) {
+        var page = s3.listObjectsV2(b -> b.bucket(bucket).prefix(BucketLayout.blockLog(replica)).maxKeys(listPage));
+        long last = 0;
+        for (var o : page.contents()) {
+            last = Math.max(last, number(o.key().substring(o.key().lastIndexOf('/') + 1)));
+        }
+        return new Listed(last, Boolean.TRUE.equals(page.isTruncated()));
     }
 
     private boolean exists(ReplicaRef replica, long n) {

@@ -107,6 +107,44 @@ class BlockLogS3Test {
         assertThat(instance().head(replica())).as("an empty log").isZero();
     }
 
+    @Test
+    void aNewInstanceFindsTheEndWithOneListingAndProbesOnPastAFullPage() {
+        ReplicaRef r = replica();
+        BlockLog first = instance();
+        for (int i = 0; i < 23; i++) {
+            first.record(r, block(i));
+        }
+        // not an entry: skipped
+        s3.server().client().putObject(b -> b.bucket(s3.server().bucket()).key(BucketLayout.blockLog(r) + "notes.txt"),
+                software.amazon.awssdk.core.sync.RequestBody.fromString("x"));
+        Map<String, Integer> requests = new java.util.concurrent.ConcurrentHashMap<>();
+        try (S3Client counted = S3Client.builder().endpointOverride(s3.server().endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true).credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(s3.server().accessKey(), s3.server().secretKey())))
+                .overrideConfiguration(c -> c.addExecutionInterceptor(new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                                software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+                        requests.merge(context.request().getClass().getSimpleName(), 1, Integer::sum);
+                    }
+                })).build()) {
+            assertThat(new BlockLog(counted, s3.server().bucket()).head(r)).isEqualTo(23);
+            assertThat(requests).as("one listing, no probe").containsExactly(Map.entry("ListObjectsV2Request", 1));
+
+            requests.clear();
+            assertThat(new BlockLog(counted, s3.server().bucket(), 5).head(r)).as("a log longer than the page").isEqualTo(23);
+            assertThat(requests.get("ListObjectsV2Request")).isEqualTo(1);
+            // from entry 5: 6, 8, 12, 20 exist, 36 does not, then 28, 24, 22, 23 (log2 of what follows the page, twice)
+            assertThat(requests.get("HeadObjectRequest")).isEqualTo(9);
+
+            requests.clear();
+            BlockLog writer = new BlockLog(counted, s3.server().bucket());
+            writer.record(r, block(500)); // claims 1, taken: one listing finds 23, then 24
+            assertThat(requests).containsOnly(Map.entry("PutObjectRequest", 2), Map.entry("ListObjectsV2Request", 1));
+            assertThat(writer.head(r)).isEqualTo(24);
+        }
+    }
+
     /** A replica in a directory, with {@code n} blocks committed one after the other: their ids, oldest first. */
     private static List<String> chain(Replica r, int n) {
         List<String> ids = new ArrayList<>();
