@@ -7,6 +7,7 @@ import dev.meldtown.crdt.MeldResult;
 import dev.meldtown.crdt.Replica;
 import dev.meldtown.crdt.ReplicaStorage;
 import dev.meldtown.events.EventCodec;
+import dev.meldtown.model.DocRef;
 import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.model.Scope;
 import dev.meldtown.service.BlockLog;
@@ -60,11 +61,18 @@ public class Replicas {
     @Inject
     Deletions deletions;
 
-    private Map<String, Replica> cache;
-    private Map<String, Integer> checkpointed; // tenant/doc/replica -> blocks at the last checkpoint written
-    private Map<String, BlockLog.Cursor> cursors; // tenant/doc/replica -> block-log cursor of the last checkpoint
+    private Map<Loaded, Replica> cache;
+    private Map<ReplicaRef, Integer> checkpointed; // blocks at the last checkpoint written
+    private Map<ReplicaRef, BlockLog.Cursor> cursors; // block-log cursor of the last checkpoint (or of the load)
     private ExecutorService logRepairs;
-    private final Map<String, Listed> listings = new java.util.HashMap<>(); // a refused mirror's listing, for the load that follows
+    private final Map<Loaded, Listed> listings = new java.util.HashMap<>(); // a refused mirror's listing, for the load that follows
+
+    /** A replica as loaded here: flate documents' replicas are read through {@link FlateStorage}. */
+    private record Loaded(ReplicaRef ref, boolean flate) {
+        boolean of(DocRef doc) {
+            return ref.doc().equals(doc);
+        }
+    }
 
     /**
      * A replica's files, listed right after its block log's head was read: what a load replays; and its newest read
@@ -72,7 +80,7 @@ public class Replicas {
      */
     private record Listed(Checkpoint checkpoint, long head, List<String> keys) {
     }
-    private Map<String, Set<String>> mirrors; // tenant/doc/replica[#flate] -> files a replica fanned out into unloaded holds
+    private Map<Loaded, Set<String>> mirrors; // files a replica fanned out into unloaded holds
 
     @PreDestroy
     void close() {
@@ -89,25 +97,25 @@ public class Replicas {
         int size = config.replicaCacheSize();
         cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Replica> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Loaded, Replica> eldest) {
                 return size() > size;
             }
         };
         checkpointed = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<ReplicaRef, Integer> eldest) {
                 return size() > 4 * size;
             }
         };
         mirrors = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Loaded, Set<String>> eldest) {
                 return size() > size; // a file list each: far smaller than a loaded replica; forgotten, it is listed again
             }
         };
         cursors = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, BlockLog.Cursor> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<ReplicaRef, BlockLog.Cursor> eldest) {
                 return size() > 4 * size;
             }
         };
@@ -128,7 +136,7 @@ public class Replicas {
      * {@link Replica#meld}), and a meld whose blocks have parents the replica has not seen lists it.
      */
     public synchronized <T> T with(ReplicaRef ref, boolean flate, Function<Replica, T> work) {
-        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica() + (flate ? "#flate" : "");
+        Loaded id = new Loaded(ref, flate);
         Replica r = cache.get(id);
         mirrors.remove(id); // the loaded replica is the one to use from now on
         try {
@@ -143,9 +151,13 @@ public class Replicas {
         }
     }
 
+    /** Forgets what this instance holds of a document: its loaded replicas, fan-out listings, checkpoint cursors. */
     public synchronized void evict(String tenant, String doc) {
-        cache.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
-        mirrors.keySet().removeIf(k -> k.startsWith(tenant + "/" + doc + "/"));
+        DocRef ref = DocRef.of(tenant, doc);
+        cache.keySet().removeIf(k -> k.of(ref));
+        mirrors.keySet().removeIf(k -> k.of(ref));
+        checkpointed.keySet().removeIf(k -> k.doc().equals(ref));
+        cursors.keySet().removeIf(k -> k.doc().equals(ref));
         listings.clear();
     }
 
@@ -162,7 +174,7 @@ public class Replicas {
      * not (yet) melded are logged after that position and caught up by its readers.
      */
     public synchronized Optional<MeldResult> mirror(ReplicaRef ref, boolean flate, Replica hub, List<String> tips, Collection<String> knownThere) {
-        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica() + (flate ? "#flate" : "");
+        Loaded id = new Loaded(ref, flate);
         if (cache.containsKey(id)) {
             return Optional.empty();
         }
@@ -191,7 +203,7 @@ public class Replicas {
             Map<String, List<String>> graph = new java.util.HashMap<>();
             blocks.forEach(b -> graph.put(b, List.copyOf(hub.block(b).parents())));
             logUnlogged(ref, cp, graph);
-            cursors.put(ref.tenant() + "/" + ref.doc() + "/" + ref.replica(), new BlockLog.Cursor(BlockLog.position(head), Set.of()));
+            cursors.put(ref, new BlockLog.Cursor(BlockLog.position(head), Set.of()));
         }
         Set<String> has = known;
         has.addAll(knownThere);
@@ -234,13 +246,12 @@ public class Replicas {
             r = Replica.open(storage(ref, flate));
         }
         Checkpoint cp = listed != null ? listed.checkpoint() : ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
-        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
         boolean placed = placed(cp);
         BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
         logUnlogged(ref, cp, BlockLog.graphOf(r));
-        cursors.put(id, blockLog.replayed(ref, head, from, r));
+        cursors.put(ref, blockLog.replayed(ref, head, from, r));
         if (cp != null && cp.anchors().equals(r.anchors())) {
-            checkpointed.put(id, r.appliedBlocks().size()); // the next one is due from there
+            checkpointed.put(ref, r.appliedBlocks().size()); // the next one is due from there
         }
         return r;
     }
@@ -310,9 +321,9 @@ public class Replicas {
      * fewer than {@link #interval} blocks arrived since the last one. Returns the name, or null.
      */
     public synchronized String checkpoint(String tenant, String doc, String replica, Replica r) {
-        String id = tenant + "/" + doc + "/" + replica;
+        ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
         int blocks = r.appliedBlocks().size();
-        Integer last = checkpointed.get(id);
+        Integer last = checkpointed.get(ref);
         if (blocks == 0 || (last != null && blocks != last && blocks - last < interval(last))) {
             return null;
         }
@@ -320,8 +331,8 @@ public class Replicas {
         if (last != null && blocks == last) {
             return name; // unchanged since the last one
         }
-        ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
-        BlockLog.Cursor cursor = blockLog.cursorOf(ref, cursors.getOrDefault(id, BlockLog.Cursor.start()), r);
+        // from the load's head or the last checkpoint's position: only what was logged since is read
+        BlockLog.Cursor cursor = blockLog.cursorOf(ref, cursors.getOrDefault(ref, BlockLog.Cursor.start()), r);
         String key = BucketLayout.checkpoint(ref, name);
         // write-once: an existing one has the same state (its position may be older, which only costs a longer listing)
         byte[] bytes = Checkpoint.of(r, cursor.position(), cursor.seen()).bytes();
@@ -332,12 +343,12 @@ public class Replicas {
         pointer.put("blocks", blocks);
         pointer.put("position", cursor.position());
         try {
-            bucket.put(BucketLayout.latestCheckpoint(ReplicaRef.of(tenant, doc, replica)), EventCodec.mapper().writeValueAsBytes(pointer));
+            bucket.put(BucketLayout.latestCheckpoint(ref), EventCodec.mapper().writeValueAsBytes(pointer));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        checkpointed.put(id, blocks);
-        cursors.put(id, cursor);
+        checkpointed.put(ref, blocks);
+        cursors.put(ref, cursor);
         return name;
     }
 

@@ -340,6 +340,45 @@ class MergeFlowTest {
         assertThat(large.getOrDefault("CopyObject", 0L)).isZero();
     }
 
+    @Inject
+    Replicas replicas;
+
+    /**
+     * A load remembers where the replica's block log stood, under the key its checkpoints look up: the first checkpoint
+     * after it reads only what was logged since (one GET that finds nothing), not the whole log again (it read all 12
+     * entries, when the load's cursor was filed under another key). The document's eviction (a deleted document or
+     * replica) forgets the loaded replica, which the next use loads again.
+     */
+    @Test
+    void aLoadedReplicasFirstCheckpointReadsOnlyTheLogSinceTheLoadAndEvictionForgetsIt() throws Exception {
+        try (Hub h = hub(KEEP)) {
+            MemoryStorage w = new MemoryStorage();
+            for (int i = 0; i < 12; i++) {
+                Hub.commit(w, "{\"title\":\"log\",\"n\":" + i + "}", "w");
+            }
+            h.push(w, "w"); // 12 deltas, 12 block-log entries
+            ReplicaRef ref = ReplicaRef.of(h.tenant, h.doc, "w");
+            scheduler.pause(ResolveAnnouncer.SWEEP_JOB);
+            try {
+                Replica loaded = replicas.with(ref, false, r -> r);
+                assertThat(loaded.appliedBlocks()).hasSize(12);
+                Map<String, Long> before = quietS3Requests();
+                assertThat(replicas.checkpoint(h.tenant, h.doc, "w", loaded)).isNotNull();
+                Map<String, Long> after = s3Requests();
+                assertThat(after.getOrDefault("GetObject", 0L) - before.getOrDefault("GetObject", 0L))
+                        .as("block-log entries read by the checkpoint").isEqualTo(1);
+
+                Replica cached = replicas.with(ref, false, r -> r);
+                assertThat(cached).as("cached").isSameAs(loaded);
+                replicas.evict(h.tenant, h.doc);
+                Replica reloaded = replicas.with(ref, false, r -> r);
+                assertThat(reloaded).as("loaded again after the eviction").isNotSameAs(loaded);
+            } finally {
+                scheduler.resume(ResolveAnnouncer.SWEEP_JOB);
+            }
+        }
+    }
+
     /** S3 requests by operation for the meld of one block into a document with {@code history} earlier blocks (warm). */
     private Map<String, Long> requestsForOneNewBlock(int history) throws Exception {
         try (Hub h = hub(KEEP)) {

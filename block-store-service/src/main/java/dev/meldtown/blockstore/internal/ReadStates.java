@@ -79,7 +79,7 @@ public class ReadStates {
      * no usable state (the caller replays).
      */
     public <T> T read(ReplicaRef ref, ReplicaStorage storage, Function<ReplicaState, T> view) {
-        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
+        String id = ref.toString(); // tenant/doc/replica: forget() drops them by that prefix
         Held held;
         synchronized (this) {
             held = cache.computeIfAbsent(id, k -> new Held());
@@ -138,7 +138,7 @@ public class ReadStates {
      * staged.
      */
     public void adopt(ReplicaRef ref, dev.meldtown.crdt.Replica replica, long head) {
-        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
+        String id = ref.toString(); // tenant/doc/replica: forget() drops them by that prefix
         Held held;
         synchronized (this) {
             held = cache.computeIfAbsent(id, k -> new Held());
@@ -173,7 +173,7 @@ public class ReadStates {
         if (fromState == null || fromState.equals(viewOfReplica)) {
             return; // none cached (the next read replays), or it reads as the replica does
         }
-        String id = ref.tenant() + "/" + ref.doc() + "/" + ref.replica();
+        String id = ref.toString(); // tenant/doc/replica: forget() drops them by that prefix
         Held held;
         synchronized (this) {
             held = cache.computeIfAbsent(id, k -> new Held());
@@ -188,6 +188,12 @@ public class ReadStates {
             held.usedAt = System.nanoTime();
         }
         count("state", "stale-repaired");
+    }
+
+    /** Whether a state of {@code ref} is cached (tests). */
+    synchronized boolean holds(ReplicaRef ref) {
+        Held held = cache.get(ref.toString());
+        return held != null && held.state != null;
     }
 
     /** Forgets the cached states under a prefix ({@code tenant/doc/...}). */
