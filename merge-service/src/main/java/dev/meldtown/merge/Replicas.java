@@ -237,14 +237,11 @@ public class Replicas {
     private Replica load(ReplicaRef ref, boolean flate, Listed listed) {
         // the log's head before the listing the replay starts from, which then holds every block logged up to it
         long head = listed != null ? listed.head() : blockLog.head(ref);
-        Replica r;
-        if (listed != null) {
-            Prelisted files = new Prelisted(storage(ref, flate), listed.keys());
-            r = Replica.open(files);
-            files.opened();
-        } else {
-            r = Replica.open(storage(ref, flate));
-        }
+        // one listing for the whole open, which asks for each suffix in turn: the refused mirror's, or one made now
+        ReplicaStorage storage = storage(ref, flate);
+        Prelisted files = new Prelisted(storage, listed != null ? listed.keys() : storage.list(""));
+        Replica r = Replica.open(files);
+        files.opened();
         Checkpoint cp = listed != null ? listed.checkpoint() : ReadCheckpoints.latest(bucket.client(), bucket.name(), ref);
         boolean placed = placed(cp);
         BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
