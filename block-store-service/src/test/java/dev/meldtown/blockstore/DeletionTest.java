@@ -69,6 +69,9 @@ class DeletionTest {
         put("merge/outbox/acme/" + doc + "/alice/" + "b".repeat(64) + ".json", "{}");
         assertThat(keys("tenants/acme/docs/" + doc + "/replicas/alice/")).isNotEmpty();
 
+        String cached = Fixtures.uploadOrder(local).get(0);
+        as("acme", "reader").get(base + "/replicas/alice/files/" + cached).then().statusCode(200); // now in FileCache
+
         as("acme", "admin").delete(base + "/replicas/alice").then().statusCode(202)
                 .body("scope", equalTo("replica")).body("replica", equalTo("alice")).body("state", equalTo("pending"));
         // at once, on the instance that accepted it: every read and write of alice is 410 problem+json
@@ -76,6 +79,7 @@ class DeletionTest {
                 .contentType("application/problem+json").body("status", equalTo(410));
         as("acme", "reader").get(base + "/replicas/alice/log").then().statusCode(410);
         as("acme", "reader").get(base + "/replicas/alice/files").then().statusCode(410);
+        as("acme", "reader").get(base + "/replicas/alice/files/" + cached).then().statusCode(410).contentType("application/problem+json");
         String key = Fixtures.uploadOrder(local).get(0);
         as("acme", "writer").contentType("application/octet-stream").body(local.read(key))
                 .put(base + "/replicas/alice/files/" + key).then().statusCode(410).contentType("application/problem+json");

@@ -64,6 +64,9 @@ public class Documents {
     @Inject
     ReadStates states;
 
+    @Inject
+    FileCache files;
+
     /** The merge-service's hub replica (kept for configuration compatibility; reads use each replica's own checkpoints). */
     @ConfigProperty(name = "meldtown.block-store.hub", defaultValue = "hub")
     String hub;
@@ -310,6 +313,7 @@ public class Documents {
         cache.keySet().removeIf(k -> (k + "/").startsWith(prefix));
         states.forget(prefix);
         settingsCache.keySet().removeIf(k -> (k + "/").startsWith(prefix));
+        files.forget(scope);
     }
 
     private void countStored(String tenant, long bytes) {

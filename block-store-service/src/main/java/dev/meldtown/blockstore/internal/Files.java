@@ -41,6 +41,9 @@ public class Files {
     @Inject
     KnownPacks knownPacks;
 
+    @Inject
+    FileCache cache;
+
     @ConfigProperty(name = "meldtown.block-store.max-file-bytes", defaultValue = "8388608")
     long maxFileBytes;
 
@@ -60,6 +63,9 @@ public class Files {
             }
             requireQuota(storage, tenant, doc, key, bytes.length);
             boolean created = storage.write(key, bytes);
+            if (created) {
+                cache.put(ref, key, bytes); // what the key now holds, for good: the next read needs no S3 request
+            }
             if (file instanceof UploadedFile.PackFile pack) {
                 // stored now, or before with the same bytes (the name is their hash)
                 knownPacks.stored(ref, pack.name().substring(0, pack.name().length() - ".pack".length()), pack.objects());
@@ -214,11 +220,16 @@ public class Files {
      *     {@code Content-Range: bytes *}{@code /size} when the range is outside the file)
      */
     public FileContent read(String tenant, String doc, String replica, String key, String range) {
-        byte[] bytes;
-        try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
-            bytes = storage.read(key);
-        } catch (MissingKeyException e) {
-            throw new ProblemException(404, "not-found", "Not Found", key + " is not in replica " + replica);
+        ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
+        documents.requireAlive(tenant, doc, replica); // before the cache: a deleted scope answers 410 on every instance
+        byte[] bytes = cache.get(ref, key);
+        if (bytes == null) {
+            try (ReplicaStorage storage = documents.storage(tenant, doc, replica)) {
+                bytes = storage.read(key);
+            } catch (MissingKeyException e) {
+                throw new ProblemException(404, "not-found", "Not Found", key + " is not in replica " + replica);
+            }
+            cache.put(ref, key, bytes);
         }
         if (range == null || range.isBlank()) {
             return new FileContent(bytes, bytes.length, -1);

@@ -79,11 +79,7 @@ public class ReadStates {
      * no usable state (the caller replays).
      */
     public <T> T read(ReplicaRef ref, ReplicaStorage storage, Function<ReplicaState, T> view) {
-        String id = ref.toString(); // tenant/doc/replica: forget() drops them by that prefix
-        Held held;
-        synchronized (this) {
-            held = cache.computeIfAbsent(id, k -> new Held());
-        }
+        Held held = held(ref);
         synchronized (held) {
             long now = System.nanoTime();
             if (held.state != null && now - held.usedAt > idle.toNanos()) {
@@ -110,7 +106,7 @@ public class ReadStates {
                 // a parent that the log does not list since the position was stored before it, hence is in the state
                 ReplicaState.CatchUp c = held.state.catchUp(storage, candidates, p -> storage.exists(p + ".delta"));
                 if (c.needsReplay()) {
-                    LOG.debugf("%s: the read state needs a full replay: %s", id, c.replayBecause());
+                    LOG.debugf("%s: the read state needs a full replay: %s", ref, c.replayBecause());
                     count("replay", "undecidable");
                     held.state = null; // the cursor stays: adopt places the replayed state from there
                     return null;
@@ -138,11 +134,7 @@ public class ReadStates {
      * staged.
      */
     public void adopt(ReplicaRef ref, dev.meldtown.crdt.Replica replica, long head) {
-        String id = ref.toString(); // tenant/doc/replica: forget() drops them by that prefix
-        Held held;
-        synchronized (this) {
-            held = cache.computeIfAbsent(id, k -> new Held());
-        }
+        Held held = held(ref);
         synchronized (held) {
             if (held.state != null) {
                 return; // still usable: the replay answered what only the history knows (a superseded revision)
@@ -167,20 +159,16 @@ public class ReadStates {
         try {
             fromState = read(ref, storage, viewOfState);
         } catch (RuntimeException e) {
-            LOG.warnf("%s/%s/%s: the read state could not be checked against the replica: %s", ref.tenant(), ref.doc(), ref.replica(), e.toString());
+            LOG.warnf("%s: the read state could not be checked against the replica: %s", ref, e.toString());
             fromState = null;
         }
         if (fromState == null || fromState.equals(viewOfReplica)) {
             return; // none cached (the next read replays), or it reads as the replica does
         }
-        String id = ref.toString(); // tenant/doc/replica: forget() drops them by that prefix
-        Held held;
-        synchronized (this) {
-            held = cache.computeIfAbsent(id, k -> new Held());
-        }
+        Held held = held(ref);
         synchronized (held) {
             LOG.warnf("%s: the read state (log position %s, %d blocks seen after it) read otherwise than the replica (%d blocks, "
-                            + "anchors %s, log head %d): replaced by the replica's", id, held.cursor == null ? null : held.cursor.position(),
+                            + "anchors %s, log head %d): replaced by the replica's", ref, held.cursor == null ? null : held.cursor.position(),
                     held.cursor == null ? 0 : held.cursor.seen().size(), replica.appliedBlocks().size(), replica.anchors(), head);
             BlockLog.Cursor from = held.cursor != null ? held.cursor : BlockLog.Cursor.start();
             held.state = ReplicaState.of(replica);
@@ -188,6 +176,11 @@ public class ReadStates {
             held.usedAt = System.nanoTime();
         }
         count("state", "stale-repaired");
+    }
+
+    /** The entry of {@code ref}, made when absent; keyed {@code tenant/doc/replica}, the prefix {@link #forget} drops by. */
+    private synchronized Held held(ReplicaRef ref) {
+        return cache.computeIfAbsent(ref.toString(), k -> new Held());
     }
 
     /** Whether a state of {@code ref} is cached (tests). */
