@@ -202,6 +202,7 @@ public class MergeProcessor {
                 // the hub holds the block now: say so at once; the fan-out, the checkpoints and the stored outcome follow
                 emit(e.tenant(), e.doc(), List.of(intoHub));
                 List<String> tips = hub.anchors();
+                List<Replicas.Due> checkpoints = new ArrayList<>(); // stored together once every target is melded
                 // a deleted replica whose objects are still being removed gets nothing melded into it
                 List<String> others = bucket.replicas(e.tenant(), e.doc()).stream().filter(r -> !r.equals(hubName))
                         .filter(r -> deletions.deleted(Scope.of(ReplicaRef.of(e.tenant(), e.doc(), r))) == null).toList();
@@ -214,16 +215,17 @@ public class MergeProcessor {
                     if (mirrored.isPresent()) {
                         // it holds exactly the hub's blocks now: it reads as the hub does
                         out.add(settle(e.tenant(), e.doc(), settings, hubName, other, requestId, hub, mirrored.get(), false, s));
-                        replicas.checkpoint(e.tenant(), e.doc(), other, hub);
+                        due(checkpoints, replicas.due(e.tenant(), e.doc(), other, hub));
                         continue;
                     }
                     out.add(replicas.with(target, settings.flate(), r -> {
                         Payloads.MergeCompleted settled = settle(e.tenant(), e.doc(), settings, hubName, other, requestId, r, r.meld(hub, tips), false, s);
-                        replicas.checkpoint(e.tenant(), e.doc(), other, r);
+                        due(checkpoints, replicas.due(e.tenant(), e.doc(), other, r));
                         return settled;
                     }));
                 }
-                replicas.checkpoint(e.tenant(), e.doc(), hubName, hub);
+                due(checkpoints, replicas.due(e.tenant(), e.doc(), hubName, hub));
+                replicas.store(checkpoints);
                 return out;
             });
             store(e.tenant(), e.doc(), requestId, results);
@@ -232,6 +234,12 @@ public class MergeProcessor {
         } catch (Poison p) {
             failed(e.tenant(), e.doc(), e.replica(), hubName, requestId, p);
             throw p;
+        }
+    }
+
+    private static void due(List<Replicas.Due> checkpoints, Replicas.Due due) {
+        if (due != null) {
+            checkpoints.add(due);
         }
     }
 

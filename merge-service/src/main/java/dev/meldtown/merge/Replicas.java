@@ -65,6 +65,7 @@ public class Replicas {
     private Map<ReplicaRef, Integer> checkpointed; // blocks at the last checkpoint written
     private Map<ReplicaRef, BlockLog.Cursor> cursors; // block-log cursor of the last checkpoint (or of the load)
     private ExecutorService logRepairs;
+    private ExecutorService writers; // one event's checkpoint writes, side by side (the trace context carried along)
     private final Map<Loaded, Listed> listings = new java.util.HashMap<>(); // a refused mirror's listing, for the load that follows
 
     /** A replica as loaded here: flate documents' replicas are read through {@link FlateStorage}. */
@@ -85,10 +86,17 @@ public class Replicas {
     @PreDestroy
     void close() {
         logRepairs.shutdownNow();
+        writers.shutdownNow();
     }
 
     @PostConstruct
     void init() {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        writers = io.opentelemetry.context.Context.taskWrapping(Executors.newFixedThreadPool(4, task -> {
+            Thread t = new Thread(task, "meldtown-checkpoint-write-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }));
         logRepairs = Executors.newSingleThreadExecutor(task -> {
             Thread t = new Thread(task, "meldtown-block-log-repair");
             t.setDaemon(true);
@@ -318,6 +326,32 @@ public class Replicas {
      * fewer than {@link #interval} blocks arrived since the last one. Returns the name, or null.
      */
     public synchronized String checkpoint(String tenant, String doc, String replica, Replica r) {
+        Due due = due(tenant, doc, replica, r);
+        if (due == null) {
+            return null;
+        }
+        store(List.of(due));
+        return due.name();
+    }
+
+    /**
+     * A read checkpoint computed from a replica as it is now, to be stored with the other checkpoints of the same
+     * event by {@link #store}: the replica may change once this returns, the checkpoint does not.
+     *
+     * @param bytes null when the replica has not changed since its last checkpoint (nothing to write)
+     */
+    public record Due(ReplicaRef ref, String name, byte[] bytes, byte[] pointer, int blocks, BlockLog.Cursor cursor) {
+        boolean writes() {
+            return bytes != null;
+        }
+    }
+
+    /**
+     * The checkpoint of {@code r} that is due, or null when fewer than {@link #interval} blocks arrived since the last
+     * one. Reads the block-log entries since the last checkpoint's cursor (where the new one is placed); writes
+     * nothing.
+     */
+    public synchronized Due due(String tenant, String doc, String replica, Replica r) {
         ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
         int blocks = r.appliedBlocks().size();
         Integer last = checkpointed.get(ref);
@@ -326,27 +360,72 @@ public class Replicas {
         }
         String name = Checkpoint.nameOf(r.anchors());
         if (last != null && blocks == last) {
-            return name; // unchanged since the last one
+            return new Due(ref, name, null, null, blocks, null); // unchanged since the last one
         }
         // from the load's head or the last checkpoint's position: only what was logged since is read
         BlockLog.Cursor cursor = blockLog.cursorOf(ref, cursors.getOrDefault(ref, BlockLog.Cursor.start()), r);
-        String key = BucketLayout.checkpoint(ref, name);
-        // write-once: an existing one has the same state (its position may be older, which only costs a longer listing)
         byte[] bytes = Checkpoint.of(r, cursor.position(), cursor.seen()).bytes();
-        bucket.putIfAbsent(key, bytes);
-        metrics.checkpoint(bytes.length);
         ObjectNode pointer = EventCodec.mapper().createObjectNode().put("name", name);
         r.anchors().forEach(pointer.putArray("anchors")::add);
         pointer.put("blocks", blocks);
         pointer.put("position", cursor.position());
         try {
-            bucket.put(BucketLayout.latestCheckpoint(ref), EventCodec.mapper().writeValueAsBytes(pointer));
+            return new Due(ref, name, bytes, EventCodec.mapper().writeValueAsBytes(pointer), blocks, cursor);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        checkpointed.put(ref, blocks);
-        cursors.put(ref, cursor);
-        return name;
     }
 
+    /**
+     * Stores checkpoints: every checkpoint object at once (write-once; an existing one has the same state, its
+     * position may be older, which only costs a longer listing), then, once all are stored, every {@code latest}
+     * pointer at once. A pointer never names a checkpoint that is not stored. One event's checkpoints (the hub's and
+     * each fan-out target's) so take two S3 round trips instead of two per replica. Any failure is thrown once every
+     * write has ended, and nothing is recorded as checkpointed: the event is retried.
+     */
+    public void store(List<Due> dues) {
+        List<Due> writes = dues.stream().filter(Due::writes).toList();
+        if (writes.isEmpty()) {
+            return;
+        }
+        inParallel(writes, d -> {
+            bucket.putIfAbsent(BucketLayout.checkpoint(d.ref(), d.name()), d.bytes());
+            metrics.checkpoint(d.bytes().length);
+        });
+        inParallel(writes, d -> bucket.put(BucketLayout.latestCheckpoint(d.ref()), d.pointer()));
+        synchronized (this) {
+            for (Due d : writes) {
+                checkpointed.put(d.ref(), d.blocks());
+                cursors.put(d.ref(), d.cursor());
+            }
+        }
+    }
+
+    private void inParallel(List<Due> dues, java.util.function.Consumer<Due> write) {
+        if (dues.size() == 1) {
+            write.accept(dues.get(0));
+            return;
+        }
+        List<java.util.concurrent.Future<?>> running = dues.stream().<java.util.concurrent.Future<?>>map(d -> writers.submit(() -> write.accept(d))).toList();
+        RuntimeException failed = null;
+        for (java.util.concurrent.Future<?> f : running) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                if (failed == null) {
+                    failed = cause;
+                } else {
+                    failed.addSuppressed(cause);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                running.forEach(x -> x.cancel(true));
+                throw new IllegalStateException("interrupted while storing checkpoints", e);
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
 }
