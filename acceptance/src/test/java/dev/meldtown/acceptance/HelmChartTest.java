@@ -173,6 +173,9 @@ class HelmChartTest {
         Processes.Result bucket = helm(concat(prod, "--set", "s3.bucket=Not_A_Bucket"));
         assertThat(bucket.exitCode()).isNotZero();
         assertThat(bucket.stderr()).contains("bucket");
+        Processes.Result concurrency = helm(concat(prod, "--set", "mergeService.concurrency=0"));
+        assertThat(concurrency.exitCode()).isNotZero();
+        assertThat(concurrency.stderr()).contains("concurrency");
     }
 
     @Test
@@ -196,6 +199,10 @@ class HelmChartTest {
         assertThat(scaled.at("/spec/triggers").findValuesAsText("topic")).containsExactlyInAnyOrder(Topics.BLOCKS, Topics.MERGES);
         assertThat(scaled.at("/spec/triggers").findValuesAsText("consumerGroup")).containsOnly("meldtown-merge");
         assertThat(find(parse(equal.stdout()), "KafkaTopic", Topics.BLOCKS).at("/spec/partitions").asInt()).isEqualTo(12);
+        // each instance works on its partitions side by side, as many at once as the chart says
+        JsonNode merge = find(parse(equal.stdout()), "Deployment", "meldtown-merge-service").at("/spec/template/spec/containers/0");
+        assertThat(env(merge, "MELDTOWN_MERGE_CONCURRENCY").path("value").asText()).isEqualTo("3");
+        assertThat(env(merge, "MELDTOWN_MERGE_TOPIC_PARTITIONS").path("value").asText()).isEqualTo("12");
     }
 
     @Test

@@ -30,6 +30,13 @@ public interface MergeConfig {
     @WithDefault("3")
     int topicPartitions();
 
+    /**
+     * Partitions whose records are worked on at once by one instance, each partition's in order (a document's records
+     * are all in one partition). 1 works on one record at a time.
+     */
+    @WithDefault("3")
+    int concurrency();
+
     /** Pause before retrying a record whose work failed for a transient reason (S3 or Kafka unavailable). */
     @WithDefault("PT1S")
     Duration retryBackoff();
@@ -39,8 +46,8 @@ public interface MergeConfig {
     int maxAttempts();
 
     /**
-     * Liveness reports DOWN when the consumer thread made no progress (a poll, a record, a retry pause) for this long,
-     * or when it ended while the service runs.
+     * Liveness reports DOWN when the consumer thread made no progress (a poll) for this long, when one record has been
+     * worked on for this long, or when the thread ended while the service runs.
      */
     @WithDefault("PT5M")
     Duration maxSilence();

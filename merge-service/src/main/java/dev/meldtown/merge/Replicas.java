@@ -39,12 +39,21 @@ import java.util.function.Function;
  * when a block has a parent it has not seen. A replica is loaded by full replay (a meld needs the block graph, which a
  * read checkpoint no longer holds). Read checkpoints of every replica melded into are written after the meld, at intervals that grow with the history (10% of it, between
  * {@code checkpoint-every-blocks} and {@code checkpoint-max-interval-blocks}) so that writing one, which costs
- * the whole state, stays a small share of the melds. Used by the single consumer thread; methods are
- * synchronized for the odd concurrent caller.
+ * the whole state, stays a small share of the melds. Used by the consumer's workers, several documents at once: each
+ * method holds its document's lock (one of {@link #STRIPES}, so two documents may share one) for its whole work, and
+ * this object's monitor only while it reads or changes the maps, never across S3 requests or a meld.
  */
 @ApplicationScoped
 public class Replicas {
     private static final Logger LOG = Logger.getLogger(Replicas.class);
+    static final int STRIPES = 64;
+    private final java.util.concurrent.locks.ReentrantLock[] locks = new java.util.concurrent.locks.ReentrantLock[STRIPES];
+
+    {
+        for (int i = 0; i < STRIPES; i++) {
+            locks[i] = new java.util.concurrent.locks.ReentrantLock();
+        }
+    }
 
     @Inject
     Bucket bucket;
@@ -143,20 +152,40 @@ public class Replicas {
      * may hold staged changes). A cached replica is not refreshed here: the work melds into it what it needs (crdt
      * {@link Replica#meld}), and a meld whose blocks have parents the replica has not seen lists it.
      */
-    public synchronized <T> T with(ReplicaRef ref, boolean flate, Function<Replica, T> work) {
-        Loaded id = new Loaded(ref, flate);
-        Replica r = cache.get(id);
-        mirrors.remove(id); // the loaded replica is the one to use from now on
+    public <T> T with(ReplicaRef ref, boolean flate, Function<Replica, T> work) {
+        var lock = lock(ref.doc());
+        lock.lock();
         try {
-            if (r == null) {
-                r = load(ref, flate, listings.remove(id));
-                cache.put(id, r);
+            Loaded id = new Loaded(ref, flate);
+            Replica r;
+            Listed listed;
+            synchronized (this) {
+                r = cache.get(id);
+                mirrors.remove(id); // the loaded replica is the one to use from now on
+                listed = r == null ? listings.remove(id) : null;
             }
-            return work.apply(r);
-        } catch (RuntimeException e) {
-            cache.remove(id);
-            throw e;
+            try {
+                if (r == null) {
+                    r = load(ref, flate, listed);
+                    synchronized (this) {
+                        cache.put(id, r);
+                    }
+                }
+                return work.apply(r);
+            } catch (RuntimeException e) {
+                synchronized (this) {
+                    cache.remove(id);
+                }
+                throw e;
+            }
+        } finally {
+            lock.unlock();
         }
+    }
+
+    /** The lock of a document's replicas (striped: a few documents share each). */
+    private java.util.concurrent.locks.ReentrantLock lock(DocRef doc) {
+        return locks[Math.floorMod(doc.hashCode(), STRIPES)];
     }
 
     /** Forgets what this instance holds of a document: its loaded replicas, fan-out listings, checkpoint cursors. */
@@ -181,12 +210,25 @@ public class Replicas {
      * ({@link #checkpoint} with the hub), placed in its own block log. Blocks stored into it later that the hub has
      * not (yet) melded are logged after that position and caught up by its readers.
      */
-    public synchronized Optional<MeldResult> mirror(ReplicaRef ref, boolean flate, Replica hub, List<String> tips, Collection<String> knownThere) {
-        Loaded id = new Loaded(ref, flate);
-        if (cache.containsKey(id)) {
-            return Optional.empty();
+    public Optional<MeldResult> mirror(ReplicaRef ref, boolean flate, Replica hub, List<String> tips, Collection<String> knownThere) {
+        var lock = lock(ref.doc());
+        lock.lock();
+        try {
+            return mirrorLocked(ref, flate, hub, tips, knownThere);
+        } finally {
+            lock.unlock();
         }
-        Set<String> known = mirrors.get(id);
+    }
+
+    private Optional<MeldResult> mirrorLocked(ReplicaRef ref, boolean flate, Replica hub, List<String> tips, Collection<String> knownThere) {
+        Loaded id = new Loaded(ref, flate);
+        Set<String> known;
+        synchronized (this) {
+            if (cache.containsKey(id)) {
+                return Optional.empty();
+            }
+            known = mirrors.get(id);
+        }
         ReplicaStorage storage = storage(ref, flate);
         if (known == null) {
             // read here, before this thread writes the replica's next checkpoint (anchored on blocks it lacks yet)
@@ -201,17 +243,23 @@ public class Replicas {
             Set<String> files = new HashSet<>(listed);
             if (!applied.containsAll(blocks) || !blocks.stream().allMatch(b -> blocks.containsAll(hub.block(b).parents())
                     && hub.block(b).packs().stream().allMatch(p -> files.contains(p + ".pack")))) {
-                listings.clear(); // at most one: the load this refusal leads to, right after it
-                listings.put(id, new Listed(cp, head, listed));
+                synchronized (this) {
+                    listings.keySet().removeIf(k -> k.of(ref.doc())); // at most one a document: the load this refusal leads to, right after it
+                    listings.put(id, new Listed(cp, head, listed));
+                }
                 return Optional.empty();
             }
             known = files;
-            mirrors.put(id, known);
+            synchronized (this) {
+                mirrors.put(id, known);
+            }
             // what a load would do: log the blocks stored there without an entry
             Map<String, List<String>> graph = new java.util.HashMap<>();
             blocks.forEach(b -> graph.put(b, List.copyOf(hub.block(b).parents())));
             logUnlogged(ref, cp, graph);
-            cursors.put(ref, new BlockLog.Cursor(BlockLog.position(head), Set.of()));
+            synchronized (this) {
+                cursors.put(ref, new BlockLog.Cursor(BlockLog.position(head), Set.of()));
+            }
         }
         Set<String> has = known;
         has.addAll(knownThere);
@@ -221,7 +269,9 @@ public class Replicas {
             tips.forEach(t -> has.add(t + ".delta")); // and every ancestor: there before, or written now
             return Optional.of(m);
         } catch (RuntimeException e) {
-            mirrors.remove(id);
+            synchronized (this) {
+                mirrors.remove(id);
+            }
             throw e;
         }
     }
@@ -254,9 +304,12 @@ public class Replicas {
         boolean placed = placed(cp);
         BlockLog.Cursor from = placed ? new BlockLog.Cursor(cp.position(), cp.seen()) : BlockLog.Cursor.start();
         logUnlogged(ref, cp, BlockLog.graphOf(r));
-        cursors.put(ref, blockLog.replayed(ref, head, from, r));
-        if (cp != null && cp.anchors().equals(r.anchors())) {
-            checkpointed.put(ref, r.appliedBlocks().size()); // the next one is due from there
+        BlockLog.Cursor cursor = blockLog.replayed(ref, head, from, r);
+        synchronized (this) {
+            cursors.put(ref, cursor);
+            if (cp != null && cp.anchors().equals(r.anchors())) {
+                checkpointed.put(ref, r.appliedBlocks().size()); // the next one is due from there
+            }
         }
         return r;
     }
@@ -325,13 +378,19 @@ public class Replicas {
      * Stores a checkpoint of {@code r} (write-once, named by its anchors) and points {@code latest} at it, unless
      * fewer than {@link #interval} blocks arrived since the last one. Returns the name, or null.
      */
-    public synchronized String checkpoint(String tenant, String doc, String replica, Replica r) {
-        Due due = due(tenant, doc, replica, r);
-        if (due == null) {
-            return null;
+    public String checkpoint(String tenant, String doc, String replica, Replica r) {
+        var lock = lock(DocRef.of(tenant, doc));
+        lock.lock();
+        try {
+            Due due = due(tenant, doc, replica, r);
+            if (due == null) {
+                return null;
+            }
+            store(List.of(due));
+            return due.name();
+        } finally {
+            lock.unlock();
         }
-        store(List.of(due));
-        return due.name();
     }
 
     /**
@@ -351,10 +410,25 @@ public class Replicas {
      * one. Reads the block-log entries since the last checkpoint's cursor (where the new one is placed); writes
      * nothing.
      */
-    public synchronized Due due(String tenant, String doc, String replica, Replica r) {
+    public Due due(String tenant, String doc, String replica, Replica r) {
+        var lock = lock(DocRef.of(tenant, doc));
+        lock.lock();
+        try {
+            return dueLocked(tenant, doc, replica, r);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Due dueLocked(String tenant, String doc, String replica, Replica r) {
         ReplicaRef ref = ReplicaRef.of(tenant, doc, replica);
         int blocks = r.appliedBlocks().size();
-        Integer last = checkpointed.get(ref);
+        Integer last;
+        BlockLog.Cursor since;
+        synchronized (this) {
+            last = checkpointed.get(ref);
+            since = cursors.getOrDefault(ref, BlockLog.Cursor.start());
+        }
         if (blocks == 0 || (last != null && blocks != last && blocks - last < interval(last))) {
             return null;
         }
@@ -363,7 +437,7 @@ public class Replicas {
             return new Due(ref, name, null, null, blocks, null); // unchanged since the last one
         }
         // from the load's head or the last checkpoint's position: only what was logged since is read
-        BlockLog.Cursor cursor = blockLog.cursorOf(ref, cursors.getOrDefault(ref, BlockLog.Cursor.start()), r);
+        BlockLog.Cursor cursor = blockLog.cursorOf(ref, since, r);
         byte[] bytes = Checkpoint.of(r, cursor.position(), cursor.seen()).bytes();
         ObjectNode pointer = EventCodec.mapper().createObjectNode().put("name", name);
         r.anchors().forEach(pointer.putArray("anchors")::add);

@@ -42,10 +42,14 @@ final class Hub implements AutoCloseable {
     private final BlockLog blockLog;
 
     Hub(S3Client s3, String bucket, String bootstrap, String tenant, String settingsJson) {
+        this(s3, bucket, bootstrap, tenant, "doc-" + UUID.randomUUID().toString().substring(0, 8), settingsJson);
+    }
+
+    Hub(S3Client s3, String bucket, String bootstrap, String tenant, String doc, String settingsJson) {
         this.s3 = s3;
         this.bucket = bucket;
         this.tenant = tenant;
-        this.doc = "doc-" + UUID.randomUUID().toString().substring(0, 8);
+        this.doc = doc;
         this.flate = settingsJson.contains("\"flate\"");
         this.blockLog = new BlockLog(s3, bucket);
         this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
