@@ -13,11 +13,13 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,12 +43,15 @@ import org.jboss.logging.Logger;
 /**
  * The poll loop, on one dedicated thread started at startup and stopped at shutdown: plain kafka-clients over
  * {@code meldtown.blocks} and {@code meldtown.merges}, one consumer group for every instance. The records of each
- * partition are worked on in order by a pool of {@code concurrency} workers, several partitions at once: a partition
- * is paused while its records are worked on, so a slow event (a document's first, which loads its replicas) holds up
- * only the documents of its own partition, and the poll loop goes on polling. Offsets are committed manually, by the
- * poll thread, only for records whose work is durable in S3 (and whose results were acknowledged by Kafka); what
- * becomes of a failed record is {@link RecordHandler}'s: a record to retry is sought back to and its partition stays
- * paused for {@code retry-backoff}, while the other partitions go on.
+ * partition are worked on in order by a pool of {@code concurrency} workers, several partitions at once: the poll
+ * thread queues each partition's records, and one worker at a time takes a partition's queue, so a slow event (a
+ * document's first, which loads its replicas) holds up only the documents of its own partition while the poll loop
+ * goes on polling. Partitions are not paused while they are worked on (a resumed partition would wait for the broker's
+ * fetch long-poll of the others), only when their queue is long or a record waits for its retry. Offsets are
+ * committed manually, by the poll thread, only for records whose work is durable in S3 (and whose results were
+ * acknowledged by Kafka); what becomes of a failed record is {@link RecordHandler}'s: a record to retry is sought
+ * back to, the records queued after it are dropped (they are fetched again), and its partition stays paused for
+ * {@code retry-backoff} while the others go on.
  * The range assignor gives partition n of both topics to the same instance (the service creates them with the same
  * partition count), so one instance at a time works on a document; every record of a document is in one partition, so
  * one worker at a time works on it.
@@ -89,10 +94,12 @@ public class MergeConsumer {
     private Thread thread;
     private ExecutorService partitionWorkers;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    /** Partitions whose records are being worked on (paused meanwhile). Poll thread only. */
-    private final Map<TopicPartition, PartitionTask> inFlight = new HashMap<>();
+    /** The assigned partitions' queues and workers. The map is the poll thread's; each entry is shared with its worker. */
+    private final Map<TopicPartition, PartitionWork> partitions = new HashMap<>();
     /** Partitions paused after a record to retry, and when they resume ({@link System#nanoTime}). Poll thread only. */
     private final Map<TopicPartition, Long> resumeAt = new HashMap<>();
+    /** Partitions paused because their queue is long (resumed once it is short again). Poll thread only. */
+    private final Set<TopicPartition> full = new HashSet<>();
 
     void start(@Observes StartupEvent ev) {
         if (!config.consume()) {
@@ -185,89 +192,93 @@ public class MergeConsumer {
             if (!stuck()) {
                 heartbeat.beat();
             }
-            ConsumerRecords<String, byte[]> records = c.poll(inFlight.isEmpty() && resumeAt.isEmpty() ? config.pollTimeout() : BUSY_POLL);
+            boolean busy = partitions.values().stream().anyMatch(PartitionWork::busy);
+            ConsumerRecords<String, byte[]> records = c.poll(busy || !resumeAt.isEmpty() || !full.isEmpty() ? BUSY_POLL : config.pollTimeout());
             for (TopicPartition tp : records.partitions()) {
                 if (!running) {
                     break;
                 }
-                // no more of its records until these are done: its position stays after the last one returned
-                c.pause(List.of(tp));
-                PartitionTask task = new PartitionTask(records.records(tp));
-                inFlight.put(tp, task);
-                partitionWorkers.execute(task);
+                PartitionWork work = partitions.computeIfAbsent(tp, PartitionWork::new);
+                if (work.offer(records.records(tp)) > queueLimit() && full.add(tp)) {
+                    c.pause(List.of(tp)); // no more until the worker has caught up
+                }
             }
             lag(c);
         }
     }
 
+    /** Records queued for one partition before it is paused until its worker catches up. */
+    private int queueLimit() {
+        return 4 * Math.max(1, config.maxPollRecords());
+    }
+
     /**
-     * Takes the partitions whose work has ended: commits what was done, seeks back to a record to retry and keeps its
-     * partition paused for the retry backoff, resumes the others; and resumes the partitions whose backoff is over.
+     * Commits what the workers finished; seeks back to a record to retry and pauses its partition for the retry
+     * backoff; resumes the partitions whose backoff is over or whose queue is short again.
      */
     private void settle(KafkaConsumer<String, byte[]> c) {
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-        for (Iterator<Map.Entry<TopicPartition, PartitionTask>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<TopicPartition, PartitionTask> e = it.next();
-            PartitionTask task = e.getValue();
-            if (!task.ended.isDone()) {
-                continue;
+        for (PartitionWork work : partitions.values()) {
+            long next = work.next;
+            if (next > work.committed) {
+                done.put(work.tp, new OffsetAndMetadata(next));
             }
-            it.remove();
-            TopicPartition tp = e.getKey();
-            if (task.next >= 0) {
-                done.put(tp, new OffsetAndMetadata(task.next));
-            }
-            if (task.retryFrom >= 0) {
-                c.seek(tp, task.retryFrom);
-                resumeAt.put(tp, System.nanoTime() + config.retryBackoff().toNanos());
-            } else {
-                c.resume(List.of(tp));
+            long retryFrom = work.takeRetry();
+            if (retryFrom >= 0) {
+                c.seek(work.tp, retryFrom);
+                c.pause(List.of(work.tp));
+                full.remove(work.tp);
+                resumeAt.put(work.tp, System.nanoTime() + config.retryBackoff().toNanos());
             }
         }
         if (!done.isEmpty()) {
             c.commitSync(done);
+            done.forEach((tp, offset) -> partitions.get(tp).committed = offset.offset());
         }
         long now = System.nanoTime();
         for (Iterator<Map.Entry<TopicPartition, Long>> it = resumeAt.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<TopicPartition, Long> e = it.next();
             if (now - e.getValue() >= 0) {
+                partitions.get(e.getKey()).retried();
                 c.resume(List.of(e.getKey()));
+                it.remove();
+            }
+        }
+        for (Iterator<TopicPartition> it = full.iterator(); it.hasNext(); ) {
+            TopicPartition tp = it.next();
+            if (partitions.get(tp).queued() <= queueLimit() / 2) {
+                c.resume(List.of(tp));
                 it.remove();
             }
         }
     }
 
     /**
-     * Waits for the records being worked on (at most {@code limit} when given), then commits what they did; called
-     * before partitions are revoked and when the consumer closes. A record still running after {@code limit} is not
-     * committed: it comes back.
+     * Stops the workers after their current record (at most {@code limit} when given), then commits what they did;
+     * called before partitions are revoked and when the consumer closes. A record still running after {@code limit}
+     * is not committed: it comes back, as do the queued ones.
      */
     private void drain(KafkaConsumer<String, byte[]> c, Duration limit) {
         long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
-        for (PartitionTask task : inFlight.values()) {
+        partitions.values().forEach(PartitionWork::stop);
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (PartitionWork work : partitions.values()) {
             try {
-                if (limit == null) {
-                    task.ended.get();
-                } else {
-                    task.ended.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (!work.awaitIdle(deadline)) {
+                    LOG.warnf("a record of %s was still being worked on after %s; it comes back", work.tp, limit);
                 }
-            } catch (java.util.concurrent.TimeoutException e) {
-                LOG.warnf("a record was still being worked on after %s; it comes back", limit);
-            } catch (java.util.concurrent.ExecutionException e) {
-                // a task completes normally; nothing to take from it
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
-        }
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-        inFlight.forEach((tp, task) -> {
-            if (task.ended.isDone() && task.next >= 0) {
-                done.put(tp, new OffsetAndMetadata(task.next));
+            long next = work.next;
+            if (next > work.committed) {
+                done.put(work.tp, new OffsetAndMetadata(next));
             }
-        });
-        inFlight.clear();
+        }
+        partitions.clear();
         resumeAt.clear();
+        full.clear();
         if (done.isEmpty()) {
             return;
         }
@@ -288,50 +299,122 @@ public class MergeConsumer {
     private boolean stuck() {
         long now = System.nanoTime();
         long limit = config.maxSilence().toNanos();
-        return inFlight.values().stream().anyMatch(t -> !t.ended.isDone() && now - t.recordStarted > limit);
+        return partitions.values().stream().anyMatch(w -> w.busy() && now - w.recordStarted > limit);
     }
 
-    /** One poll's records of one partition, worked on in order by a worker until one is to be retried. */
-    private final class PartitionTask implements Runnable {
-        private final List<ConsumerRecord<String, byte[]>> records;
-        final CompletableFuture<Void> ended = new CompletableFuture<>();
+    /**
+     * One partition's queue of records, taken in order by at most one worker at a time: the poll thread offers, the
+     * worker takes until the queue is empty or a record is to be retried (then the queue is dropped, and nothing is
+     * queued until the poll thread has sought back to that record).
+     */
+    private final class PartitionWork implements Runnable {
+        final TopicPartition tp;
+        private final Deque<ConsumerRecord<String, byte[]>> queue = new ArrayDeque<>();
+        private boolean working;   // a worker has this partition (guarded by this)
+        private boolean stopped;   // drained: take nothing more (guarded by this)
+        private long retryFrom = -1; // a record to retry, not yet sought back to by the poll thread (guarded by this)
+        private boolean retrying;  // sought back, paused for the backoff: offered records are dropped (guarded by this)
         volatile long recordStarted = System.nanoTime();
-        /** The offset to commit (after the last finished record), or -1. */
+        /** The offset after the last finished record, or -1. */
         volatile long next = -1;
-        /** The offset of a record to retry, or -1. */
-        volatile long retryFrom = -1;
+        /** The last offset committed. Poll thread only. */
+        long committed = -1;
 
-        PartitionTask(List<ConsumerRecord<String, byte[]>> records) {
-            this.records = records;
+        PartitionWork(TopicPartition tp) {
+            this.tp = tp;
+        }
+
+        /** Queues a poll's records and starts a worker if none has the partition; the queue's length. */
+        synchronized int offer(List<ConsumerRecord<String, byte[]>> records) {
+            if (retryFrom >= 0 || retrying || stopped) {
+                return queue.size(); // fetched before the seek back: they come again
+            }
+            queue.addAll(records);
+            if (!working) {
+                working = true;
+                partitionWorkers.execute(this);
+            }
+            return queue.size();
+        }
+
+        synchronized int queued() {
+            return queue.size();
+        }
+
+        synchronized boolean busy() {
+            return working;
+        }
+
+        /** The record to seek back to, once, when the worker has stopped at it; else -1. */
+        synchronized long takeRetry() {
+            long at = retryFrom;
+            if (at >= 0) {
+                retryFrom = -1;
+                retrying = true;
+            }
+            return at;
+        }
+
+        /** The backoff is over: records are queued again (from the record to retry on). */
+        synchronized void retried() {
+            retrying = false;
+        }
+
+        synchronized void stop() {
+            stopped = true;
+            queue.clear();
+        }
+
+        synchronized boolean awaitIdle(long deadline) throws InterruptedException {
+            while (working) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 100)));
+            }
+            return true;
+        }
+
+        private synchronized ConsumerRecord<String, byte[]> take() {
+            ConsumerRecord<String, byte[]> r = stopped || !running ? null : queue.poll();
+            if (r == null) {
+                working = false;
+                notifyAll();
+            }
+            return r;
+        }
+
+        private synchronized void retryFrom(long offset) {
+            retryFrom = offset;
+            queue.clear();
+            working = false;
+            notifyAll();
         }
 
         @Override
         public void run() {
-            try {
-                for (ConsumerRecord<String, byte[]> r : records) {
-                    if (!running) {
-                        break;
-                    }
-                    recordStarted = System.nanoTime();
-                    LogContext.ofRecordKey(r.key(), "doc");
-                    try {
-                        // one span per record, child of the producer's (the upload's) trace
-                        if (KafkaTracing.processing(r, config.groupId(), () -> handler.handle(r))) {
-                            next = r.offset() + 1;
-                        } else {
-                            retryFrom = r.offset();
-                            break;
-                        }
-                    } catch (RuntimeException | Error e) {
-                        LOG.errorf(e, "%s-%d@%d: failed; retrying it in %s", r.topic(), r.partition(), r.offset(), config.retryBackoff());
-                        retryFrom = r.offset();
-                        break;
-                    } finally {
-                        LogContext.clear();
-                    }
+            ConsumerRecord<String, byte[]> r;
+            while ((r = take()) != null) {
+                recordStarted = System.nanoTime();
+                ConsumerRecord<String, byte[]> record = r;
+                LogContext.ofRecordKey(r.key(), "doc");
+                boolean finished;
+                try {
+                    // one span per record, child of the producer's (the upload's) trace
+                    finished = KafkaTracing.processing(record, config.groupId(), () -> handler.handle(record));
+                } catch (RuntimeException | Error e) {
+                    LOG.errorf(e, "%s-%d@%d: failed; retrying it in %s", r.topic(), r.partition(), r.offset(), config.retryBackoff());
+                    finished = false;
+                } finally {
+                    LogContext.clear();
                 }
-            } finally {
-                ended.complete(null);
+                if (finished) {
+                    next = r.offset() + 1;
+                } else {
+                    retryFrom(r.offset());
+                    return;
+                }
             }
         }
     }
