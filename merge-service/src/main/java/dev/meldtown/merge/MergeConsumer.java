@@ -239,7 +239,6 @@ public class MergeConsumer {
         for (Iterator<Map.Entry<TopicPartition, Long>> it = resumeAt.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<TopicPartition, Long> e = it.next();
             if (now - e.getValue() >= 0) {
-                partitions.get(e.getKey()).retried();
                 c.resume(List.of(e.getKey()));
                 it.remove();
             }
@@ -313,7 +312,6 @@ public class MergeConsumer {
         private boolean working;   // a worker has this partition (guarded by this)
         private boolean stopped;   // drained: take nothing more (guarded by this)
         private long retryFrom = -1; // a record to retry, not yet sought back to by the poll thread (guarded by this)
-        private boolean retrying;  // sought back, paused for the backoff: offered records are dropped (guarded by this)
         volatile long recordStarted = System.nanoTime();
         /** The offset after the last finished record, or -1. */
         volatile long next = -1;
@@ -326,8 +324,8 @@ public class MergeConsumer {
 
         /** Queues a poll's records and starts a worker if none has the partition; the queue's length. */
         synchronized int offer(List<ConsumerRecord<String, byte[]>> records) {
-            if (retryFrom >= 0 || retrying || stopped) {
-                return queue.size(); // fetched before the seek back: they come again
+            if (retryFrom >= 0 || stopped) {
+                return queue.size(); // fetched before the poll thread sought back to the record to retry: they come again
             }
             queue.addAll(records);
             if (!working) {
@@ -348,16 +346,8 @@ public class MergeConsumer {
         /** The record to seek back to, once, when the worker has stopped at it; else -1. */
         synchronized long takeRetry() {
             long at = retryFrom;
-            if (at >= 0) {
-                retryFrom = -1;
-                retrying = true;
-            }
+            retryFrom = -1; // sought back and paused now: the partition's next records are those from it on
             return at;
-        }
-
-        /** The backoff is over: records are queued again (from the record to retry on). */
-        synchronized void retried() {
-            retrying = false;
         }
 
         synchronized void stop() {

@@ -153,9 +153,7 @@ public class Replicas {
      * {@link Replica#meld}), and a meld whose blocks have parents the replica has not seen lists it.
      */
     public <T> T with(ReplicaRef ref, boolean flate, Function<Replica, T> work) {
-        var lock = lock(ref.doc());
-        lock.lock();
-        try {
+        return locked(ref.doc(), () -> {
             Loaded id = new Loaded(ref, flate);
             Replica r;
             Listed listed;
@@ -178,14 +176,18 @@ public class Replicas {
                 }
                 throw e;
             }
+        });
+    }
+
+    /** Runs {@code work} holding the lock of a document's replicas (striped: a few documents share each; reentrant). */
+    private <T> T locked(DocRef doc, java.util.function.Supplier<T> work) {
+        java.util.concurrent.locks.ReentrantLock lock = locks[Math.floorMod(doc.hashCode(), STRIPES)];
+        lock.lock();
+        try {
+            return work.get();
         } finally {
             lock.unlock();
         }
-    }
-
-    /** The lock of a document's replicas (striped: a few documents share each). */
-    private java.util.concurrent.locks.ReentrantLock lock(DocRef doc) {
-        return locks[Math.floorMod(doc.hashCode(), STRIPES)];
     }
 
     /** Forgets what this instance holds of a document: its loaded replicas, fan-out listings, checkpoint cursors. */
@@ -211,13 +213,7 @@ public class Replicas {
      * not (yet) melded are logged after that position and caught up by its readers.
      */
     public Optional<MeldResult> mirror(ReplicaRef ref, boolean flate, Replica hub, List<String> tips, Collection<String> knownThere) {
-        var lock = lock(ref.doc());
-        lock.lock();
-        try {
-            return mirrorLocked(ref, flate, hub, tips, knownThere);
-        } finally {
-            lock.unlock();
-        }
+        return locked(ref.doc(), () -> mirrorLocked(ref, flate, hub, tips, knownThere));
     }
 
     private Optional<MeldResult> mirrorLocked(ReplicaRef ref, boolean flate, Replica hub, List<String> tips, Collection<String> knownThere) {
@@ -379,18 +375,14 @@ public class Replicas {
      * fewer than {@link #interval} blocks arrived since the last one. Returns the name, or null.
      */
     public String checkpoint(String tenant, String doc, String replica, Replica r) {
-        var lock = lock(DocRef.of(tenant, doc));
-        lock.lock();
-        try {
+        return locked(DocRef.of(tenant, doc), () -> {
             Due due = due(tenant, doc, replica, r);
             if (due == null) {
                 return null;
             }
             store(List.of(due));
             return due.name();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -411,13 +403,7 @@ public class Replicas {
      * nothing.
      */
     public Due due(String tenant, String doc, String replica, Replica r) {
-        var lock = lock(DocRef.of(tenant, doc));
-        lock.lock();
-        try {
-            return dueLocked(tenant, doc, replica, r);
-        } finally {
-            lock.unlock();
-        }
+        return locked(DocRef.of(tenant, doc), () -> dueLocked(tenant, doc, replica, r));
     }
 
     private Due dueLocked(String tenant, String doc, String replica, Replica r) {

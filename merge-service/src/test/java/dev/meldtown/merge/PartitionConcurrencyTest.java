@@ -66,7 +66,7 @@ class PartitionConcurrencyTest {
         int partitions = partitions(Topics.BLOCKS);
         assertThat(partitions).isGreaterThan(1);
         String stuckDoc = "stuck-" + UUID.randomUUID().toString().substring(0, 8);
-        String goodDoc = docIn(partitions, partition(partitions, "acme", stuckDoc), false);
+        String goodDoc = docOutside(partitions, partition(partitions, "acme", stuckDoc));
         try (Hub stuck = new Hub(s3, s3Config.bucket(), bootstrap, "acme", stuckDoc, MergeFlowTest.KEEP);
              Hub good = new Hub(s3, s3Config.bucket(), bootstrap, "acme", goodDoc, MergeFlowTest.KEEP)) {
             // the event's stored outcome cannot be written (a "directory" of the filesystem store sits at its key), so the
@@ -131,10 +131,11 @@ class PartitionConcurrencyTest {
         return Utils.toPositive(Utils.murmur2(Topics.key(tenant, doc).getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
-    private static String docIn(int partitions, int partition, boolean same) {
+    /** A document of tenant acme whose records go to another partition than {@code partition}. */
+    private static String docOutside(int partitions, int partition) {
         while (true) {
             String doc = "good-" + UUID.randomUUID().toString().substring(0, 8);
-            if ((partition(partitions, "acme", doc) == partition) == same) {
+            if (partition(partitions, "acme", doc) != partition) {
                 return doc;
             }
         }
