@@ -52,6 +52,7 @@ class MeldtownCliTest {
     /**
      * The start-up archive: with a JDK >= 24 an AOT cache is made on first use and used after; a JDK >= 24 that is
      * broken (its java fails) or gone falls back to the java on PATH with AppCDS, silently and with the same output.
+     * (The warm daemon is off here: it would outlive the command in these throwaway homes; its own test is below.)
      */
     @Test
     void theJdkChoiceIsSafeAndEveryChoicePrintsTheSame() throws Exception {
@@ -67,7 +68,7 @@ class MeldtownCliTest {
         broken.resolve("bin/java").toFile().setExecutable(true);
         Path home = dir.resolve("home-broken");
         for (int run = 0; run < 2; run++) { // the first run finds the JDK broken, the second remembers it
-            var r = meldtown(java.util.Map.of("MELDTOWN_HOME", home.toString(), "MELDTOWN_CLI_JDK", broken.toString()),
+            var r = meldtown(java.util.Map.of("MELDTOWN_HOME", home.toString(), "MELDTOWN_CLI_JDK", broken.toString(), "MELDTOWN_CLI_DAEMON", "0"),
                     "read", "-s", "file://" + dir.resolve("r"));
             assertThat(r.exitCode()).as(r.stderr()).isZero();
             assertThat(r.stdout()).isEqualTo(expected);
@@ -77,7 +78,7 @@ class MeldtownCliTest {
         assertThat(list(home.resolve("cli-cds"))).singleElement().asString().endsWith(".jsa");
 
         var gone = meldtown(java.util.Map.of("MELDTOWN_HOME", dir.resolve("home-gone").toString(), "MELDTOWN_CLI_JDK",
-                dir.resolve("no-such-jdk").toString()), "read", "-s", "file://" + dir.resolve("r"));
+                dir.resolve("no-such-jdk").toString(), "MELDTOWN_CLI_DAEMON", "0"), "read", "-s", "file://" + dir.resolve("r"));
         assertThat(gone.exitCode()).as(gone.stderr()).isZero();
         assertThat(gone.stdout()).isEqualTo(expected);
 
@@ -94,7 +95,7 @@ class MeldtownCliTest {
         }
         Path aotHome = dir.resolve("home-aot");
         for (int run = 0; run < 2; run++) { // the first run makes the cache, the second uses it
-            var r = meldtown(java.util.Map.of("MELDTOWN_HOME", aotHome.toString()), "read", "-s", "file://" + dir.resolve("r"));
+            var r = meldtown(java.util.Map.of("MELDTOWN_HOME", aotHome.toString(), "MELDTOWN_CLI_DAEMON", "0"), "read", "-s", "file://" + dir.resolve("r"));
             assertThat(r.exitCode()).as(r.stderr()).isZero();
             assertThat(r.stdout()).isEqualTo(expected);
             assertThat(r.stderr()).isEmpty();
@@ -104,6 +105,83 @@ class MeldtownCliTest {
             assertThat(aotHome.resolve("cli-cds")).doesNotExist();
         } else {
             assertThat(list(aotHome.resolve("cli-cds"))).singleElement().asString().endsWith(".jsa");
+        }
+    }
+
+    /**
+     * The warm daemon: the first replica command on local files starts it in the background, the next ones run in
+     * it with the same output, error lines and exit codes as with {@code MELDTOWN_CLI_DAEMON=0}; it stops when its
+     * socket is removed, having served them.
+     */
+    @Test
+    void theWarmDaemonRunsLaterCommandsWithTheSameOutputAsTheirOwnProcess() throws Exception {
+        Path home = dir.resolve("home-daemon");
+        java.util.Map<String, String> on = java.util.Map.of("MELDTOWN_HOME", home.toString());
+        java.util.Map<String, String> off = java.util.Map.of("MELDTOWN_HOME", home.toString(), "MELDTOWN_CLI_DAEMON", "0");
+        Files.writeString(dir.resolve("a.json"), "{\"items\u266d\":[{\"_id\":\"a\",\"n\":0.1,\"t\":\"\u00e9\"}],\"k\":1}");
+        Files.writeString(dir.resolve("b.json"), "{\"items\u266d\":[{\"_id\":\"b\",\"n\":2}],\"k\":2}");
+        for (int run = 0; run < 2; run++) { // the first makes the start-up archive, the second starts the daemon
+            var first = meldtown(on, "update", "-t", "file://" + dir.resolve("start"), "-j", "a.json");
+            assertThat(first.exitCode()).as(first.stderr()).isZero();
+            assertThat(first.stdout()).startsWith(run == 0 ? "Committed block " : "Nothing to commit");
+        }
+        Path daemons = home.resolve("cli-daemon");
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (!hasSocket(daemons) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(hasSocket(daemons)).as("a daemon listens after the first command").isTrue();
+
+        int commands = 0;
+        for (String[] step : List.of(
+                new String[] {"update", "-t", "file://$/r", "-j", "a.json", "-a", "alice"},
+                new String[] {"update", "-t", "file+flate://$/s", "-j", "b.json"},
+                new String[] {"meld", "-s", "file+flate://$/s", "-t", "file://$/r"},
+                new String[] {"read", "-s", "file://$/r"},
+                new String[] {"log", "-s", "file://$/r", "--json"},
+                new String[] {"conflicts", "-s", "file://$/r"},
+                new String[] {"update", "-t", "file://$/r", "-j", "missing.json"},
+                new String[] {"value", "-s", "file://$/r", "-o", "no-such-object"},
+                new String[] {"read", "-s", "file://$/no-such-replica"})) {
+            String[] viaDaemon = step.clone();
+            String[] alone = step.clone();
+            for (int i = 0; i < step.length; i++) {
+                viaDaemon[i] = step[i].replace("$", dir.resolve("d").toString());
+                alone[i] = step[i].replace("$", dir.resolve("p").toString());
+            }
+            var d = meldtown(on, viaDaemon);
+            var p = meldtown(off, alone);
+            String what = String.join(" ", step);
+            assertThat(d.exitCode()).as(what + ": " + d.stderr()).isEqualTo(p.exitCode());
+            assertThat(d.stdout()).as(what).isEqualTo(p.stdout().replace(dir.resolve("p").toString(), dir.resolve("d").toString()));
+            assertThat(d.stderr()).as(what).isEqualTo(p.stderr().replace(dir.resolve("p").toString(), dir.resolve("d").toString()));
+            commands++;
+        }
+        assertThat(MeldaTools.locate().run(dir, "read", "-s", "file://" + dir.resolve("d/r")).stdout().trim())
+                .isEqualTo(meldtown(off, "read", "-s", "file://" + dir.resolve("d/r")).stdout().trim());
+
+        Path socket;
+        try (var s = Files.list(daemons)) {
+            socket = s.filter(f -> f.toString().endsWith(".sock")).findFirst().orElseThrow();
+        }
+        Path log = Path.of(socket.toString().replace(".sock", ".log"));
+        Files.delete(socket); // how a daemon is stopped by hand: it notices within seconds
+        deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!Files.readString(log).contains("stopping") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        String stopped = Files.readString(log);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("stopping after (\\d+) commands: its socket was removed").matcher(stopped);
+        assertThat(m.find()).as(stopped).isTrue();
+        assertThat(Integer.parseInt(m.group(1))).as("commands the daemon ran").isEqualTo(commands);
+    }
+
+    private static boolean hasSocket(Path d) throws java.io.IOException {
+        if (!Files.isDirectory(d)) {
+            return false;
+        }
+        try (var s = Files.list(d)) {
+            return s.anyMatch(f -> f.toString().endsWith(".sock"));
         }
     }
 

@@ -8,6 +8,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The training run behind {@code bin/meldtown}'s start-up archive (the JDK 25 AOT cache, or the JDK 17 AppCDS
@@ -23,12 +24,23 @@ public final class AotTraining {
 
     public static void main(String[] args) throws IOException {
         Class<?> entry = Launcher.class; // the jar's entry point belongs in the archive too
-        Path dir = Path.of(args[0]).toAbsolutePath();
+        int failed = exercise(Path.of(args[0]).toAbsolutePath(), 200);
+        System.exit(failed == 0 && entry != null ? 0 : 1);
+    }
+
+    /**
+     * Runs every replica verb on scratch replicas of {@code items} items in {@code dir} (made if missing, its
+     * replicas replaced); returns how many did not do what they should. Also the {@link CliDaemon}'s warm-up.
+     */
+    static int exercise(Path dir, int items) throws IOException {
         Files.createDirectories(dir);
+        for (String replica : List.of("r", "s", "f")) {
+            delete(dir.resolve(replica));
+        }
         Path a = dir.resolve("a.json");
         Path b = dir.resolve("b.json");
-        Files.writeString(a, todo(200, "x"), StandardCharsets.UTF_8);
-        Files.writeString(b, todo(201, "y"), StandardCharsets.UTF_8);
+        Files.writeString(a, todo(items, "x"), StandardCharsets.UTF_8);
+        Files.writeString(b, todo(items + 1, "y"), StandardCharsets.UTF_8);
         String r = "file://" + dir.resolve("r");
         String s = "file://" + dir.resolve("s");
         String f = "file+flate://" + dir.resolve("f");
@@ -52,7 +64,18 @@ public final class AotTraining {
         failed += run(0, "update", "-t", r, "-j", a.toString());
         failed += run(0, "read", "-s", r);
         failed += run(1, "read", "-s", "file://" + dir.resolve("missing"));
-        System.exit(failed == 0 && entry != null ? 0 : 1);
+        return failed;
+    }
+
+    private static void delete(Path tree) throws IOException {
+        if (!Files.exists(tree)) {
+            return;
+        }
+        try (var walk = Files.walk(tree)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static int run(int expected, String... args) {

@@ -39,7 +39,7 @@ public final class Progress implements AutoCloseable {
 
     /** Whether this process shows progress (stderr is a terminal, as {@code bin/meldtown} found). */
     static boolean enabled() {
-        return "true".equals(System.getProperty("meldtown.progress"));
+        return Invocation.progress();
     }
 
     /** One more file of {@code size} bytes done. */

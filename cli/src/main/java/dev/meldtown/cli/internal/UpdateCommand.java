@@ -39,7 +39,7 @@ public final class UpdateCommand extends Verb {
     @Override
     protected int run() throws IOException {
         DocumentLimits limits = StorageUrls.documentLimits(target);
-        ObjectNode doc = readDocument(jsonFile, limits);
+        ObjectNode doc = readDocument(jsonFile, Invocation.resolve(jsonFile), limits);
         try (ReplicaStorage storage = storage(target)) {
             Replica replica = open(storage).limits(limits);
             replica.update(doc);
@@ -50,20 +50,25 @@ public final class UpdateCommand extends Verb {
     }
 
     static ObjectNode readDocument(Path file, DocumentLimits limits) throws IOException {
-        if (!Files.exists(file)) {
+        return readDocument(file, file, limits);
+    }
+
+    /** The document in {@code path}, named {@code file} (as the user wrote it) in error lines. */
+    static ObjectNode readDocument(Path file, Path path, DocumentLimits limits) throws IOException {
+        if (!Files.exists(path)) {
             throw new CliError(EXIT_ERROR, "meldtown update: cannot read " + file + ": no such file");
         }
-        if (Files.isDirectory(file)) {
+        if (Files.isDirectory(path)) {
             throw new CliError(EXIT_ERROR, "meldtown update: cannot read " + file + ": is a directory");
         }
-        long size = Files.size(file);
+        long size = Files.size(path);
         if (size > limits.maxDocumentBytes()) { // refused before reading it
             throw new CliError(EXIT_ERROR, "meldtown update: " + file + ": document of " + size + " bytes exceeds the limit of "
                     + limits.maxDocumentBytes() + " bytes");
         }
         JsonNode n;
         try {
-            n = limits.parse(Files.readAllBytes(file));
+            n = limits.parse(Files.readAllBytes(path));
         } catch (InvalidDocumentException e) {
             throw new CliError(EXIT_ERROR, "meldtown update: " + file + ": " + e.getMessage());
         }

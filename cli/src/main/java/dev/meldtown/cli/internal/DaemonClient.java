@@ -1,0 +1,204 @@
+package dev.meldtown.cli.internal;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The command line's side of the {@link CliDaemon}: a replica verb on local files ({@code file://},
+ * {@code file+flate://}) is sent to a warm JVM, which runs it with its code already compiled, and its output, error
+ * lines and exit code come back as if this process had run it. With no daemon listening, the command runs here, and
+ * a daemon is started in the background for the next one.
+ *
+ * <p>Anything else runs here: hub verbs, S3 and hub replicas (their credentials come from this process's
+ * environment), {@code memory://} (gone when the command ends), {@code --help} and every form {@link FastArgs}
+ * leaves to picocli.
+ */
+public final class DaemonClient {
+    /** The longest socket path used: Linux holds 107 bytes in a Unix socket address. */
+    static final int MAX_SOCKET_PATH = 100;
+
+    /** How long a daemon that is starting (or failed to start) keeps others from starting. */
+    private static final long STARTING_MILLIS = 60_000;
+
+    private DaemonClient() {
+    }
+
+    /** The exit code of {@link #main} when no daemon took the command: {@code bin/meldtown} then runs it itself. */
+    static final int NOT_SERVED = 222;
+
+    /**
+     * Whether {@code args} may run in the daemon: a replica verb whose replicas are all local files (the daemon
+     * still refuses what {@link FastArgs} leaves to picocli).
+     */
+    static boolean eligible(String[] args) {
+        if (args.length == 0 || !replicaVerb(args[0])) {
+            return false;
+        }
+        boolean any = false;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            String url = null;
+            if ((a.equals("-s") || a.equals("--source") || a.equals("-t") || a.equals("--target")) && i + 1 < args.length) {
+                url = args[++i];
+            } else if (a.startsWith("--source=") || a.startsWith("--target=")) {
+                url = a.substring(a.indexOf('=') + 1);
+            } else if (a.contains("://")) {
+                return false; // a URL anywhere else: not ours to judge
+            }
+            if (url != null) {
+                if (!url.startsWith("file:///") && !url.startsWith("file+flate:///")) {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /**
+     * The verbs {@link FastArgs} parses (a switch, not {@code FastArgs.options}: loading and verifying FastArgs loads
+     * every verb class, which this client never runs; {@code DaemonClientTest} keeps the two lists equal).
+     */
+    static boolean replicaVerb(String verb) {
+        switch (verb) {
+            case "read", "update", "meld", "log", "conflicts", "history", "value", "resolve":
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /**
+     * The socket of the daemon for this JVM and jar, in {@code dir}. (StringBuilder, not {@code +}: the client's start
+     * is a few dozen milliseconds, and the first string concatenation through invokedynamic costs several.)
+     */
+    static Path socket(Path dir) throws IOException {
+        Path j = Path.of(System.getProperty("java.class.path")).toAbsolutePath();
+        String key = new StringBuilder().append(j).append('|').append(Files.size(j)).append('|')
+                .append(Files.getLastModifiedTime(j).toMillis()).append('|').append(System.getProperty("java.home")).toString();
+        return dir.resolve(new StringBuilder("d-").append(Integer.toHexString(key.hashCode())).append('-')
+                .append(Integer.toHexString(key.length())).append(".sock").toString());
+    }
+
+    /**
+     * Runs {@code args} in the daemon whose socket is {@code socket}, copying its output to {@code out} and
+     * {@code err}. Returns the exit code, or {@code -1} if no daemon took the command (then nothing was written and
+     * nothing was run).
+     */
+    static int call(Path socket, String[] args, Path workingDirectory, boolean progress, OutputStream out, OutputStream err) {
+        SocketChannel ch;
+        try {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException | UnsupportedOperationException e) {
+            return -1;
+        }
+        try (ch) {
+            DataInputStream r;
+            int first;
+            try {
+                DataOutputStream w = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 8192));
+                new DaemonWire.Request(Arrays.asList(args), workingDirectory, progress).write(w);
+                r = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 65536));
+                first = r.read();
+            } catch (IOException e) {
+                return -1; // the daemon went away before it took the command: nothing ran
+            }
+            if (first != DaemonWire.ACCEPTED) {
+                return -1; // refused, or gone before it took the command
+            }
+            try {
+                return DaemonWire.relay(r, out, err);
+            } catch (IOException e) {
+                // the daemon went away during the command: it may have run in part, so it is not run again here
+                out.flush();
+                err.write(("meldtown: the CLI daemon stopped during the command (" + e + "); its outcome is unknown\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                err.flush();
+                return Verb.EXIT_ERROR;
+            }
+        } catch (IOException e) {
+            return Verb.EXIT_ERROR; // closing the channel, or writing the error line above, failed
+        }
+    }
+
+    /**
+     * The client JVM {@code bin/meldtown} starts for a replica verb: runs it in the daemon of
+     * {@code -Dmeldtown.daemon.dir} and ends with its exit code, or with {@link #NOT_SERVED}, having written nothing.
+     */
+    public static void main(String[] args) {
+        OutputStream out = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+        OutputStream err = new java.io.FileOutputStream(java.io.FileDescriptor.err);
+        int code = tryDaemon(System.getProperty("meldtown.daemon.dir"), System.getProperty("meldtown.daemon.idle"), args, out, err);
+        Runtime.getRuntime().halt(code < 0 ? NOT_SERVED : code); // as Launcher: nothing else for exit to do
+    }
+
+    /**
+     * {@code bin/meldtown}'s entry: runs {@code args} in the daemon of {@code dir} if it is eligible and one is
+     * listening; otherwise starts one in the background (unless one is starting) and returns {@code -1}.
+     */
+    static int tryDaemon(String dir, String idleSeconds, String[] args, OutputStream out, OutputStream err) {
+        if (dir == null || !eligible(args)) {
+            return -1;
+        }
+        try {
+            Path d = Path.of(dir);
+            Path sock = socket(d);
+            if (sock.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+                return -1; // longer than a Unix socket address holds: no daemon for this cache directory
+            }
+            int code = call(sock, args, Path.of("").toAbsolutePath(), "true".equals(System.getProperty("meldtown.progress")), out, err);
+            if (code < 0) {
+                start(d, sock, idleSeconds);
+            }
+            return code;
+        } catch (IOException | RuntimeException e) {
+            return -1; // no daemon: the command runs here as it always did
+        }
+    }
+
+    /** Starts a daemon on {@code sock} in the background, detached from this process and its terminal. */
+    private static void start(Path dir, Path sock, String idleSeconds) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        Path starting = sock.resolveSibling(sock.getFileName() + ".starting");
+        try {
+            Files.createFile(starting);
+        } catch (FileAlreadyExistsException e) {
+            if (System.currentTimeMillis() - Files.getLastModifiedTime(starting).toMillis() < STARTING_MILLIS) {
+                return; // another command is starting it
+            }
+            Files.setLastModifiedTime(starting, FileTime.fromMillis(System.currentTimeMillis()));
+        }
+        List<String> cmd = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            cmd.add("/usr/bin/setsid"); // its own session: a closed terminal's hangup does not reach it
+        }
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseParallelGC", "-XX:InitialRAMPercentage=6", "-XX:NewRatio=1", "-Xshare:auto",
+                "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-Dstdout.encoding=UTF-8", "-Dstderr.encoding=UTF-8",
+                "-cp", Path.of(System.getProperty("java.class.path")).toAbsolutePath().toString(),
+                CliDaemon.class.getName(), sock.toString(), idleSeconds == null ? "" : idleSeconds));
+        File log = sock.resolveSibling(sock.getFileName().toString().replace(".sock", ".log")).toFile();
+        new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(new File("/dev/null"))
+                .redirectOutput(ProcessBuilder.Redirect.to(log)).redirectErrorStream(true).start();
+    }
+}
