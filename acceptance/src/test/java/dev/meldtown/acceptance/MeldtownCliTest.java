@@ -111,7 +111,7 @@ class MeldtownCliTest {
     /**
      * The warm daemon: the first replica command on local files starts it in the background, the next ones run in
      * it with the same output, error lines and exit codes as with {@code MELDTOWN_CLI_DAEMON=0}; it stops when its
-     * socket is removed, having served them.
+     * address file is removed, having served them.
      */
     @Test
     void theWarmDaemonRunsLaterCommandsWithTheSameOutputAsTheirOwnProcess() throws Exception {
@@ -127,10 +127,10 @@ class MeldtownCliTest {
         }
         Path daemons = home.resolve("cli-daemon");
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!hasSocket(daemons) && System.nanoTime() < deadline) {
+        while (!hasAddress(daemons) && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
-        assertThat(hasSocket(daemons)).as("a daemon listens after the first command").isTrue();
+        assertThat(hasAddress(daemons)).as("a daemon listens after the first command").isTrue();
 
         int commands = 0;
         for (String[] step : List.of(
@@ -160,28 +160,28 @@ class MeldtownCliTest {
         assertThat(MeldaTools.locate().run(dir, "read", "-s", "file://" + dir.resolve("d/r")).stdout().trim())
                 .isEqualTo(meldtown(off, "read", "-s", "file://" + dir.resolve("d/r")).stdout().trim());
 
-        Path socket;
+        Path address;
         try (var s = Files.list(daemons)) {
-            socket = s.filter(f -> f.toString().endsWith(".sock")).findFirst().orElseThrow();
+            address = s.filter(f -> f.toString().endsWith(".port")).findFirst().orElseThrow();
         }
-        Path log = Path.of(socket.toString().replace(".sock", ".log"));
-        Files.delete(socket); // how a daemon is stopped by hand: it notices within seconds
+        Path log = Path.of(address.toString().replace(".port", ".log"));
+        Files.delete(address); // how a daemon is stopped by hand: it notices within seconds
         deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!Files.readString(log).contains("stopping") && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
         String stopped = Files.readString(log);
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("stopping after (\\d+) commands: its socket was removed").matcher(stopped);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("stopping after (\\d+) commands: its address file was removed").matcher(stopped);
         assertThat(m.find()).as(stopped).isTrue();
         assertThat(Integer.parseInt(m.group(1))).as("commands the daemon ran").isEqualTo(commands);
     }
 
-    private static boolean hasSocket(Path d) throws java.io.IOException {
+    private static boolean hasAddress(Path d) throws java.io.IOException {
         if (!Files.isDirectory(d)) {
             return false;
         }
         try (var s = Files.list(d)) {
-            return s.anyMatch(f -> f.toString().endsWith(".sock"));
+            return s.anyMatch(f -> f.toString().endsWith(".port"));
         }
     }
 

@@ -3,17 +3,16 @@ package dev.meldtown.cli.internal;
 import dev.meldtown.cli.Main;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.SecureRandom;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,47 +27,55 @@ import java.util.concurrent.atomic.AtomicLong;
  * daemon runs the commands that {@link DaemonClient} sends it, each on its own thread with the client's working
  * directory, exactly as {@link Main#run} runs them in a process of their own.
  *
- * <p>It listens on a Unix socket in a directory only its user may enter, one daemon per jar and JDK. It stops when
- * it has had no command for its idle time (900 s unless given), when its jar changes, or when its socket is
- * removed.
+ * <p>It listens on the loopback address, one daemon per jar and JDK, and takes only commands that carry the random
+ * token of its address file, which sits in a directory only its user may enter (as Gradle's daemon does). It stops
+ * when it has had no command for its idle time (900 s unless given), when its jar changes, or when its address
+ * file is removed.
  *
- * <p>Usage: {@code java -cp meldtown-cli.jar dev.meldtown.cli.internal.CliDaemon SOCKET [IDLE_SECONDS]}.
+ * <p>Usage: {@code java -cp meldtown-cli.jar dev.meldtown.cli.internal.CliDaemon ADDRESS_FILE [IDLE_SECONDS]}.
  */
 public final class CliDaemon implements AutoCloseable {
     static final long DEFAULT_IDLE_SECONDS = 900;
 
-    private final Path socket;
-    private final ServerSocketChannel server;
+    private final Path addressFile;
+    private final DaemonWire.Address address;
+    private final ServerSocket server;
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong lastDone = new AtomicLong(System.nanoTime());
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong served = new AtomicLong();
     private volatile boolean closed;
 
-    private CliDaemon(Path socket, ServerSocketChannel server) {
-        this.socket = socket;
+    private CliDaemon(Path addressFile, DaemonWire.Address address, ServerSocket server) {
+        this.addressFile = addressFile;
+        this.address = address;
         this.server = server;
     }
 
-    /** A daemon listening on {@code socket} (a stale socket file is replaced), or an exception if one already is. */
-    static CliDaemon bind(Path socket) throws IOException {
-        // whoever can connect can run commands as this user: only this user may enter the socket's directory
-        Files.setPosixFilePermissions(socket.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        if (Files.exists(socket)) {
-            try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                probe.connect(UnixDomainSocketAddress.of(socket));
-                throw new IOException("a daemon already listens on " + socket);
-            } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith("a daemon already")) {
-                    throw e;
-                }
-                Files.deleteIfExists(socket); // nobody behind it
-            }
+    /**
+     * A daemon listening on the loopback address, its port and a new token written to {@code addressFile} (a stale
+     * file is replaced), or an exception if a daemon already answers there.
+     */
+    static CliDaemon bind(Path addressFile) throws IOException {
+        // the address file holds the token that lets a client run commands as this user: only the user may enter
+        Files.setPosixFilePermissions(addressFile.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        if (Files.exists(addressFile) && DaemonClient.alive(addressFile)) {
+            throw new IOException(ALREADY + addressFile);
         }
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socket));
-        return new CliDaemon(socket, server);
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        byte[] random = new byte[DaemonWire.TOKEN_LENGTH / 2];
+        new SecureRandom().nextBytes(random);
+        DaemonWire.Address address = new DaemonWire.Address(server.getLocalPort(), java.util.HexFormat.of().formatHex(random));
+        try {
+            address.write(addressFile);
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        return new CliDaemon(addressFile, address, server);
     }
+
+    private static final String ALREADY = "a daemon already answers at ";
 
     /** Commands run so far (not those refused). */
     long served() {
@@ -78,7 +85,7 @@ public final class CliDaemon implements AutoCloseable {
     /** Accepts commands until closed, each on a thread of its own. */
     void serve() {
         while (!closed) {
-            SocketChannel ch;
+            Socket ch;
             try {
                 ch = server.accept();
             } catch (IOException e) {
@@ -92,7 +99,7 @@ public final class CliDaemon implements AutoCloseable {
                 try (ch) {
                     handle(ch);
                 } catch (java.io.EOFException e) {
-                    // a connection that sent no command: another daemon's probe whether this one is alive
+                    // a connection that sent nothing
                 } catch (IOException | RuntimeException e) {
                     log("command failed: " + e);
                 } finally {
@@ -105,20 +112,20 @@ public final class CliDaemon implements AutoCloseable {
         }
     }
 
-    private void handle(SocketChannel ch) throws IOException {
-        DataInputStream in = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 8192));
-        DataOutputStream wire = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 65536));
-        DaemonWire.Request req = DaemonWire.Request.read(in);
+    private void handle(Socket ch) throws IOException {
+        InputStream in = new BufferedInputStream(ch.getInputStream(), 8192);
+        OutputStream wire = new BufferedOutputStream(ch.getOutputStream(), 65536);
+        DaemonWire.Request req = DaemonWire.Request.read(in, address.token());
         String[] args = req.args().toArray(String[]::new);
         if (FastArgs.parse(args) == null || !DaemonClient.eligible(args) || !req.workingDirectory().isAbsolute()) {
             synchronized (wire) {
-                wire.writeByte(DaemonWire.REFUSED);
+                wire.write(DaemonWire.REFUSED);
                 wire.flush();
             }
             return;
         }
         synchronized (wire) { // from here on the command runs: a client that loses the daemon must not run it again
-            wire.writeByte(DaemonWire.ACCEPTED);
+            wire.write(DaemonWire.ACCEPTED);
         }
         served.incrementAndGet();
         PrintWriter out = new PrintWriter(new OutputStreamWriter(new BufferedOutputStream(new DaemonWire.FrameStream(wire, DaemonWire.OUT), 65536),
@@ -134,13 +141,13 @@ public final class CliDaemon implements AutoCloseable {
         out.flush();
         err.flush();
         synchronized (wire) {
-            wire.writeByte(DaemonWire.EXIT);
-            wire.writeInt(code);
+            wire.write(DaemonWire.EXIT);
+            DaemonWire.writeInt(wire, code);
             wire.flush();
         }
     }
 
-    /** Whether the daemon should stop: idle too long, or its socket is gone (removed, or replaced by another's). */
+    /** Whether the daemon has had no command for {@code idleNanos}. */
     boolean idle(long idleNanos) {
         return active.get() == 0 && System.nanoTime() - lastDone.get() > idleNanos;
     }
@@ -193,24 +200,23 @@ public final class CliDaemon implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        Path socket = Path.of(args[0]).toAbsolutePath();
+        Path addressFile = Path.of(args[0]).toAbsolutePath();
         long idleSeconds = idleSeconds(args.length > 1 ? args[1] : "");
         Path jar = Path.of(System.getProperty("java.class.path")).toAbsolutePath();
         FileTime jarTime = Files.getLastModifiedTime(jar);
-        Path starting = socket.resolveSibling(socket.getFileName() + ".starting");
+        Path starting = addressFile.resolveSibling(addressFile.getFileName() + ".starting");
         CliDaemon daemon;
         try {
-            daemon = bind(socket);
+            daemon = bind(addressFile);
         } catch (IOException e) {
             log("not started: " + e.getMessage());
-            if (e.getMessage() != null && e.getMessage().startsWith("a daemon already")) {
+            if (e.getMessage() != null && e.getMessage().startsWith(ALREADY)) {
                 Files.deleteIfExists(starting);
             } // otherwise the marker keeps clients from starting another for a minute
             return;
         }
-        Object inode = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         Files.deleteIfExists(starting);
-        log("listening on " + socket + " (idle " + idleSeconds + " s, jar " + jar + ")");
+        log("listening on 127.0.0.1:" + daemon.address.port() + " (" + addressFile + ", idle " + idleSeconds + " s, jar " + jar + ")");
         Thread watch = new Thread(() -> {
             while (true) {
                 try {
@@ -220,13 +226,12 @@ public final class CliDaemon implements AutoCloseable {
                         why = "idle for " + idleSeconds + " s";
                     } else if (!Files.exists(jar) || !Files.getLastModifiedTime(jar).equals(jarTime)) {
                         why = "its jar changed";
-                    } else if (!Files.exists(socket)
-                            || !inode.equals(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).fileKey())) {
-                        why = "its socket was removed";
+                    } else if (!daemon.ownsAddressFile()) {
+                        why = "its address file was removed";
                     }
                     if (why != null) {
                         log("stopping after " + daemon.served() + " commands: " + why);
-                        daemon.stop(!why.startsWith("its socket"));
+                        daemon.stop(!why.startsWith("its address file"));
                         return;
                     }
                 } catch (InterruptedException | IOException e) {
@@ -267,12 +272,21 @@ public final class CliDaemon implements AutoCloseable {
         }
     }
 
-    /** Stops accepting commands; {@code removeSocket} unless the socket file may be another daemon's by now. */
-    private void stop(boolean removeSocket) throws IOException {
+    /** Whether the address file is still this daemon's (not removed, nor replaced by another daemon's). */
+    boolean ownsAddressFile() {
+        try {
+            return address.equals(DaemonWire.Address.read(addressFile));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Stops accepting commands; removes the address file if {@code removeFile} and it is still this daemon's. */
+    private void stop(boolean removeFile) throws IOException {
         closed = true;
         server.close();
-        if (removeSocket) {
-            Files.deleteIfExists(socket);
+        if (removeFile && ownsAddressFile()) {
+            Files.deleteIfExists(addressFile);
         }
     }
 }

@@ -1,16 +1,12 @@
 package dev.meldtown.cli.internal;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +22,15 @@ import java.util.List;
  * lines and exit code come back as if this process had run it. With no daemon listening, the command runs here, and
  * a daemon is started in the background for the next one.
  *
+ * <p>The daemon's address file ({@code d-<key>.port} in {@code -Dmeldtown.daemon.dir}) names its loopback port and
+ * the token it asks for (TCP, not a Unix socket: opening a Unix socket channel seeds a {@code SecureRandom}, some
+ * 12 ms of this client's 40).
+ *
  * <p>Anything else runs here: hub verbs, S3 and hub replicas (their credentials come from this process's
  * environment), {@code memory://} (gone when the command ends), {@code --help} and every form {@link FastArgs}
  * leaves to picocli.
  */
 public final class DaemonClient {
-    /** The longest socket path used: Linux holds 107 bytes in a Unix socket address. */
-    static final int MAX_SOCKET_PATH = 100;
-
     /** How long a daemon that is starting (or failed to start) keeps others from starting. */
     private static final long STARTING_MILLIS = 60_000;
 
@@ -86,38 +83,40 @@ public final class DaemonClient {
     }
 
     /**
-     * The socket of the daemon for this JVM and jar, in {@code dir}. (StringBuilder, not {@code +}: the client's start
-     * is a few dozen milliseconds, and the first string concatenation through invokedynamic costs several.)
+     * The address file of the daemon for this JVM and jar, in {@code dir}. (StringBuilder, not {@code +}: the client's
+     * start is a few dozen milliseconds, and the first string concatenation through invokedynamic costs several.)
      */
-    static Path socket(Path dir) throws IOException {
+    static Path addressFile(Path dir) throws IOException {
         Path j = Path.of(System.getProperty("java.class.path")).toAbsolutePath();
         String key = new StringBuilder().append(j).append('|').append(Files.size(j)).append('|')
                 .append(Files.getLastModifiedTime(j).toMillis()).append('|').append(System.getProperty("java.home")).toString();
         return dir.resolve(new StringBuilder("d-").append(Integer.toHexString(key.hashCode())).append('-')
-                .append(Integer.toHexString(key.length())).append(".sock").toString());
+                .append(Integer.toHexString(key.length())).append(".port").toString());
     }
 
     /**
-     * Runs {@code args} in the daemon whose socket is {@code socket}, copying its output to {@code out} and
-     * {@code err}. Returns the exit code, or {@code -1} if no daemon took the command (then nothing was written and
-     * nothing was run).
+     * Runs {@code args} in the daemon whose address file is {@code addressFile}, copying its output to {@code out}
+     * and {@code err}. Returns the exit code, or {@code -1} if no daemon took the command (then nothing was written
+     * and nothing was run).
      */
-    static int call(Path socket, String[] args, Path workingDirectory, boolean progress, OutputStream out, OutputStream err) {
-        SocketChannel ch;
+    static int call(Path addressFile, String[] args, Path workingDirectory, boolean progress, OutputStream out, OutputStream err) {
+        DaemonWire.Address address;
+        Socket socket;
         try {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(socket));
-        } catch (IOException | UnsupportedOperationException e) {
-            return -1;
+            address = DaemonWire.Address.read(addressFile);
+            socket = new Socket(InetAddress.getLoopbackAddress(), address.port());
+        } catch (IOException | RuntimeException e) {
+            return -1; // no daemon (or none alive behind the file)
         }
-        try (ch) {
-            DataInputStream r;
+        try {
+            InputStream in;
             int first;
             try {
-                DataOutputStream w = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), 8192));
-                new DaemonWire.Request(Arrays.asList(args), workingDirectory, progress).write(w);
-                r = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ch), 65536));
-                first = r.read();
+                OutputStream w = socket.getOutputStream();
+                w.write(new DaemonWire.Request(Arrays.asList(args), workingDirectory, progress).encode(address.token()));
+                w.flush();
+                in = new BufferedInputStream(socket.getInputStream(), 65536);
+                first = in.read();
             } catch (IOException e) {
                 return -1; // the daemon went away before it took the command: nothing ran
             }
@@ -125,17 +124,40 @@ public final class DaemonClient {
                 return -1; // refused, or gone before it took the command
             }
             try {
-                return DaemonWire.relay(r, out, err);
+                return DaemonWire.relay(in, out, err);
             } catch (IOException e) {
                 // the daemon went away during the command: it may have run in part, so it is not run again here
-                out.flush();
-                err.write(("meldtown: the CLI daemon stopped during the command (" + e + "); its outcome is unknown\n")
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                err.flush();
+                try {
+                    out.flush();
+                    err.write(("meldtown: the CLI daemon stopped during the command (" + e + "); its outcome is unknown\n")
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    err.flush();
+                } catch (IOException ignored) {
+                    // nowhere left to say it
+                }
                 return Verb.EXIT_ERROR;
             }
-        } catch (IOException e) {
-            return Verb.EXIT_ERROR; // closing the channel, or writing the error line above, failed
+        } finally {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // the answer is complete
+            }
+        }
+    }
+
+    /** Whether a daemon answers at {@code addressFile} (it refuses an empty command). */
+    static boolean alive(Path addressFile) {
+        try {
+            DaemonWire.Address address = DaemonWire.Address.read(addressFile);
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), address.port())) {
+                socket.setSoTimeout(5000); // a daemon that does not answer a ping in time is not one to rely on
+                socket.getOutputStream().write(new DaemonWire.Request(List.of(), Path.of("/"), false).encode(address.token()));
+                socket.getOutputStream().flush();
+                return socket.getInputStream().read() == DaemonWire.REFUSED;
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
@@ -160,13 +182,10 @@ public final class DaemonClient {
         }
         try {
             Path d = Path.of(dir);
-            Path sock = socket(d);
-            if (sock.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
-                return -1; // longer than a Unix socket address holds: no daemon for this cache directory
-            }
-            int code = call(sock, args, Path.of("").toAbsolutePath(), "true".equals(System.getProperty("meldtown.progress")), out, err);
+            Path address = addressFile(d);
+            int code = call(address, args, Path.of("").toAbsolutePath(), "true".equals(System.getProperty("meldtown.progress")), out, err);
             if (code < 0) {
-                start(d, sock, idleSeconds);
+                start(d, address, idleSeconds);
             }
             return code;
         } catch (IOException | RuntimeException e) {
@@ -174,12 +193,12 @@ public final class DaemonClient {
         }
     }
 
-    /** Starts a daemon on {@code sock} in the background, detached from this process and its terminal. */
-    private static void start(Path dir, Path sock, String idleSeconds) throws IOException {
+    /** Starts a daemon for {@code address} in the background, detached from this process and its terminal. */
+    private static void start(Path dir, Path address, String idleSeconds) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        Path starting = sock.resolveSibling(sock.getFileName() + ".starting");
+        Path starting = address.resolveSibling(address.getFileName() + ".starting");
         try {
             Files.createFile(starting);
         } catch (FileAlreadyExistsException e) {
@@ -196,8 +215,8 @@ public final class DaemonClient {
                 "-XX:+UseParallelGC", "-XX:InitialRAMPercentage=6", "-XX:NewRatio=1", "-Xshare:auto",
                 "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-Dstdout.encoding=UTF-8", "-Dstderr.encoding=UTF-8",
                 "-cp", Path.of(System.getProperty("java.class.path")).toAbsolutePath().toString(),
-                CliDaemon.class.getName(), sock.toString(), idleSeconds == null ? "" : idleSeconds));
-        File log = sock.resolveSibling(sock.getFileName().toString().replace(".sock", ".log")).toFile();
+                CliDaemon.class.getName(), address.toString(), idleSeconds == null ? "" : idleSeconds));
+        File log = address.resolveSibling(address.getFileName().toString().replace(".port", ".log")).toFile();
         new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(new File("/dev/null"))
                 .redirectOutput(ProcessBuilder.Redirect.to(log)).redirectErrorStream(true).start();
     }

@@ -30,7 +30,7 @@ class CliDaemonTest {
     Path tmp;
 
     private CliDaemon daemon;
-    private Path socket;
+    private Path addressFile;
     private Thread serving;
 
     /** One command's answer. */
@@ -39,8 +39,8 @@ class CliDaemonTest {
 
     @BeforeEach
     void start() throws IOException {
-        socket = tmp.resolve("d.sock");
-        daemon = CliDaemon.bind(socket);
+        addressFile = tmp.resolve("d.port");
+        daemon = CliDaemon.bind(addressFile);
         serving = new Thread(daemon::serve, "test-daemon");
         serving.start();
     }
@@ -54,7 +54,7 @@ class CliDaemonTest {
     private Answer viaDaemon(Path cwd, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = DaemonClient.call(socket, args, cwd, false, out, err);
+        int code = DaemonClient.call(addressFile, args, cwd, false, out, err);
         return new Answer(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -188,8 +188,8 @@ class CliDaemonTest {
     }
 
     @Test
-    void onlyItsUserMayEnterTheSocketsDirectory() throws Exception {
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+    void onlyItsUserMayEnterTheAddressFilesDirectory() throws Exception {
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(addressFile.getParent())))
                 .isEqualTo("rwx------");
     }
 
@@ -199,26 +199,52 @@ class CliDaemonTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         String[] args = {"read", "-s", "file://" + work.resolve("r")};
-        assertThat(DaemonClient.call(tmp.resolve("nobody.sock"), args, work, false, out, err)).isEqualTo(-1);
+        assertThat(DaemonClient.call(tmp.resolve("nobody.port"), args, work, false, out, err)).isEqualTo(-1);
         daemon.close();
-        assertThat(socket).doesNotExist();
-        assertThat(DaemonClient.call(socket, args, work, false, out, err)).isEqualTo(-1);
+        assertThat(addressFile).doesNotExist();
+        assertThat(DaemonClient.call(addressFile, args, work, false, out, err)).isEqualTo(-1);
         assertThat(out.size() + err.size()).isZero();
     }
 
     @Test
-    void aSecondDaemonOnALiveSocketRefusesToStartAndAStaleSocketIsReplaced() throws Exception {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CliDaemon.bind(socket)).hasMessageContaining("already listens");
-        Path stale = tmp.resolve("stale.sock");
-        CliDaemon first = CliDaemon.bind(stale);
-        first.close(); // its file removed; put a dead socket file back as a crashed daemon leaves it
-        try (var ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            ch.bind(java.net.UnixDomainSocketAddress.of(stale));
+    void aSecondDaemonOnALiveAddressRefusesToStartAndAStaleAddressIsReplaced() throws Exception {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CliDaemon.bind(addressFile)).hasMessageContaining("already answers");
+        assertThat(DaemonClient.alive(addressFile)).isTrue();
+        Path stale = tmp.resolve("stale.port");
+        int deadPort;
+        try (var gone = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            deadPort = gone.getLocalPort();
         }
-        assertThat(stale).exists();
+        new DaemonWire.Address(deadPort, "0".repeat(DaemonWire.TOKEN_LENGTH)).write(stale); // as a crashed daemon leaves it
+        assertThat(DaemonClient.alive(stale)).isFalse();
         try (CliDaemon second = CliDaemon.bind(stale)) {
+            Thread t = new Thread(second::serve);
+            t.start();
+            assertThat(DaemonClient.alive(stale)).isTrue();
+            assertThat(DaemonWire.Address.read(stale).port()).isNotEqualTo(deadPort);
             assertThat(second.served()).isZero();
         }
+        assertThat(stale).doesNotExist();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(addressFile)))
+                .as("the token is for this user only").isEqualTo("rw-------");
+    }
+
+    @Test
+    void aClientWithoutTheTokenRunsNothing() throws Exception {
+        Path work = Files.createDirectories(tmp.resolve("token"));
+        Files.writeString(work.resolve("a.json"), todo(3, "t"));
+        DaemonWire.Address real = DaemonWire.Address.read(addressFile);
+        Path forged = tmp.resolve("forged.port");
+        new DaemonWire.Address(real.port(), "f".repeat(DaemonWire.TOKEN_LENGTH)).write(forged);
+        String[] args = {"update", "-t", "file://" + work.resolve("r"), "-j", "a.json"};
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(DaemonClient.call(forged, args, work, false, out, err)).isEqualTo(-1);
+        assertThat(out.size() + err.size()).isZero();
+        assertThat(work.resolve("r")).doesNotExist();
+        assertThat(daemon.served()).isZero();
+        assertThat(viaDaemon(work, args).code()).as("with the token").isZero();
+        assertThat(work.resolve("r")).isDirectory();
     }
 
     @Test
