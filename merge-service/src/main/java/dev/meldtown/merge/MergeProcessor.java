@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -197,6 +198,7 @@ public class MergeProcessor {
             List<Payloads.MergeCompleted> results = replicas.with(ReplicaRef.of(e.tenant(), e.doc(), hubName), settings.flate(), hub -> {
                 List<Payloads.MergeCompleted> out = new ArrayList<>();
                 MeldResult in = e.replica().equals(hubName) ? refreshed(hub, e.block()) : meld(hub, origin, e);
+                requireSound(hub, e);
                 Payloads.MergeCompleted intoHub = settle(e.tenant(), e.doc(), settings, e.replica(), hubName, requestId, hub, in, true, start);
                 out.add(intoHub);
                 // the hub holds the block now: say so at once; the fan-out, the checkpoints and the stored outcome follow
@@ -257,6 +259,29 @@ public class MergeProcessor {
         } catch (MissingKeyException m) {
             throw new Poison("missing-objects", m.getMessage() + ": not stored in replica " + e.replica() + " of " + e.tenant() + "/" + e.doc()
                     + " (block " + e.block() + ")");
+        }
+    }
+
+    /**
+     * The announced block was applied, or waits for a parent or pack still to come; a block whose delta, or a pack
+     * it names, is corrupt where it was read (written into the bucket past block-store, which checks every hash)
+     * can never be, and is poison: {@code merge.failed} and the dead-letter topic say so, where a
+     * {@code merge.completed} would say the block was melded.
+     */
+    private static void requireSound(Replica hub, Payloads.BlockCommitted e) {
+        if (hub.appliedBlocks().contains(e.block())) {
+            return;
+        }
+        Map<String, String> corrupt = hub.corruptFiles();
+        List<String> keys = new ArrayList<>();
+        keys.add(e.block() + ".delta");
+        e.packs().forEach(p -> keys.add(p + ".pack"));
+        for (String key : keys) {
+            String why = corrupt.get(key);
+            if (why != null) {
+                throw new Poison("corrupt-block", key + " in replica " + e.replica() + " of " + e.tenant() + "/" + e.doc() + " is corrupt ("
+                        + why + "): block " + e.block() + " cannot be melded");
+            }
         }
     }
 

@@ -12,7 +12,7 @@ public final class Poison extends RuntimeException {
         this.category = category;
     }
 
-    /** {@code invalid-event}, {@code unknown-doc}, {@code unknown-replica}, {@code missing-objects}, {@code key-mismatch}, {@code failed}. */
+    /** {@code invalid-event}, {@code unknown-doc}, {@code unknown-replica}, {@code missing-objects}, {@code corrupt-block}, {@code key-mismatch}, {@code failed}. */
     public String category() {
         return category;
     }

@@ -185,6 +185,55 @@ class PolicyAndPoisonTest {
         }
     }
 
+    /**
+     * A delta changed in the bucket past block-store (which checks every hash) after its block was announced: the
+     * event is poison (merge.failed and the dead-letter topic, category corrupt-block), not a merge.completed that
+     * says the block was melded; the hub does not apply it, and the next block on the partition is melded.
+     */
+    @Test
+    void aBlockWhoseDeltaWasTamperedWithInTheBucketIsDeadLetteredNotReportedMelded() throws Exception {
+        try (Hub h = hub(MergeFlowTest.KEEP)) {
+            MemoryStorage mallory = Hub.commit(new MemoryStorage(), "{\"title\":\"honest\"}", "mallory");
+            String block = Hub.tip(mallory);
+            byte[] announced = h.blockCommitted(mallory, "mallory", block); // as block-store announced the honest bytes
+            String honest = new String(mallory.read(block + ".delta"), StandardCharsets.UTF_8);
+            String forged = honest.replace("mallory", "someone");
+            assertThat(forged).isNotEqualTo(honest);
+            MemoryStorage tampered = new MemoryStorage();
+            for (String suffix : List.of(".pack", ".index")) {
+                for (String k : mallory.list(suffix)) {
+                    tampered.write(k + suffix, mallory.read(k + suffix));
+                }
+            }
+            tampered.write(block + ".delta", forged.getBytes(StandardCharsets.UTF_8));
+            h.push(tampered, "mallory");
+            h.send(Topics.BLOCKS, announced);
+            MemoryStorage alice = Hub.commit(new MemoryStorage(), "{\"title\":\"after the forgery\"}", "alice");
+            h.push(alice, "alice");
+            h.announce(alice, "alice"); // the same document's key: the same partition, after the forged block
+
+            List<EventsProbe.Seen> dead = EventsProbe.await(bootstrap, Topics.MERGES_DLQ, s -> ("acme/" + h.doc).equals(s.key()), 1, MergeFlowTest.WAIT);
+            assertThat(dead).singleElement().satisfies(s -> {
+                assertThat(s.headers().get(MergeConsumer.DLQ_CATEGORY)).isEqualTo("corrupt-block");
+                assertThat(s.headers().get(MergeConsumer.DLQ_REASON)).contains(block + ".delta").contains("mallory");
+            });
+            List<EventsProbe.Seen> failed = EventsProbe.await(bootstrap, Topics.MERGES, s -> EventType.MERGE_FAILED.type().equals(s.type())
+                    && h.doc.equals(s.data().path("doc").asText()), 1, MergeFlowTest.WAIT);
+            assertThat(failed).singleElement().satisfies(s -> {
+                assertThat(s.data().get("error").get("category").asText()).isEqualTo("corrupt-block");
+                assertThat(s.data().get("source").asText()).isEqualTo("mallory");
+                assertThat(EventSchemas.validate(EventType.MERGE_FAILED, s.data())).isEmpty();
+            });
+            assertThat(completed(h, "block:alice:" + Hub.tip(alice), 1)).isNotEmpty(); // after the forged block's outcome
+            assertThat(EventsProbe.await(bootstrap, Topics.MERGES, s -> EventType.MERGE_COMPLETED.type().equals(s.type())
+                    && ("block:mallory:" + block).equals(s.data().path("requestId").asText()), 1, java.time.Duration.ofSeconds(2)))
+                    .as("nothing says the forged block was melded").isEmpty();
+            Replica hubReplica = h.open("hub");
+            assertThat(hubReplica.appliedBlocks()).doesNotContain(block).contains(Hub.tip(alice));
+            assertThat(h.read("hub")).contains("after the forgery").doesNotContain("honest");
+        }
+    }
+
     @Test
     void aRecordWhoseKeyIsNotThePayloadsScopeIsDeadLetteredAndNothingIsDoneForThePayloadsTenant() throws Exception {
         try (Hub beta = new Hub(s3, s3Config.bucket(), bootstrap, "beta", MergeFlowTest.KEEP)) {

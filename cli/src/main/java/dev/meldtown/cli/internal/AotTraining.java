@@ -67,7 +67,8 @@ public final class AotTraining {
         return failed;
     }
 
-    private static void delete(Path tree) throws IOException {
+    /** Deletes {@code tree} and everything in it, if it exists. */
+    static void delete(Path tree) throws IOException {
         if (!Files.exists(tree)) {
             return;
         }

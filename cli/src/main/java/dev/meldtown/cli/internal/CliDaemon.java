@@ -185,10 +185,8 @@ public final class CliDaemon implements AutoCloseable {
         if (tree == null) {
             return;
         }
-        try (var walk = Files.walk(tree)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            AotTraining.delete(tree);
         } catch (IOException | RuntimeException e) {
             // a scratch directory left behind in the temporary directory
         }

@@ -46,7 +46,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -90,7 +90,10 @@ public final class MergeBench {
         this.s3 = S3Client.builder().endpointOverride(URI.create(env.get("S3_ENDPOINT"))).region(Region.US_EAST_1)
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(env.get("S3_ACCESS_KEY"), env.get("S3_SECRET_KEY"))))
-                .httpClient(UrlConnectionHttpClient.builder().build()).build();
+                // Apache's client, as the services use: the URL-connection client failed uploads under CPU load ("Error
+                // writing request body to server"), before a loaded run could publish a single event
+                .httpClient(ApacheHttpClient.builder().maxConnections(8).connectionTimeout(java.time.Duration.ofSeconds(5))
+                        .socketTimeout(java.time.Duration.ofSeconds(60)).build()).build();
         this.blockLog = new BlockLog(s3, bucket);
         Map<String, Object> producerConfig = new java.util.HashMap<>(StackEnv.kafkaClientConfig(env));
         producerConfig.put("linger.ms", 0);
