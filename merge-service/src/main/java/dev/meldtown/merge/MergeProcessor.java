@@ -273,10 +273,7 @@ public class MergeProcessor {
             return;
         }
         Map<String, String> corrupt = hub.corruptFiles();
-        List<String> keys = new ArrayList<>();
-        keys.add(e.block() + ".delta");
-        e.packs().forEach(p -> keys.add(p + ".pack"));
-        for (String key : keys) {
+        for (String key : announced(e)) {
             String why = corrupt.get(key);
             if (why != null) {
                 throw new Poison("corrupt-block", key + " in replica " + e.replica() + " of " + e.tenant() + "/" + e.doc() + " is corrupt ("

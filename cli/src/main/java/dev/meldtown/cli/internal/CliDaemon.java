@@ -60,7 +60,7 @@ public final class CliDaemon implements AutoCloseable {
         // the address file holds the token that lets a client run commands as this user: only the user may enter
         Files.setPosixFilePermissions(addressFile.getParent(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         if (Files.exists(addressFile) && DaemonClient.alive(addressFile)) {
-            throw new IOException(ALREADY + addressFile);
+            throw new AlreadyAnswering(addressFile);
         }
         ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         byte[] random = new byte[DaemonWire.TOKEN_LENGTH / 2];
@@ -75,7 +75,12 @@ public final class CliDaemon implements AutoCloseable {
         return new CliDaemon(addressFile, address, server);
     }
 
-    private static final String ALREADY = "a daemon already answers at ";
+    /** Another daemon answers at the address file: this one is not needed. */
+    static final class AlreadyAnswering extends IOException {
+        AlreadyAnswering(Path addressFile) {
+            super("a daemon already answers at " + addressFile);
+        }
+    }
 
     /** Commands run so far (not those refused). */
     long served() {
@@ -117,7 +122,8 @@ public final class CliDaemon implements AutoCloseable {
         OutputStream wire = new BufferedOutputStream(ch.getOutputStream(), 65536);
         DaemonWire.Request req = DaemonWire.Request.read(in, address.token());
         String[] args = req.args().toArray(String[]::new);
-        if (FastArgs.parse(args) == null || !DaemonClient.eligible(args) || !req.workingDirectory().isAbsolute()) {
+        Verb verb = FastArgs.parse(args); // run as Main.run runs the forms FastArgs parses; the others are refused
+        if (verb == null || !DaemonClient.eligible(args) || !req.workingDirectory().isAbsolute()) {
             synchronized (wire) {
                 wire.write(DaemonWire.REFUSED);
                 wire.flush();
@@ -133,7 +139,7 @@ public final class CliDaemon implements AutoCloseable {
         PrintWriter err = new PrintWriter(new OutputStreamWriter(new DaemonWire.FrameStream(wire, DaemonWire.ERR), StandardCharsets.UTF_8), true);
         int code;
         try {
-            code = Invocation.as(req.workingDirectory(), req.progress(), () -> Main.run(args, out, err));
+            code = Invocation.as(req.workingDirectory(), req.progress(), () -> verb.execute(args[0], out, err));
         } catch (RuntimeException | Error e) { // the verbs report their own errors; this is the last line of defence
             err.println("meldtown: " + Verb.oneLine(String.valueOf(e)));
             code = Verb.EXIT_ERROR;
@@ -154,7 +160,7 @@ public final class CliDaemon implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        stop(true);
+        stop();
     }
 
     /**
@@ -206,11 +212,12 @@ public final class CliDaemon implements AutoCloseable {
         CliDaemon daemon;
         try {
             daemon = bind(addressFile);
-        } catch (IOException e) {
+        } catch (AlreadyAnswering e) {
             log("not started: " + e.getMessage());
-            if (e.getMessage() != null && e.getMessage().startsWith(ALREADY)) {
-                Files.deleteIfExists(starting);
-            } // otherwise the marker keeps clients from starting another for a minute
+            Files.deleteIfExists(starting);
+            return;
+        } catch (IOException e) {
+            log("not started: " + e.getMessage()); // the marker keeps clients from starting another for a minute
             return;
         }
         Files.deleteIfExists(starting);
@@ -229,13 +236,13 @@ public final class CliDaemon implements AutoCloseable {
                     }
                     if (why != null) {
                         log("stopping after " + daemon.served() + " commands: " + why);
-                        daemon.stop(!why.startsWith("its address file"));
+                        daemon.stop();
                         return;
                     }
                 } catch (InterruptedException | IOException e) {
                     log("stopping after " + daemon.served() + " commands: " + e);
                     try {
-                        daemon.stop(false);
+                        daemon.stop();
                     } catch (IOException again) {
                         Runtime.getRuntime().halt(1);
                     }
@@ -279,11 +286,11 @@ public final class CliDaemon implements AutoCloseable {
         }
     }
 
-    /** Stops accepting commands; removes the address file if {@code removeFile} and it is still this daemon's. */
-    private void stop(boolean removeFile) throws IOException {
+    /** Stops accepting commands, and removes the address file if it is still this daemon's. */
+    private void stop() throws IOException {
         closed = true;
         server.close();
-        if (removeFile && ownsAddressFile()) {
+        if (ownsAddressFile()) {
             Files.deleteIfExists(addressFile);
         }
     }

@@ -101,21 +101,14 @@ public final class DaemonClient {
      * and nothing was run).
      */
     static int call(Path addressFile, String[] args, Path workingDirectory, boolean progress, OutputStream out, OutputStream err) {
-        DaemonWire.Address address;
-        Socket socket;
-        try {
-            address = DaemonWire.Address.read(addressFile);
-            socket = new Socket(InetAddress.getLoopbackAddress(), address.port());
-        } catch (IOException | RuntimeException e) {
+        Socket socket = send(addressFile, new DaemonWire.Request(Arrays.asList(args), workingDirectory, progress));
+        if (socket == null) {
             return -1; // no daemon (or none alive behind the file)
         }
         try {
             InputStream in;
             int first;
             try {
-                OutputStream w = socket.getOutputStream();
-                w.write(new DaemonWire.Request(Arrays.asList(args), workingDirectory, progress).encode(address.token()));
-                w.flush();
                 in = new BufferedInputStream(socket.getInputStream(), 65536);
                 first = in.read();
             } catch (IOException e) {
@@ -147,17 +140,41 @@ public final class DaemonClient {
         }
     }
 
-    /** Whether a daemon answers at {@code addressFile} (it refuses an empty command). */
-    static boolean alive(Path addressFile) {
+    /**
+     * A connection to the daemon of {@code addressFile} that has sent its token and {@code request}, or null when no
+     * daemon answers there (nothing was sent then).
+     */
+    private static Socket send(Path addressFile, DaemonWire.Request request) {
+        Socket socket = null;
         try {
             DaemonWire.Address address = DaemonWire.Address.read(addressFile);
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), address.port())) {
-                socket.setSoTimeout(5000); // a daemon that does not answer a ping in time is not one to rely on
-                socket.getOutputStream().write(new DaemonWire.Request(List.of(), Path.of("/"), false).encode(address.token()));
-                socket.getOutputStream().flush();
-                return socket.getInputStream().read() == DaemonWire.REFUSED;
-            }
+            socket = new Socket(InetAddress.getLoopbackAddress(), address.port());
+            OutputStream w = socket.getOutputStream();
+            w.write(request.encode(address.token()));
+            w.flush();
+            return socket;
         } catch (IOException | RuntimeException e) {
+            if (socket != null) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // not connected after all
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Whether a daemon answers at {@code addressFile} (it refuses an empty command). */
+    static boolean alive(Path addressFile) {
+        Socket socket = send(addressFile, new DaemonWire.Request(List.of(), Path.of("/"), false));
+        if (socket == null) {
+            return false;
+        }
+        try (socket) {
+            socket.setSoTimeout(5000); // a daemon that does not answer a ping in time is not one to rely on
+            return socket.getInputStream().read() == DaemonWire.REFUSED;
+        } catch (IOException e) {
             return false;
         }
     }
@@ -219,6 +236,6 @@ public final class DaemonClient {
                 CliDaemon.class.getName(), address.toString(), idleSeconds == null ? "" : idleSeconds));
         File log = address.resolveSibling(address.getFileName().toString().replace(".port", ".log")).toFile();
         new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(new File("/dev/null"))
-                .redirectOutput(ProcessBuilder.Redirect.to(log)).redirectErrorStream(true).start();
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).redirectErrorStream(true).start();
     }
 }

@@ -49,10 +49,6 @@ public final class UpdateCommand extends Verb {
         return EXIT_OK;
     }
 
-    static ObjectNode readDocument(Path file, DocumentLimits limits) throws IOException {
-        return readDocument(file, file, limits);
-    }
-
     /** The document in {@code path}, named {@code file} (as the user wrote it) in error lines. */
     static ObjectNode readDocument(Path file, Path path, DocumentLimits limits) throws IOException {
         if (!Files.exists(path)) {
