@@ -1,14 +1,17 @@
 package dev.meldtown.blockstore.internal;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.meldtown.model.ReplicaRef;
 import dev.meldtown.model.Scope;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -22,10 +25,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * <p>Bounded by bytes ({@code meldtown.block-store.file-cache.max-bytes}, 0 turns it off), and files larger than
  * {@code meldtown.block-store.file-cache.max-file-bytes} are not kept, so one big pack does not push out hundreds of
  * blocks. Hits and misses are the {@code cache_gets_total{cache="block-store-files"}} metrics.
+ *
+ * <p>The policy is least-recently-used, by hand (a {@link LinkedHashMap} in access order under one lock), because the
+ * hub's files are stored once, read soon after by the towns that pull them, and then seldom: recency is what predicts
+ * the next read. Caffeine's admission policy weighs frequency, and once it was full it turned away the files stored
+ * last, whose only use so far was their upload: 68% of bin/bench-block-store's GETs of files just stored missed
+ * ({@code FileCacheTest.aFileStoredWhenTheCacheIsFullOfFilesReadBeforeIsKept}).
  */
 @ApplicationScoped
 public class FileCache {
-    /** What an entry costs beyond its bytes (the key, the array header, the cache's node), for the bound. */
+    /** What an entry costs beyond its bytes (the key, the array header, the map's node), for the bound. */
     static final int OVERHEAD = 200;
 
     private record Key(ReplicaRef replica, String file) {
@@ -40,38 +49,74 @@ public class FileCache {
     @Inject
     MeterRegistry registry;
 
-    private Cache<Key, byte[]> files;
+    private final Map<Key, byte[]> files = new LinkedHashMap<>(1024, 0.75f, true);
+    private long weight;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder puts = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
 
     @PostConstruct
     void init() {
-        files = Caffeine.newBuilder()
-                .maximumWeight(Math.max(0, maxBytes))
-                .<Key, byte[]>weigher((key, bytes) -> OVERHEAD + bytes.length)
-                .recordStats()
-                .build();
-        CaffeineCacheMetrics.monitor(registry, files, "block-store-files");
+        // the meters Micrometer's cache binders register, under the same names and tags as before
+        String[] tags = {"cache", "block-store-files"};
+        FunctionCounter.builder("cache.gets", hits, LongAdder::sum).tags(tags).tag("result", "hit")
+                .description("Files served from this instance's memory").register(registry);
+        FunctionCounter.builder("cache.gets", misses, LongAdder::sum).tags(tags).tag("result", "miss")
+                .description("Files read from S3 because this instance did not hold them").register(registry);
+        FunctionCounter.builder("cache.puts", puts, LongAdder::sum).tags(tags).description("Files kept").register(registry);
+        FunctionCounter.builder("cache.evictions", evictions, LongAdder::sum).tags(tags)
+                .description("Files dropped to stay within the bound").register(registry);
+        Gauge.builder("cache.size", this, FileCache::size).tags(tags).description("Files held").register(registry);
     }
 
     /** The file's bytes when this instance holds them; null otherwise. Never copy-free: callers must not change them. */
     public byte[] get(ReplicaRef replica, String file) {
-        return maxBytes <= 0 ? null : files.getIfPresent(new Key(replica, file));
+        if (maxBytes <= 0) {
+            return null;
+        }
+        byte[] bytes;
+        synchronized (files) {
+            bytes = files.get(new Key(replica, file));
+        }
+        (bytes == null ? misses : hits).increment();
+        return bytes;
     }
 
     /** Keeps what the replica stores under {@code file} (stored or read just now), unless it is too large to keep. */
     public void put(ReplicaRef replica, String file, byte[] bytes) {
-        if (maxBytes > 0 && bytes.length <= maxFileBytes) {
-            files.put(new Key(replica, file), bytes);
+        if (maxBytes <= 0 || bytes.length > maxFileBytes || OVERHEAD + bytes.length > maxBytes) {
+            return;
+        }
+        puts.increment();
+        synchronized (files) {
+            byte[] before = files.put(new Key(replica, file), bytes);
+            weight += OVERHEAD + bytes.length - (before == null ? 0 : OVERHEAD + before.length);
+            for (Iterator<byte[]> eldest = files.values().iterator(); weight > maxBytes && eldest.hasNext(); ) {
+                weight -= OVERHEAD + eldest.next().length;
+                eldest.remove();
+                evictions.increment();
+            }
         }
     }
 
     /** Drops every file of a deleted scope (a tenant, a document or a replica). */
     public void forget(Scope scope) {
-        files.asMap().keySet().removeIf(k -> Scope.of(k.replica()).lineage().contains(scope));
+        synchronized (files) {
+            for (Iterator<Map.Entry<Key, byte[]>> it = files.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<Key, byte[]> e = it.next();
+                if (Scope.of(e.getKey().replica()).lineage().contains(scope)) {
+                    weight -= OVERHEAD + e.getValue().length;
+                    it.remove();
+                }
+            }
+        }
     }
 
-    /** How many files are kept (tests). */
+    /** How many files are held. */
     long size() {
-        files.cleanUp();
-        return files.estimatedSize();
+        synchronized (files) {
+            return files.size();
+        }
     }
 }
