@@ -223,9 +223,8 @@ public final class BlockStoreBench {
                     throw new IllegalStateException("short GET");
                 }
             });
-            List<String> order = new ArrayList<>(paths.keySet());
             for (String kind : List.of("PUT", "GET")) {
-                List<String> group = new ArrayList<>(order.stream().filter(k -> k.startsWith(kind + " ")).toList());
+                List<String> group = new ArrayList<>(paths.keySet().stream().filter(k -> k.startsWith(kind + " ")).toList());
                 if (Math.floorMod(round, 2) == 1) {
                     java.util.Collections.reverse(group);
                 }
