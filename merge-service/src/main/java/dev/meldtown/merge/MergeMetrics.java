@@ -17,9 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code meldtown_merge_copied_files_total}, {@code meldtown_merge_events_total{outcome}},
  * {@code meldtown_merge_checkpoints_written_total}, {@code meldtown_merge_checkpoint_bytes} (size of each written) and
  * {@code meldtown_merge_tenant_melds_total{tenant}} (at most {@code meldtown.metrics.max-tenants} tenants, then
- * {@code other}: {@code TenantTags}).
+ * {@code other}: {@code TenantTags}). Created at start ({@code @Startup}), so that every counter is in /q/metrics, at 0,
+ * before the instance's first event: a bean of its scope is otherwise made on first use, and an instance that has not
+ * consumed yet had no {@code meldtown_merge_events_total} at all (CI of 2026-12-04, {@code MergeEndToEndTest}).
  */
 @ApplicationScoped
+@io.quarkus.runtime.Startup
 public class MergeMetrics {
     @Inject
     MeterRegistry registry;
