@@ -1,22 +1,25 @@
 package dev.meldtown.sync.federation;
 
 import dev.meldtown.events.Payloads;
-import dev.meldtown.sync.federation.internal.ConflictReader;
 import dev.meldtown.sync.federation.internal.Errors;
 import dev.meldtown.sync.federation.internal.RowResolver;
 import dev.meldtown.sync.federation.internal.Session;
+import dev.meldtown.sync.federation.internal.SyncOutcome;
+import dev.meldtown.sync.federation.internal.TownBranch;
+import dev.meldtown.sync.federation.internal.TownMerge;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The sync engine of one town (a federation, in the API, is a group of towns): remotes, fetch, pull, push, sync and status, over the town's SQL server.
+ *
+ * <p>Its steps live in {@code internal}: {@link TownBranch} (checkout, heads, fetch, push, the undo of a merge) and
+ * {@link TownMerge} (a merge with a strategy, the replay of kept row choices).
  *
  * <p>Every operation runs on its own dedicated JDBC connection, which is closed at the end. Merges run with
  * autocommit off and the conflict-tolerant session variables {@code @@dolt_allow_commit_conflicts=1} and
@@ -68,6 +71,8 @@ public final class TownSync {
     private final TownConnection connection;
     private final SyncLedger ledger;
     private final Options options;
+    private final TownBranch branch;
+    private final TownMerge merges;
 
     public TownSync(String tenant, String town, TownConnection connection) {
         this(tenant, town, connection, SyncLedger.inMemory(), Options.defaults());
@@ -79,6 +84,8 @@ public final class TownSync {
         this.connection = Objects.requireNonNull(connection, "connection");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.options = Objects.requireNonNull(options, "options");
+        this.branch = new TownBranch(town, connection);
+        this.merges = new TownMerge(branch, options.author());
     }
 
     public String tenant() {
@@ -104,7 +111,7 @@ public final class TownSync {
             }
             return out;
         } catch (SQLException e) {
-            throw townFailure(e);
+            throw branch.failure(e);
         }
     }
 
@@ -180,88 +187,61 @@ public final class TownSync {
     public SyncStatus syncStatus(String peer) {
         Names.requireName("peer", peer);
         try (Session s = Session.open(connection)) {
-            checkout(s);
+            branch.checkout(s);
             if (!s.exists("SELECT 1 FROM dolt_remotes WHERE name = ?", peer)) {
                 throw new FederationException(ErrorCategory.NOT_FOUND, "town " + town + " has no remote '" + peer + "'");
             }
             Integer ahead = null;
             Integer behind = null;
             Boolean diverged = null;
-            if (trackingHash(s, peer) != null) {
+            if (branch.trackingHash(s, peer) != null) {
                 var row = s.row("SELECT commits_ahead, commits_behind FROM dolt_branch_status(?, ?)",
-                        peerRef(peer), connection.branch());
+                        branch.peerRef(peer), connection.branch());
                 ahead = ((Number) row.get("commits_ahead")).intValue();
                 behind = ((Number) row.get("commits_behind")).intValue();
                 diverged = ahead > 0 && behind > 0;
                 options.observer().standing(tenant, town, peer, ahead, behind);
             }
-            boolean hasConflicts = s.exists("SELECT 1 FROM dolt_conflicts LIMIT 1")
-                    || s.exists("SELECT 1 FROM dolt_merge_status WHERE is_merging");
+            boolean hasConflicts = s.exists("SELECT 1 FROM dolt_conflicts LIMIT 1") || TownBranch.merging(s);
             var entry = ledger.get(town, peer);
             return new SyncStatus(peer, ahead, behind, diverged, hasConflicts,
                     entry.map(SyncLedger.Entry::lastAttempt).orElse(null),
                     entry.map(SyncLedger.Entry::lastSuccess).orElse(null),
                     entry.map(SyncLedger.Entry::lastError).orElse(null));
         } catch (SQLException e) {
-            throw townFailure(e);
+            throw branch.failure(e);
         }
     }
 
     // ---------------------------------------------------------------- the cycle
 
-    private static final class Outcome {
-        boolean fetched;
-        boolean merged;
-        boolean pushed;
-        int pulledCommits;
-        int pushedCommits;
-        String headBefore;
-        String headAfter;
-        List<Payloads.Conflict> conflicts = List.of();
-        int conflictsResolved;
-        Payloads.Error error;
-        Payloads.Error pushError;
-        /** The row conflicts a manual merge met, to keep for row-level resolution. */
-        KeptConflicts keep;
-        Payloads.Resolution resolution;
-        /** Taken while the town lock is still held, so a sync that waited for this one always ends after it. */
-        Instant end;
-    }
-
     private Payloads.SyncResult run(Peer peer, SyncStrategy strategy, boolean merge, boolean push) {
         Objects.requireNonNull(peer, "peer");
         Objects.requireNonNull(strategy, "strategy");
         Instant start = Instant.now();
-        Outcome o = new Outcome();
+        SyncOutcome o = new SyncOutcome();
         try (Session s = Session.open(connection)) {
-            if (!lock(s)) {
-                throw new FederationException(ErrorCategory.CONFLICT,
-                        "another federation operation on town " + town + " did not finish within " + options.lockTimeout());
-            }
-            checkout(s);
-            requireRemote(s, peer);
-            o.headBefore = head(s);
-            o.headAfter = o.headBefore;
-            fetch(s, peer);
+            begin(s, peer, o);
+            branch.fetch(s, peer);
             o.fetched = true;
-            String peerHead = trackingHash(s, peer);
+            String peerHead = branch.trackingHash(s, peer.name());
             if (peerHead == null) {
                 throw new FederationException(ErrorCategory.NOT_FOUND,
                         "peer " + peer.name() + " has no branch " + connection.branch());
             }
             if (merge) {
-                merge(s, peer, strategy, peerHead, o, push);
-                o.headAfter = head(s);
+                merges.merge(s, peer, strategy, peerHead, o, push);
+                o.headAfter = branch.head(s);
             }
             if (push && o.error == null) {
-                push(s, peer, o);
+                branch.push(s, peer, o);
             }
             o.end = Instant.now();
             observeStanding(s, peer.name());
         } catch (FederationException e) {
             o.error = e.toError();
         } catch (SQLException e) {
-            o.error = townFailure(e).toError();
+            o.error = branch.failure(e).toError();
         } catch (RuntimeException e) {
             o.error = ErrorCategory.INTERNAL.error(String.valueOf(e.getMessage()));
         }
@@ -273,7 +253,19 @@ public final class TownSync {
         return record(peer, strategy, start, o);
     }
 
-    private Payloads.SyncResult record(Peer peer, SyncStrategy strategy, Instant start, Outcome o) {
+    /** The start of every transfer: the town's lock, its branch checked out, the peer's remote, the head before. */
+    private void begin(Session s, Peer peer, SyncOutcome o) throws SQLException {
+        if (!lock(s)) {
+            throw new FederationException(ErrorCategory.CONFLICT,
+                    "another federation operation on town " + town + " did not finish within " + options.lockTimeout());
+        }
+        branch.checkout(s);
+        branch.requireRemote(s, peer);
+        o.headBefore = branch.head(s);
+        o.headAfter = o.headBefore;
+    }
+
+    private Payloads.SyncResult record(Peer peer, SyncStrategy strategy, Instant start, SyncOutcome o) {
         var result = new Payloads.SyncResult(tenant, town, peer.name(), strategy.wire(), start, o.end != null ? o.end : Instant.now(),
                 o.fetched, o.merged, o.pushed, o.pulledCommits, o.pushedCommits, o.headBefore, o.headAfter,
                 List.copyOf(o.conflicts), o.conflictsResolved, o.error, o.pushError, o.resolution);
@@ -297,31 +289,24 @@ public final class TownSync {
         Objects.requireNonNull(peer, "peer");
         Map<String, RowChoice> byRow = RowResolver.match(kept, choices);
         Instant start = Instant.now();
-        Outcome o = new Outcome();
+        SyncOutcome o = new SyncOutcome();
         try (Session s = Session.open(connection)) {
-            if (!lock(s)) {
-                throw new FederationException(ErrorCategory.CONFLICT,
-                        "another federation operation on town " + town + " did not finish within " + options.lockTimeout());
-            }
-            checkout(s);
-            requireRemote(s, peer);
-            o.headBefore = head(s);
-            o.headAfter = o.headBefore;
+            begin(s, peer, o);
             if (!o.headBefore.equals(kept.ourHead())) {
                 throw new RowResolutionException(RowResolutionException.Reason.STALE, "town " + town + " moved to " + o.headBefore
                         + " since the conflicts were computed at " + kept.ourHead() + "; sync again to get the current conflicts");
             }
-            fetch(s, peer);
+            branch.fetch(s, peer);
             o.fetched = true;
-            String peerHead = trackingHash(s, peer);
+            String peerHead = branch.trackingHash(s, peer.name());
             if (!kept.theirHead().equals(peerHead)) {
                 throw new RowResolutionException(RowResolutionException.Reason.STALE, "peer " + peer.name() + " moved to " + peerHead
                         + " since the conflicts were computed at " + kept.theirHead() + "; sync again to get the current conflicts");
             }
-            replay(s, peer, kept, byRow, peerHead, o);
-            o.headAfter = head(s);
+            merges.replay(s, peer, kept, byRow, peerHead, o);
+            o.headAfter = branch.head(s);
             if (kept.push()) {
-                push(s, peer, o);
+                branch.push(s, peer, o);
             }
             o.end = Instant.now();
         } catch (RowResolutionException e) {
@@ -329,7 +314,7 @@ public final class TownSync {
         } catch (FederationException e) {
             o.error = e.toError();
         } catch (SQLException e) {
-            o.error = townFailure(e).toError();
+            o.error = branch.failure(e).toError();
         } catch (RuntimeException e) {
             o.error = ErrorCategory.INTERNAL.error(String.valueOf(e.getMessage()));
         }
@@ -339,235 +324,7 @@ public final class TownSync {
         return record(peer, SyncStrategy.MANUAL, start, o);
     }
 
-    private void replay(Session s, Peer peer, KeptConflicts kept, Map<String, RowChoice> byRow, String peerHead, Outcome o)
-            throws SQLException {
-        if (s.exists("SELECT 1 FROM dolt_merge_status WHERE is_merging")) {
-            throw new FederationException(ErrorCategory.CONFLICT, "town " + town + " has a merge in progress; it was left untouched");
-        }
-        if (s.exists("SELECT 1 FROM dolt_status LIMIT 1")) {
-            throw new FederationException(ErrorCategory.CONFLICT,
-                    "town " + town + " has uncommitted changes; commit or discard them before resolving conflicts with " + peer.name());
-        }
-        int pulled = (int) s.count("SELECT COUNT(*) FROM dolt_log(?)", o.headBefore + ".." + peerHead);
-        String message = "Merge " + peer.name() + "/" + connection.branch() + " into " + town;
-        s.beginMerge();
-        try {
-            var row = s.row("CALL DOLT_MERGE('--author', ?, '-m', ?, ?)", options.author(), message, peerRef(peer.name()));
-            List<Payloads.Conflict> replayed = truthy(row.get("conflicts")) ? ConflictReader.read(s) : List.of();
-            Set<String> keptRows = new HashSet<>();
-            kept.rows().forEach(c -> keptRows.add(RowChoice.rowKey(c.table(), c.key())));
-            Set<String> replayedRows = new HashSet<>();
-            replayed.forEach(c -> replayedRows.add(RowChoice.rowKey(c.table(), c.key())));
-            if (!keptRows.equals(replayedRows) || !ConflictReader.schemaConflicts(s).isEmpty() || !ConflictReader.violations(s).isEmpty()) {
-                throw new RowResolutionException(RowResolutionException.Reason.STALE, "the replayed merge from " + peer.name()
-                        + " met other conflicts (" + replayed.size() + " rows) than the kept ones (" + kept.rows().size()
-                        + "); sync again to get the current conflicts");
-            }
-            List<String> tables = ConflictReader.conflictedTables(s);
-            RowResolver.Counts counts = RowResolver.apply(s, tables, byRow);
-            if (s.exists("SELECT 1 FROM dolt_conflicts LIMIT 1") || !ConflictReader.violations(s).isEmpty()) {
-                throw new RowResolutionException(RowResolutionException.Reason.MISMATCH, "the chosen rows leave conflicts or "
-                        + "constraint violations " + ConflictReader.violations(s) + "; nothing was changed");
-            }
-            for (String table : tables) {
-                s.execute("CALL DOLT_ADD(?)", table);
-            }
-            s.execute("CALL DOLT_COMMIT('-m', ?, '--author', ?)", message + " (" + byRow.size() + " conflicts resolved row by row: "
-                    + counts.ours() + " ours, " + counts.theirs() + " theirs, " + counts.value() + " value)", options.author());
-            s.commit();
-            o.merged = true;
-            o.pulledCommits = pulled;
-            o.conflicts = kept.rows();
-            o.conflictsResolved = byRow.size();
-            o.resolution = new Payloads.Resolution(kept.ourHead(), kept.theirHead(), counts.ours(), counts.theirs(), counts.value());
-        } catch (SQLException | RuntimeException e) {
-            abort(s, o.headBefore);
-            if (e instanceof SQLException sql) {
-                throw new FederationException(ErrorCategory.INTERNAL, "resolving the merge from " + peer.name()
-                        + " failed and was aborted: " + Errors.message(sql), sql);
-            }
-            throw (RuntimeException) e;
-        } finally {
-            s.endMerge();
-        }
-    }
-
-    private void fetch(Session s, Peer peer) {
-        try {
-            if (peer.user() != null) {
-                s.execute("CALL DOLT_FETCH('--user', ?, ?, ?)", peer.user(), peer.name(), connection.branch());
-            } else {
-                s.execute("CALL DOLT_FETCH(?, ?)", peer.name(), connection.branch());
-            }
-        } catch (SQLException e) {
-            String m = Errors.message(e);
-            throw new FederationException(Errors.classifyRemote(m), "fetch from " + peer.name() + " failed: " + m, e);
-        }
-    }
-
-    private void merge(Session s, Peer peer, SyncStrategy strategy, String peerHead, Outcome o, boolean push) throws SQLException {
-        if (s.exists("SELECT 1 FROM dolt_merge_status WHERE is_merging")) {
-            throw new FederationException(ErrorCategory.CONFLICT, "town " + town + " has a merge in progress; it was left untouched");
-        }
-        if (peerHead.equals(o.headBefore) || isAncestor(s, peerHead, o.headBefore)) {
-            o.merged = true; // already contains everything the peer has
-            return;
-        }
-        boolean clean = !s.exists("SELECT 1 FROM dolt_status LIMIT 1");
-        if (!clean) {
-            throw new FederationException(ErrorCategory.CONFLICT,
-                    "town " + town + " has uncommitted changes; commit or discard them before merging from " + peer.name());
-        }
-        int pulled = (int) s.count("SELECT COUNT(*) FROM dolt_log(?)", o.headBefore + ".." + peerHead);
-        String message = "Merge " + peer.name() + "/" + connection.branch() + " into " + town;
-        s.beginMerge();
-        try {
-            var row = s.row("CALL DOLT_MERGE('--author', ?, '-m', ?, ?)", options.author(), message, peerRef(peer.name()));
-            if (!truthy(row.get("conflicts"))) {
-                s.commit();
-                o.merged = true;
-                o.pulledCommits = pulled;
-                return;
-            }
-            List<Payloads.Conflict> conflicts = ConflictReader.read(s);
-            List<String> schemaConflicts = ConflictReader.schemaConflicts(s);
-            Map<String, Long> violations = ConflictReader.violations(s);
-            o.conflicts = conflicts;
-            if (!schemaConflicts.isEmpty() || !violations.isEmpty() || strategy == SyncStrategy.MANUAL) {
-                abort(s, o.headBefore);
-                if (strategy == SyncStrategy.MANUAL && schemaConflicts.isEmpty() && violations.isEmpty() && !conflicts.isEmpty()) {
-                    o.keep = new KeptConflicts(o.headBefore, peerHead, push, Instant.now(), conflicts);
-                }
-                o.error = ErrorCategory.CONFLICT.error(describe(conflicts.size(), schemaConflicts, violations, strategy)
-                        + "; the merge from " + peer.name() + " was aborted and the working set left as it was");
-                return;
-            }
-            List<String> tables = ConflictReader.conflictedTables(s);
-            for (String table : tables) {
-                Names.quotedTable(table); // only tables Dolt itself reported, and only sane identifiers
-                s.execute("CALL DOLT_CONFLICTS_RESOLVE(?, ?)", strategy == SyncStrategy.OURS ? "--ours" : "--theirs", table);
-            }
-            // DOLT_COMMIT would commit the SQL transaction even when it refuses, so check first.
-            if (s.exists("SELECT 1 FROM dolt_conflicts LIMIT 1") || !ConflictReader.violations(s).isEmpty()) {
-                abort(s, o.headBefore);
-                o.error = ErrorCategory.CONFLICT.error("conflicts remained after resolving with " + strategy.wire()
-                        + "; the merge from " + peer.name() + " was aborted");
-                return;
-            }
-            for (String table : tables) {
-                s.execute("CALL DOLT_ADD(?)", table);
-            }
-            s.execute("CALL DOLT_COMMIT('-m', ?, '--author', ?)",
-                    message + " (" + conflicts.size() + " conflicts resolved with " + strategy.wire() + ")", options.author());
-            s.commit();
-            o.merged = true;
-            o.pulledCommits = pulled;
-            o.conflictsResolved = conflicts.size();
-        } catch (SQLException | RuntimeException e) {
-            abort(s, o.headBefore);
-            throw e instanceof SQLException sql
-                    ? new FederationException(ErrorCategory.INTERNAL, "merge from " + peer.name() + " failed and was aborted: " + Errors.message(sql), sql)
-                    : (RuntimeException) e;
-        } finally {
-            s.endMerge();
-        }
-    }
-
-    /** Undoes a merge: abort, roll back, and as a last resort hard-reset (the working set was clean). */
-    private void abort(Session s, String headBefore) throws SQLException {
-        try {
-            s.execute("CALL DOLT_MERGE('--abort')");
-        } catch (SQLException ignored) {
-            // no merge state in this transaction; the rollback below covers it
-        }
-        s.rollback();
-        s.endMerge();
-        boolean merging = s.exists("SELECT 1 FROM dolt_merge_status WHERE is_merging");
-        boolean dirty = s.exists("SELECT 1 FROM dolt_status LIMIT 1");
-        if (merging || dirty || !headBefore.equals(head(s))) {
-            s.execute("CALL DOLT_RESET('--hard', ?)", headBefore);
-        }
-    }
-
-    private void push(Session s, Peer peer, Outcome o) throws SQLException {
-        String local = head(s);
-        String peerHead = trackingHash(s, peer);
-        if (local.equals(peerHead)) {
-            o.pushed = true;
-            return;
-        }
-        if (peerHead != null && !isAncestor(s, peerHead, local)) {
-            o.pushError = ErrorCategory.REJECTED.error("push to " + peer.name() + " rejected: non-fast-forward ("
-                    + peer.name() + "/" + connection.branch() + " has commits that " + town + " lacks)");
-            return;
-        }
-        int count = peerHead == null ? (int) s.count("SELECT COUNT(*) FROM dolt_log(?)", local)
-                : (int) s.count("SELECT COUNT(*) FROM dolt_log(?)", peerHead + ".." + local);
-        try {
-            if (peer.user() != null) {
-                s.execute("CALL DOLT_PUSH('--user', ?, ?, ?)", peer.user(), peer.name(), connection.branch());
-            } else {
-                s.execute("CALL DOLT_PUSH(?, ?)", peer.name(), connection.branch());
-            }
-            o.pushed = true;
-            o.pushedCommits = count;
-        } catch (SQLException e) {
-            String m = Errors.message(e);
-            o.pushError = Errors.classifyRemote(m).error("push to " + peer.name() + " failed: " + m);
-        }
-    }
-
     // ---------------------------------------------------------------- helpers
-
-    private void checkout(Session s) throws SQLException {
-        String active = s.string("SELECT active_branch()");
-        if (!connection.branch().equals(active)) {
-            try {
-                s.execute("CALL DOLT_CHECKOUT(?)", connection.branch());
-            } catch (SQLException e) {
-                throw new FederationException(ErrorCategory.NOT_FOUND,
-                        "town " + town + " has no branch " + connection.branch() + ": " + Errors.message(e), e);
-            }
-        }
-    }
-
-    /**
-     * The remote must exist with the peer's URL: credentials are never presented to a URL that drifted from
-     * the configured one.
-     */
-    private void requireRemote(Session s, Peer peer) throws SQLException {
-        String url = s.string("SELECT url FROM dolt_remotes WHERE name = ?", peer.name());
-        if (url == null) {
-            throw new FederationException(ErrorCategory.NOT_FOUND, "town " + town + " has no remote '" + peer.name() + "'");
-        }
-        if (!url.equals(peer.url())) {
-            throw new FederationException(ErrorCategory.CONFLICT, "remote '" + peer.name() + "' of town " + town
-                    + " points at " + url + ", not " + peer.url() + "; refusing to send credentials");
-        }
-    }
-
-    private String head(Session s) throws SQLException {
-        return Names.requireHash(s.string("SELECT DOLT_HASHOF(?)", connection.branch()));
-    }
-
-    private String trackingHash(Session s, Peer peer) throws SQLException {
-        return trackingHash(s, peer.name());
-    }
-
-    private String trackingHash(Session s, String peer) throws SQLException {
-        String hash = s.string("SELECT hash FROM dolt_remote_branches WHERE name = ?",
-                "remotes/" + peer + "/" + connection.branch());
-        return hash == null ? null : Names.requireHash(hash);
-    }
-
-    /** True when {@code ancestor} is reachable from {@code descendant}. */
-    private static boolean isAncestor(Session s, String ancestor, String descendant) throws SQLException {
-        return truthy(s.scalar("SELECT HAS_ANCESTOR(?, ?)", descendant, ancestor));
-    }
-
-    private String peerRef(String peer) {
-        return peer + "/" + connection.branch();
-    }
 
     /** Takes the town's lock, telling the observer how long that took. */
     private boolean lock(Session s) throws SQLException {
@@ -583,8 +340,8 @@ public final class TownSync {
             return;
         }
         try {
-            if (trackingHash(s, peer) != null) {
-                var row = s.row("SELECT commits_ahead, commits_behind FROM dolt_branch_status(?, ?)", peerRef(peer), connection.branch());
+            if (branch.trackingHash(s, peer) != null) {
+                var row = s.row("SELECT commits_ahead, commits_behind FROM dolt_branch_status(?, ?)", branch.peerRef(peer), connection.branch());
                 options.observer().standing(tenant, town, peer, ((Number) row.get("commits_ahead")).intValue(),
                         ((Number) row.get("commits_behind")).intValue());
             }
@@ -595,38 +352,5 @@ public final class TownSync {
 
     String lockName() {
         return "meldtown.sync." + connection.database() + "." + connection.branch();
-    }
-
-    private static boolean truthy(Object v) {
-        if (v == null) {
-            return false;
-        }
-        if (v instanceof Boolean b) {
-            return b;
-        }
-        if (v instanceof Number n) {
-            return n.intValue() != 0;
-        }
-        return "1".equals(v.toString()) || "true".equalsIgnoreCase(v.toString());
-    }
-
-    private static String describe(int conflicts, List<String> schemaConflicts, Map<String, Long> violations, SyncStrategy strategy) {
-        List<String> parts = new ArrayList<>();
-        if (conflicts > 0) {
-            parts.add(conflicts + (conflicts == 1 ? " conflicting row" : " conflicting rows")
-                    + (strategy == SyncStrategy.MANUAL ? " need manual resolution" : ""));
-        }
-        if (!schemaConflicts.isEmpty()) {
-            parts.add("schema conflicts in " + schemaConflicts);
-        }
-        if (!violations.isEmpty()) {
-            parts.add("constraint violations " + violations);
-        }
-        return String.join(", ", parts);
-    }
-
-    private FederationException townFailure(SQLException e) {
-        return new FederationException(Errors.classifyTown(e) == ErrorCategory.INTERNAL ? ErrorCategory.INTERNAL : Errors.classifyTown(e),
-                "town " + town + ": " + Errors.message(e), e);
     }
 }
