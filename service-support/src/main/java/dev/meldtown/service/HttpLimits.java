@@ -60,13 +60,9 @@ public class HttpLimits {
                     "the request headers may hold at most " + maxHeaderBytes + " bytes");
             return;
         }
-        String path = uri.indexOf('?') >= 0 ? uri.substring(0, uri.indexOf('?')) : uri;
-        for (String segment : path.split("/", -1)) {
-            String s = segment.toLowerCase(Locale.ROOT).replace("%2e", ".");
-            if (s.equals(".") || s.equals("..")) {
-                problem(ctx, 400, "invalid-name", "Invalid name", "a path may not hold '.' or '..' segments");
-                return;
-            }
+        if (hasDotSegment(uri)) {
+            problem(ctx, 400, "invalid-name", "Invalid name", "a path may not hold '.' or '..' segments");
+            return;
         }
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null) {
@@ -86,6 +82,29 @@ public class HttpLimits {
             }
         }
         ctx.next();
+    }
+
+    /**
+     * True when a segment of the URI's path is {@code .} or {@code ..}, also percent-encoded ({@code %2e}, any case).
+     * Only a segment of at most 6 characters can be one ({@code %2e%2e}), so no other segment is copied: this runs
+     * before every request.
+     */
+    static boolean hasDotSegment(String uri) {
+        int query = uri.indexOf('?');
+        int end = query >= 0 ? query : uri.length();
+        int start = 0;
+        while (start <= end) {
+            int slash = uri.indexOf('/', start);
+            int stop = slash < 0 || slash > end ? end : slash;
+            if (stop - start <= 6 && stop > start) {
+                String s = uri.substring(start, stop).toLowerCase(Locale.ROOT).replace("%2e", ".");
+                if (s.equals(".") || s.equals("..")) {
+                    return true;
+                }
+            }
+            start = stop + 1;
+        }
+        return false;
     }
 
     /** The HTTP layer's own refusals (e.g. 413 from {@code quarkus.http.limits.max-body-size}) get a problem body too. */
