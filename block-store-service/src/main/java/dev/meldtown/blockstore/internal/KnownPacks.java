@@ -30,6 +30,9 @@ public class KnownPacks {
             .expireAfterWrite(TTL)
             .maximumWeight(MAX_OBJECTS)
             .<Key, Set<String>>weigher((key, objects) -> 1 + objects.size())
+            // its upkeep on the caller's thread: by default every write handed it to the common pool, a thread wake-up
+            // per stored pack (2.6% of the service's CPU under PUTs of packs, async-profiler, 2026-12-04)
+            .executor(Runnable::run)
             .build();
 
     /** Remembers that the replica holds {@code pack} with these objects. */
