@@ -139,10 +139,13 @@ public class GarbageCollector {
             if (deletions.deleted(Scope.of(replica)) != null) {
                 continue;
             }
+            int keep = Math.max(1, config.gc().keepCheckpoints());
+            if (e.getValue().size() <= keep) {
+                continue; // nothing to remove: its latest pointer need not be read
+            }
             String latest = latestCheckpoint(replica);
             List<S3Object> newestFirst = new ArrayList<>(e.getValue());
             newestFirst.sort(Comparator.comparing(S3Object::lastModified).reversed().thenComparing(S3Object::key));
-            int keep = Math.max(1, config.gc().keepCheckpoints());
             for (int i = keep; i < newestFirst.size(); i++) {
                 String key = newestFirst.get(i).key();
                 if (latest == null || !key.equals(BucketLayout.checkpoint(replica, latest))) {
